@@ -1,0 +1,41 @@
+# Two commands do all setup: `make report` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SCENARIO_DIR := data/raw/zibo
+JOBS   ?= 2
+
+.PHONY: report test lab synth benchmark clean-data help
+
+help:
+	@echo "make report   set up .venv and run the main job on the default Zibo scenario"
+	@echo "make test     set up .venv and run the whole test suite"
+	@echo "make lab      open JupyterLab on notebooks/ with the project kernel"
+	@echo "make benchmark  full-scale timing and memory runs (not part of make test)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+$(SCENARIO_DIR)/ground_truth.json: | $(STAMP)
+	$(BIN)/hotline synth --scenario zibo --out $(SCENARIO_DIR)
+
+synth: $(SCENARIO_DIR)/ground_truth.json
+
+report: $(STAMP) $(SCENARIO_DIR)/ground_truth.json
+	@echo "Synthetic Zibo export and its ground truth are in $(SCENARIO_DIR)/"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/bench_synth.py
+
+clean-data:
+	rm -rf data/raw/zibo data/processed/* reports/*/
