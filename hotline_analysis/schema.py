@@ -142,6 +142,11 @@ def enum_label(column: str, value: str, lang: str = "zh") -> str:
     return ENUMS[column][value][lang]
 
 
+def enum_labels(column: str, lang: str = "zh") -> dict[str, str]:
+    """Mapping value -> display label of an enum column."""
+    return {v: lab[lang] for v, lab in ENUMS[column].items()}
+
+
 def enum_dtype(column: str) -> pd.CategoricalDtype:
     """The categorical dtype (fixed categories, unordered) of an enum column."""
     return pd.CategoricalDtype(list(ENUMS[column]), ordered=False)
