@@ -1,0 +1,35 @@
+"""Shared fixtures: small synthetic scenarios, generated once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hotline_analysis.synth import ScenarioConfig, generate, write_export
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+EXTERNAL = SHARED / "data" / "external"
+
+#: The scenario most tests use: the full default period at 2% of the volume.
+SMALL = ScenarioConfig(scale=0.02, seed=7)
+
+
+@pytest.fixture(scope="session")
+def small_scenario():
+    return generate(SMALL)
+
+
+@pytest.fixture(scope="session")
+def small_export(small_scenario, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("zibo_small")
+    write_export(small_scenario, out, progress=False)
+    return out
+
+
+def external(*parts: str) -> Path:
+    """Path of a file under shared/data/external; skips the test where the folder is absent."""
+    p = EXTERNAL.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"external data not available: {p.name}")
+    return p
