@@ -1,9 +1,4 @@
-"""The ``hotline`` command.
-
-Examples
---------
->>> main(["synth", "--help"])  # doctest: +SKIP
-"""
+"""The ``hotline`` command: one entry point for every run (``hotline --help``)."""
 
 from __future__ import annotations
 

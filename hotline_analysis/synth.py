@@ -573,7 +573,7 @@ def id_number(region: str, birth: str, seq: int) -> str:
     Examples
     --------
     >>> id_number("370303", "19800101", 123)
-    '370303198001011238'
+    '370303198001011234'
     """
     body = f"{region}{birth}{seq:03d}"
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]

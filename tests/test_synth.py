@@ -138,7 +138,7 @@ def test_daily_volume_near_4000_at_scale_1(raw, truth_table):
     per_day = days.value_counts().sort_index() / SMALL.scale
     assert 3800 <= per_day.mean() <= 4300
     # weekly rhythm and the Spring Festival dip
-    by_dow = per_day.groupby(per_day.index.dayofweek).mean()
+    by_dow = per_day.groupby(per_day.index.day_of_week).mean()
     assert by_dow[0] > by_dow[6] * 1.1
     for sf in ["2019-02-05", "2020-01-25", "2021-02-12"]:
         assert per_day[pd.Timestamp(sf)] < 0.65 * per_day.median()

@@ -1,0 +1,48 @@
+"""The hotline command: help, errors that say what to do, synth end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from hotline_analysis.cli import main
+
+
+@pytest.mark.parametrize("args", [["--help"], ["synth", "--help"]])
+def test_help(args, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 0
+    assert "usage: hotline" in capsys.readouterr().out
+
+
+def test_console_script_is_installed():
+    out = subprocess.run([sys.executable, "-m", "hotline_analysis.cli", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and "hotline_analysis" in out.stdout
+
+
+def test_synth_writes_scenario_and_refuses_to_overwrite(tmp_path, capsys):
+    out = tmp_path / "zibo"
+    args = ["synth", "--out", str(out), "--start", "2020-11", "--end", "2020-12", "--scale", "0.01", "--quiet"]
+    assert main(args) == 0
+    truth = json.loads((out / "ground_truth.json").read_text("utf-8"))
+    assert truth["start"] == "2020-11" and truth["scale"] == 0.01
+    assert (out / "zibo12345_2020-11.csv").exists() and (out / "truth.parquet").exists()
+    assert "records" in capsys.readouterr().out
+    assert main(args) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main(args + ["--force"]) == 0
+
+
+@pytest.mark.parametrize("bad, message", [
+    (["--start", "2020-13"], "YYYY-MM"),
+    (["--start", "2021-01", "--end", "2020-01"], "before"),
+    (["--scale", "0"], "scale"),
+    (["--scenario", "beijing"], "unknown scenario"),
+])
+def test_synth_errors_say_what_to_do(tmp_path, capsys, bad, message):
+    assert main(["synth", "--out", str(tmp_path / "x"), "--quiet", *bad]) == 2
+    assert message in capsys.readouterr().err
