@@ -210,6 +210,8 @@ class Plan:
     sat_shifts: list[dict]
     lookback: list[dict]
     hot_months: dict[int, list[str]]  # topic index -> planted months
+    surge_topic: dict[tuple[int, int], tuple[int, float]]  # (dept, month index) -> (topic carrying it, factor)
+    season: np.ndarray  # [dept, month] seasonal factor
     district_names: list[str]
     district_p: np.ndarray
 
@@ -333,7 +335,7 @@ def make_plan(config: ScenarioConfig) -> Plan:
     eligible_m = [j for j, m in enumerate(months) if m >= max(months[0] + 12, pd.Period("2020-01", "M"))]
     # not on the reviewed departments, whose annual fall of 9% is planted exactly
     cand = [i for i in rng.permutation(nd) if base_month[i] >= 60 and not reviewed[i]]
-    surge_topic: dict[tuple[int, int], int] = {}
+    surge_topic: dict[tuple[int, int], tuple[int, float]] = {}
     for i in cand:
         if len(surges) >= N_SURGES or not eligible_m:
             break
@@ -348,7 +350,7 @@ def make_plan(config: ScenarioConfig) -> Plan:
         factor = float(np.round(rng.uniform(1.5, 3.0), 2))
         mult[i, j] *= factor
         routine = [t for t in np.flatnonzero(topics.unit == i) if topics.hot[t] is None]
-        surge_topic[(i, j)] = int(rng.choice(routine))
+        surge_topic[(i, j)] = (int(rng.choice(routine)), factor)
         surges.append({"department": units.names[i], "month": str(months[j]), "factor": factor})
 
     # Satisfaction: 4 drops among the large departments, 2 of which recover later.
@@ -380,11 +382,10 @@ def make_plan(config: ScenarioConfig) -> Plan:
         months=months, days=days, day_weight=w, units=units, topics=topics, size_net_2019=size,
         unreasonable=unreasonable, other_ratio=other_ratio, on_time=on_time, resolve_p=resolve_p,
         dissat_p=dissat_p, trend=trend, reviewed=reviewed, multiplier=mult, supervised=supervised,
-        surges=surges, sat_shifts=sat_shifts, lookback=lookback, hot_months=hot_months,
+        surges=surges, sat_shifts=sat_shifts, lookback=lookback, hot_months=hot_months, surge_topic=surge_topic,
+        season=np.array([season_of(i, month_no) for i in range(nd)]),
         district_names=dist.district.tolist(), district_p=(dist.population / dist.population.sum()).to_numpy(),
     )
-    plan.surge_topic = surge_topic  # type: ignore[attr-defined]
-    plan.season = np.array([season_of(i, month_no) for i in range(nd)])  # type: ignore[attr-defined]
     return plan
 
 
@@ -412,14 +413,14 @@ def _generate_core(plan: Plan, config: ScenarioConfig) -> pd.DataFrame:
     n_o = rng.poisson(others)
 
     day_month = plan.days.to_period("M")
-    recs = []  # list of dicts of arrays per (month)
+    recs = []
     district_units = [i for i, k in enumerate(units.kinds) if k == KIND_DISTRICT]
     enterprise_units = [i for i, k in enumerate(units.kinds) if k == KIND_ENTERPRISE]
     for j, month in enumerate(plan.months):
         in_month = np.flatnonzero(day_month == month)
         wd = plan.day_weight[in_month]
         total_expected = DAILY_VOLUME * config.scale * wd.sum()
-        unit_l, type_l, cplx_l = [], [], []
+        unit_l, type_l = [], []
         # departments: complaint-like originals and other types
         for i in range(nd):
             c, o = n_c[i, j], n_o[i, j]
@@ -480,8 +481,7 @@ def _district_unit_p(plan: Plan, district_units: list[int]) -> np.ndarray:
 def _assign_topics(df: pd.DataFrame, plan: Plan, rng: np.random.Generator) -> np.ndarray:
     topics = plan.topics
     out = np.full(len(df), -1)
-    surge_topic = plan.surge_topic  # type: ignore[attr-defined]
-    nd = plan.units.n_departments
+    surge_topic = plan.surge_topic
     valid_pos = np.flatnonzero(df.valid.to_numpy())
     grp = df.iloc[valid_pos].groupby(["unit", "month_j"]).indices
     for (unit, j), vidx in grp.items():
@@ -506,16 +506,11 @@ def _assign_topics(df: pd.DataFrame, plan: Plan, rng: np.random.Generator) -> np
             pick = complaintish & (rng.random(len(idx)) < share / max(len(hot), 1))
             out[idx[pick]] = t
         # surge months concentrate the extra volume on one issue
-        if unit >= 0 and unit < nd and (unit, j) in surge_topic:
-            factor = plan.multiplier[unit, j] / max(_multiplier_without_surge(plan, unit, j), 1e-9)
+        if (unit, j) in surge_topic:
+            topic, factor = surge_topic[(unit, j)]
             pick = complaintish & (rng.random(len(idx)) < (factor - 1) / factor)
-            out[idx[pick]] = surge_topic[(unit, j)]
+            out[idx[pick]] = topic
     return out
-
-
-def _multiplier_without_surge(plan: Plan, unit: int, j: int) -> float:
-    neighbours = [plan.multiplier[unit, q] for q in (j - 1, j + 1) if 0 <= q < plan.multiplier.shape[1]]
-    return float(np.mean(neighbours)) if neighbours else 1.0
 
 
 def _add_repeats(df: pd.DataFrame, plan: Plan, rng: np.random.Generator) -> pd.DataFrame:
