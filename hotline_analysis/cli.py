@@ -38,6 +38,21 @@ def _cmd_synth(args: argparse.Namespace) -> None:
           f"ground truth in {out / 'ground_truth.json'}")
 
 
+def _cmd_ingest(args: argparse.Namespace) -> None:
+    from .config import load_config
+    from .ingest.pipeline import format_ledger, ingest
+    from .ingest.presets import PresetError, load_preset
+    from .ingest.readers import IngestError
+
+    try:
+        preset = load_preset(args.preset)
+        ledger = ingest(args.paths, preset, args.store, load_config(args.config), progress=not args.quiet)
+    except (PresetError, IngestError) as exc:
+        raise UserError(str(exc)) from None
+    print(format_ledger(ledger))
+    print(f"store: {args.store} (ledger saved under {Path(args.store) / 'ledgers'})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hotline", description="Supervision analytics for 12345 / 311 hotline work orders.")
     p.add_argument("--version", action="version", version=f"hotline_analysis {__version__}")
@@ -55,6 +70,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="overwrite an existing scenario in --out")
     s.add_argument("--quiet", action="store_true", help="no progress bars")
     s.set_defaults(func=_cmd_synth)
+
+    i = sub.add_parser("ingest", help="clean exported files into the store, with a ledger of every row",
+                       description="Read exports (CSV in UTF-8/GBK/GB18030, XLSX, Parquet; files or folders), map "
+                                   "them with a preset, pseudonymise callers, mask personal data, mark invalid "
+                                   "orders and repeat calls, and store them as partitioned Parquet. Rows that "
+                                   "cannot be used go to quarantine with file, row, column and reason.")
+    i.add_argument("paths", nargs="+", metavar="PATH", help="export files or folders")
+    i.add_argument("--preset", required=True, help="zibo12345, nyc311, or the path of your own preset YAML")
+    i.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"), help="store folder (default: data/processed/zibo)")
+    i.add_argument("--config", default=None, help="YAML overriding config/default.yaml")
+    i.add_argument("--quiet", action="store_true", help="no progress bars")
+    i.set_defaults(func=_cmd_ingest)
     return p
 
 

@@ -266,7 +266,7 @@ def make_plan(config: ScenarioConfig) -> Plan:
     other_ratio = rng.uniform(0.3, 0.8, nd)
     on_time = rng.uniform(0.85, 0.99, nu)
     resolve_p = rng.uniform(0.80, 0.97, nu)
-    dissat_p = rng.uniform(0.0004, 0.0025, nu)
+    dissat_p = rng.uniform(0.0004, 0.0022, nu)
     amp = rng.uniform(0.04, 0.12, nd)
     peak = rng.integers(1, 13, nd)
     for i, d in enumerate(cat["departments"]):  # departments with seasonal topics peak with them
@@ -801,7 +801,7 @@ def _finish(df: pd.DataFrame, plan: Plan, config: ScenarioConfig) -> pd.DataFram
     surveyed = closed_ok & valid & (src < 0) & (rng.random(n) < survey_p)
     contacted = surveyed & (rng.random(n) < 0.93)
     resolved = contacted & (rng.random(n) < np.append(plan.resolve_p, 0.95)[ut])
-    dissat_p = np.append(plan.dissat_p, 0.0015)[ut].copy()
+    dissat_p = np.append(plan.dissat_p, 0.0012)[ut].copy()
     month_j = df.month_j.to_numpy()
     for sh in plan.sat_shifts:
         i = units.names.index(sh["department"])

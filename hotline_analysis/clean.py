@@ -1,0 +1,200 @@
+"""Cleaning steps: pure verbs ``DataFrame -> DataFrame`` over canonical work orders.
+
+Each step returns a new frame and never changes its argument; steps that
+leave rows out return them separately with a reason, so the ledger balances.
+
+Examples
+--------
+>>> import pandas as pd
+>>> normalise_name("淄博市 人社局（劳动保障监察支队）\\u3000")
+'淄博市人社局(劳动保障监察支队)'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from . import schema as S
+
+#: Reasons a stored work order does not count as a net complaint, in the order they are tested.
+EXCLUSION_ORDER = ("not_complaint_type", "invalid", "duplicate", "unreasonable", "returned")
+RULE_OF_REASON = {"invalid": "exclude_invalid", "duplicate": "exclude_duplicates",
+                  "unreasonable": "exclude_unreasonable", "returned": "exclude_returned"}
+
+
+def normalise_name(name: str) -> str:
+    """Unicode NFKC (full-width to half-width) and no whitespace at all: the key for alias look-up."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+
+
+def normalise_text_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """NFKC and trimmed whitespace in category, district and department names (unique values only)."""
+    out = df.copy()
+    for col in (S.CATEGORY_L1, S.CATEGORY_L2, S.DISTRICT):
+        s = out[col]
+        uniq = s.dropna().unique()
+        out[col] = s.map({u: unicodedata.normalize("NFKC", u).strip() for u in uniq}).astype("string")
+    return out
+
+
+def map_departments(df: pd.DataFrame, aliases: pd.DataFrame | None) -> tuple[pd.DataFrame, Counter]:
+    """Set ``department`` from ``department_raw`` through an alias table.
+
+    Names are compared after :func:`normalise_name`.  Names the table does not
+    know are left without a department and returned with their counts; they
+    are never merged into a known name by guesswork.  With ``aliases=None``
+    the normalised exported name is the department (e.g. NYC agency codes).
+    """
+    out = df.copy()
+    raw = out[S.DEPARTMENT_RAW]
+    uniq = raw.dropna().unique()
+    norm = {u: normalise_name(u) for u in uniq}
+    if aliases is None:
+        mapping = {u: (n or None) for u, n in norm.items()}
+        unknown: Counter = Counter()
+    else:
+        table = {normalise_name(a): n for a, n in zip(aliases["alias"], aliases["name"])}
+        mapping = {u: table.get(n) for u, n in norm.items()}
+        counts = raw.value_counts()
+        unknown = Counter({u: int(counts[u]) for u, m in mapping.items() if m is None and norm[u]})
+    out[S.DEPARTMENT] = raw.map(mapping).astype("string")
+    return out, unknown
+
+
+def check_times(df: pd.DataFrame, now: pd.Timestamp, future_tolerance_days: float = 1) -> tuple[pd.DataFrame, pd.DataFrame, Counter]:
+    """Time sanity: orders received in the future go to quarantine; a closing time
+    before the receiving time is removed (set to null) and counted.
+
+    Returns (kept rows, quarantined rows with reason, corrections).
+    """
+    limit = now + pd.Timedelta(days=future_tolerance_days)
+    future = (df[S.RECEIVED_AT] > limit).to_numpy()
+    q = pd.DataFrame({"source_file": df.loc[future, S.SOURCE_FILE], "source_row": df.loc[future, S.SOURCE_ROW],
+                      "column": S.RECEIVED_AT, "reason": "in the future",
+                      "value": df.loc[future, S.RECEIVED_AT].astype(str)})
+    out = df[~future].copy()
+    before = (out[S.CLOSED_AT] < out[S.RECEIVED_AT]).fillna(False).to_numpy()
+    corrections = Counter()
+    if before.any():
+        out.loc[before, S.CLOSED_AT] = pd.NaT
+        corrections[f"{S.CLOSED_AT}: before {S.RECEIVED_AT}, set to null"] = int(before.sum())
+    return out, q.astype({"source_file": "string", "column": "string", "reason": "string", "value": "string"}), corrections
+
+
+def cut_long_texts(df: pd.DataFrame, max_chars: int) -> tuple[pd.DataFrame, Counter]:
+    """Cut request texts longer than ``max_chars`` (counted, never silent)."""
+    long = (df[S.CONTENT].str.len() > max_chars).fillna(False).to_numpy()
+    if not long.any():
+        return df, Counter()
+    out = df.copy()
+    out.loc[long, S.CONTENT] = out.loc[long, S.CONTENT].str.slice(0, max_chars)
+    return out, Counter({f"{S.CONTENT}: longer than {max_chars} characters, cut": int(long.sum())})
+
+
+def mark_validity(df: pd.DataFrame, rules: dict) -> pd.DataFrame:
+    """Set ``is_valid`` false for hang-ups, tests and junk (rules: ``config.validity``).
+
+    A text is invalid when, trimmed, it fully matches one of
+    ``invalid_if_matches``, or when it is at most ``short_text_chars`` long and
+    contains one of ``invalid_if_contains``.  An export without any request
+    text (e.g. NYC 311) is left as it is.
+    """
+    out = df.copy()
+    content = out[S.CONTENT]
+    if content.isna().all():
+        return out
+    text = content.fillna("").str.strip()
+    full = "|".join(f"(?:{p})" for p in rules["invalid_if_matches"])
+    invalid = text.str.fullmatch(full).fillna(False)
+    markers = "|".join(map(re.escape, rules["invalid_if_contains"]))
+    if markers:
+        short = text.str.len() <= rules["short_text_chars"]
+        invalid |= short & text.str.contains(markers, regex=True).fillna(False)
+    out[S.IS_VALID] = out[S.IS_VALID] & ~invalid.to_numpy(dtype=bool)
+    return out
+
+
+def mark_duplicates(df: pd.DataFrame, window_days: float = 7, match_on: tuple[str, ...] = (S.DEPARTMENT, S.CATEGORY_L2)) -> pd.DataFrame:
+    """Link repeat calls to the first report of the same matter.
+
+    Two valid orders are the same matter when they share ``caller_key`` and
+    every column of ``match_on`` (missing values compare equal).  Orders of a
+    matter are taken in time order: the first report stays
+    (``duplicate_of`` null); every later order within ``window_days`` of that
+    first report gets ``duplicate_of`` = its order id; an order after the
+    window starts a new matter.
+
+    Examples
+    --------
+    >>> t = pd.to_datetime(["2020-12-01", "2020-12-03", "2020-12-09", "2020-12-02"])
+    >>> df = pd.DataFrame({"order_id": ["a", "b", "c", "d"], "received_at": t,
+    ...                    "caller_key": ["k", "k", "k", "k"], "department": ["D", "D", "D", "E"],
+    ...                    "category_l2": ["x", "x", "x", "x"], "is_valid": True})
+    >>> mark_duplicates(df)["duplicate_of"].tolist()
+    [<NA>, 'a', <NA>, <NA>]
+    """
+    out = df.copy()
+    dup_of = np.full(len(out), None, dtype=object)
+    eligible = (out[S.IS_VALID].to_numpy(dtype=bool) & out[S.CALLER_KEY].notna().to_numpy())
+    pos = np.flatnonzero(eligible)
+    if len(pos):
+        keys = [out[S.CALLER_KEY].to_numpy()[pos]] + [out[c].astype("string").fillna("\x00").to_numpy()[pos]
+                                                       for c in match_on]
+        codes = np.zeros(len(pos), dtype=np.int64)
+        for k in keys:
+            c, uniq = pd.factorize(k)
+            codes = codes * (len(uniq) + 1) + c
+        codes = pd.factorize(codes)[0]
+        t = out[S.RECEIVED_AT].to_numpy()[pos].astype("datetime64[s]").astype(np.int64)
+        order = np.lexsort((t, codes))
+        codes_s, t_s, pos_s = codes[order], t[order], pos[order]
+        window = int(window_days * 86400)
+        same = np.r_[False, codes_s[1:] == codes_s[:-1]]
+        near = np.r_[False, (t_s[1:] - t_s[:-1]) <= window] & same
+        # only groups holding a close pair need the episode walk
+        ids = out[S.ORDER_ID].to_numpy()
+        candidates = np.unique(codes_s[near])
+        in_cand = np.isin(codes_s, candidates)
+        idx = np.flatnonzero(in_cand)
+        start_t = start_id = prev_code = None
+        for i in idx:
+            if codes_s[i] != prev_code or t_s[i] - start_t > window:
+                prev_code, start_t, start_id = codes_s[i], t_s[i], ids[pos_s[i]]
+            else:
+                dup_of[pos_s[i]] = start_id
+    out[S.DUPLICATE_OF] = pd.array(dup_of, dtype="string")
+    return out
+
+
+def exclusion_reason(df: pd.DataFrame, net_rules: dict) -> pd.Series:
+    """Why each order is not a net complaint ('' for net complaints), first reason in :data:`EXCLUSION_ORDER`.
+
+    ``net_rules`` is ``config["net_complaint"]``: ``request_types`` and the
+    switches under ``rules``.  A switched-off rule excludes nothing.
+    """
+    rules = net_rules["rules"]
+    tests = {
+        "not_complaint_type": ~df[S.REQUEST_TYPE].isin(net_rules["request_types"]).to_numpy(),
+        "invalid": ~df[S.IS_VALID].to_numpy(dtype=bool),
+        "duplicate": df[S.DUPLICATE_OF].notna().to_numpy(),
+        "unreasonable": (df[S.IS_REASONABLE] == False).fillna(False).to_numpy(dtype=bool),  # noqa: E712
+        "returned": (df[S.STATUS] == "returned").fillna(False).to_numpy(dtype=bool),
+    }
+    reason = np.full(len(df), "", dtype=object)
+    for name in reversed(EXCLUSION_ORDER):
+        if name == "not_complaint_type" or rules.get(RULE_OF_REASON[name], False):
+            reason = np.where(tests[name], name, reason)
+    return pd.Series(reason, index=df.index, name="exclusion_reason", dtype="string")
+
+
+def apply_net_rules(df: pd.DataFrame, net_rules: dict) -> pd.DataFrame:
+    """Add ``is_net_complaint`` (bool) and ``exclusion_reason`` under the rules in force."""
+    out = df.copy()
+    out["exclusion_reason"] = exclusion_reason(df, net_rules)
+    out["is_net_complaint"] = (out["exclusion_reason"] == "").to_numpy()
+    return out

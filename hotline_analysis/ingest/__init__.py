@@ -1,0 +1,1 @@
+"""Reading city exports into canonical work orders."""

@@ -1,0 +1,188 @@
+"""Ingest: exported files -> the store, with a ledger in which every raw row is accounted for."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .. import __version__
+from .. import schema as S
+from ..catalog import load_departments
+from ..clean import (apply_net_rules, check_times, cut_long_texts, map_departments, mark_duplicates,
+                     mark_validity, normalise_text_columns)
+from ..config import load_config
+from ..privacy import pseudonym_key
+from ..store import Store, file_sha256
+from .canonical import quarantine_frame, to_canonical
+from .presets import Preset
+from .readers import SUPPORTED, IngestError, read_export
+
+
+class LedgerError(AssertionError):
+    """The ledger does not balance: a bug, never a data problem."""
+
+
+def expand_paths(paths: list[str | Path], preset: Preset) -> list[Path]:
+    """Files to ingest: given files as they are; folders searched for the preset's file patterns."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUPPORTED
+                           and any(fnmatch.fnmatch(f.name, pat) for pat in preset.files))
+            if not found:
+                raise IngestError(f"{p}: no files matching {list(preset.files)} in this folder")
+            out += found
+        elif p.exists():
+            out.append(p)
+        else:
+            raise IngestError(f"{p}: no such file or folder")
+    names = [p.name for p in out]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise IngestError(f"two inputs share the file name(s) {repeated}; the store keys sources by file name")
+    return out
+
+
+def _reason_counts(q: pd.DataFrame) -> Counter:
+    return Counter(f"{c}: {r}" for c, r in zip(q["column"], q["reason"]))
+
+
+def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, config: dict | None = None,
+           now: pd.Timestamp | None = None, progress: bool = True) -> dict:
+    """Ingest exported files into the store and return the ledger (also saved in the store).
+
+    Per file: read, map to canonical columns (pseudonymising callers and
+    masking texts), normalise names, map departments, check times, mark
+    validity, refuse order ids already stored from another file.  Then repeat
+    calls are marked over the whole store and the net-complaint exclusions of
+    the ingested rows are counted.  The ledger balances exactly:
+    ``rows_read = stored + quarantined`` and ``stored = net_complaints + excluded``.
+    """
+    cfg = config or load_config()
+    now = now or pd.Timestamp.now()
+    store = Store(Path(store_dir))
+    files = expand_paths(paths, preset)
+    alias_path = preset.departments_path()
+    aliases = load_departments(alias_path) if alias_path else None
+    key = pseudonym_key()
+    manifest = store.manifest()
+    stored_ids = _stored_ids(store)
+    written: dict[str, dict] = {}
+    entries = []
+    for path in tqdm(files, desc="ingest", disable=not progress):
+        sha = file_sha256(path)
+        prev = manifest["files"].get(path.name)
+        if prev and prev["sha256"] == sha:
+            entries.append({"file": path.name, "status": "unchanged", "rows_read": 0, "stored": 0, "quarantined": {}})
+            continue
+        raw = read_export(path, preset.encoding)
+        can = to_canonical(raw, preset, key)
+        df = normalise_text_columns(can.frame)
+        df, unknown = map_departments(df, aliases)
+        df, q_time, corr_time = check_times(df, now, cfg["time_checks"]["future_tolerance_days"])
+        df, corr_long = cut_long_texts(df, cfg["validity"]["max_content_chars"])
+        df = mark_validity(df, cfg["validity"])
+        other = stored_ids[stored_ids.source_file != path.name]
+        clash = df[S.ORDER_ID].isin(other.index).to_numpy()
+        q_clash = quarantine_frame([
+            (path.name, int(r), S.ORDER_ID, "already stored from another file", f"{o} ({other.source_file[o]})")
+            for o, r in zip(df.loc[clash, S.ORDER_ID], df.loc[clash, S.SOURCE_ROW])])
+        df = S.validate(df[~clash].reset_index(drop=True))
+        quarantine = pd.concat([q for q in (can.quarantine, q_time, q_clash) if len(q)] or [can.quarantine],
+                               ignore_index=True)
+        written[path.name] = store.write_parts(path.name, sha, df, quarantine)
+        stored_ids = pd.concat([stored_ids[stored_ids.source_file != path.name],
+                                pd.DataFrame({"source_file": path.name}, index=pd.Index(df[S.ORDER_ID]))])
+        q_counts = _reason_counts(quarantine)
+        entry = {
+            "file": path.name, "status": "replaced" if prev else "ingested", "sha256": sha, "encoding": raw.encoding,
+            "rows_read": raw.rows_read, "stored": len(df), "quarantined": dict(q_counts),
+            "corrections": dict(can.corrections + corr_time + corr_long),
+            "unmapped_values": {k: dict(v.most_common(20)) for k, v in can.unmapped.items()},
+            "unknown_departments": dict(unknown.most_common(50)),
+        }
+        if entry["rows_read"] != entry["stored"] + sum(q_counts.values()):
+            raise LedgerError(f"{path.name}: rows read {entry['rows_read']} != stored {entry['stored']} + "
+                              f"quarantined {sum(q_counts.values())}")
+        written[path.name].update(rows_read=raw.rows_read, stored=len(df), quarantined=sum(q_counts.values()),
+                                  preset=preset.name)
+        entries.append(entry)
+
+    # repeat calls over the whole store as it will be after this ingest
+    keep = {n: f for n, f in manifest["files"].items() if n not in written}
+    parts = [store.root / p for f in [*keep.values(), *written.values()] for p in f["parts"]]
+    dcols = [S.ORDER_ID, S.RECEIVED_AT, S.CALLER_KEY, S.IS_VALID, *cfg["duplicates"]["match_on"]]
+    dcols = list(dict.fromkeys(dcols))
+    base = store.read_table(dcols, parts=parts).to_pandas() if parts else pd.DataFrame(columns=dcols)
+    dups = mark_duplicates(base, cfg["duplicates"]["window_days"], tuple(cfg["duplicates"]["match_on"]))
+    store.commit(written, dups[[S.ORDER_ID, S.DUPLICATE_OF]])
+
+    ledger = _ledger(store, entries, written, cfg, preset, now)
+    store.save_ledger(ledger, now.strftime("%Y%m%dT%H%M%S"))
+    return ledger
+
+
+def _stored_ids(store: Store) -> pd.DataFrame:
+    if not store.exists() or not store.parts():
+        return pd.DataFrame({"source_file": pd.Series(dtype="string")}, index=pd.Index([], dtype="string"))
+    t = store.read_table([S.ORDER_ID, S.SOURCE_FILE]).to_pandas()
+    return pd.DataFrame({"source_file": t[S.SOURCE_FILE].to_numpy()}, index=pd.Index(t[S.ORDER_ID]))
+
+
+def _ledger(store: Store, entries: list[dict], written: dict, cfg: dict, preset: Preset, now: pd.Timestamp) -> dict:
+    totals_q: Counter = Counter()
+    for e in entries:
+        totals_q.update(e["quarantined"])
+    rows_read = sum(e["rows_read"] for e in entries)
+    stored = sum(e["stored"] for e in entries)
+    new_parts = [store.root / p for f in written.values() for p in f["parts"]]
+    cols = [S.ORDER_ID, S.REQUEST_TYPE, S.IS_VALID, S.IS_REASONABLE, S.STATUS]
+    excluded: Counter = Counter()
+    net = 0
+    if new_parts:
+        df = store.read_table(cols, parts=new_parts).to_pandas()
+        dups = store.duplicates().set_index(S.ORDER_ID)[S.DUPLICATE_OF]
+        df[S.DUPLICATE_OF] = df[S.ORDER_ID].map(dups)
+        flagged = apply_net_rules(df, cfg["net_complaint"])
+        net = int(flagged["is_net_complaint"].sum())
+        excluded = Counter(flagged.loc[~flagged["is_net_complaint"], "exclusion_reason"].astype(str))
+    ledger = {
+        "generated_by": f"hotline_analysis {__version__}",
+        "ingested_at": now.isoformat(timespec="seconds"),
+        "preset": preset.name,
+        "rules": cfg["net_complaint"],
+        "files": entries,
+        "rows_read": rows_read,
+        "stored": stored,
+        "quarantined": dict(totals_q),
+        "net_complaints": net,
+        "excluded": dict(excluded),
+    }
+    if rows_read != stored + sum(totals_q.values()) or stored != net + sum(excluded.values()):
+        raise LedgerError(f"ledger does not balance: {ledger}")
+    return ledger
+
+
+def format_ledger(ledger: dict) -> str:
+    """The ledger as the few lines ``hotline ingest`` prints."""
+    lines = [f"files: {len(ledger['files'])} ("
+             + ", ".join(f"{v} {k}" for k, v in Counter(e['status'] for e in ledger['files']).items()) + ")",
+             f"rows read      {ledger['rows_read']:>12,}",
+             f"  stored       {ledger['stored']:>12,}"]
+    for reason, n in sorted(ledger["quarantined"].items(), key=lambda kv: -kv[1]):
+        lines.append(f"  quarantined  {n:>12,}  {reason}")
+    lines.append(f"stored         {ledger['stored']:>12,}")
+    lines.append(f"  net complaints {ledger['net_complaints']:>10,}")
+    for reason, n in sorted(ledger["excluded"].items(), key=lambda kv: -kv[1]):
+        lines.append(f"  excluded     {n:>12,}  {reason}")
+    unknown = Counter()
+    for e in ledger["files"]:
+        unknown.update(e.get("unknown_departments", {}))
+    if unknown:
+        lines.append("unknown department names (add them to the alias table): "
+                     + ", ".join(f"{k} ({v})" for k, v in unknown.most_common(10)))
+    return "\n".join(lines)

@@ -1,0 +1,179 @@
+"""Readers: one exported file -> a table of text columns with row numbers.
+
+CSV (UTF-8, UTF-8 with BOM, GBK/GB18030; detected or set by the preset), XLSX
+and Parquet.  Every value is read as text, so nothing is lost to type
+guessing; parsing into the canonical types happens in :mod:`.canonical`.
+Rows that cannot be split into the header's fields are returned separately
+with their row number instead of being dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+ROW = "__row"  # 1-based data row number (the header is row 0)
+SUPPORTED = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet")
+
+
+class IngestError(Exception):
+    """A whole file cannot be ingested; the message names the file and says what to do."""
+
+
+@dataclass
+class RawRead:
+    """Text columns of one file, its data-row numbers and the rows that could not be split."""
+
+    path: Path
+    table: pa.Table  # string columns named by export header, plus ROW
+    encoding: str
+    bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, raw text)
+
+    @property
+    def rows_read(self) -> int:
+        return self.table.num_rows + len(self.bad_rows)
+
+
+def decode(data: bytes, encoding: str, path: Path) -> tuple[str, str]:
+    """Decode file bytes: ``auto`` tries a BOM, strict UTF-8, then GB18030 (a superset of GBK)."""
+    if encoding != "auto":
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            raise IngestError(f"{path.name}: not valid {encoding} at byte {exc.start}; "
+                              f"check the file's encoding and set 'encoding:' in the preset (or use auto)") from None
+        except LookupError:
+            raise IngestError(f"{path.name}: unknown encoding {encoding!r} in the preset") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{path.name}: neither UTF-8 nor GB18030/GBK (undecodable byte at offset {exc.start}); "
+                          "save the export as UTF-8 or GBK CSV, or name its encoding in the preset") from None
+
+
+def read_export(path: str | Path, encoding: str = "auto", sheet: int = 0) -> RawRead:
+    """Read one export file into text columns (see module docstring)."""
+    path = Path(path)
+    if not path.exists():
+        raise IngestError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise IngestError(f"{path.name}: unsupported file type {suffix!r}; supported: {', '.join(SUPPORTED)}")
+    if path.stat().st_size == 0:
+        raise IngestError(f"{path.name}: the file is empty; re-export it from the platform")
+    if suffix in (".xlsx", ".xlsm"):
+        raw = _read_xlsx(path, sheet)
+    elif suffix == ".parquet":
+        raw = _read_parquet(path)
+    else:
+        raw = _read_csv(path, encoding)
+    if raw.table.num_rows == 0 and not raw.bad_rows:
+        raise IngestError(f"{path.name}: has a header but no data rows")
+    return raw
+
+
+def _header(first_line: str) -> list[str]:
+    return [h.strip() for h in next(csv.reader([first_line]))]
+
+
+def _read_csv(path: Path, encoding: str) -> RawRead:
+    text, used = decode(path.read_bytes(), encoding, path)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    head, _, body = text.partition("\n")
+    header = _header(head)
+    if len(set(header)) != len(header):
+        raise IngestError(f"{path.name}: repeated column names in the header: {header}")
+    lines = body.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if any(line.count('"') % 2 for line in lines):
+        return _read_csv_multiline(path, header, body, used)
+    # Fast path: prefix each line with its row number so that rows pyarrow cannot
+    # split still carry their position.
+    numbered = "\n".join(f"{i},{line}" for i, line in enumerate(lines, start=1))
+    bad: list[tuple[int, str, str]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        num, _, rest = row.text.partition(",")
+        bad.append((int(num), f"expected {len(header)} fields, found {row.actual_columns - 1}", rest))
+        return "skip"
+
+    names = [ROW, *header]
+    table = pacsv.read_csv(
+        io.BytesIO(numbered.encode("utf-8")),
+        read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+        convert_options=pacsv.ConvertOptions(column_types={**{h: pa.string() for h in header}, ROW: pa.int64()},
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    bad.sort()
+    return RawRead(path, table, used, bad)
+
+
+def _read_csv_multiline(path: Path, header: list[str], body: str, used: str) -> RawRead:
+    """Slow path for files whose quoted values contain line breaks: the csv module numbers records."""
+    good, bad = [], []
+    for i, rec in enumerate(csv.reader(io.StringIO(body)), start=1):
+        if len(rec) == len(header):
+            good.append((i, *rec))
+        elif any(v.strip() for v in rec):
+            bad.append((i, f"expected {len(header)} fields, found {len(rec)}", ",".join(rec)))
+    cols = list(zip(*good)) if good else [[] for _ in range(len(header) + 1)]
+    arrays = {ROW: pa.array(cols[0], type=pa.int64())}
+    arrays.update({h: pa.array(cols[k + 1], type=pa.string()) for k, h in enumerate(header)})
+    return RawRead(path, pa.table(arrays), used, bad)
+
+
+def _cell_text(v) -> str:
+    if v is None:
+        return ""
+    if hasattr(v, "isoformat") and hasattr(v, "hour"):
+        return v.isoformat(sep=" ")
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _read_xlsx(path: Path, sheet: int) -> RawRead:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(sheet).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types
+        raise IngestError(f"{path.name}: cannot read as XLSX ({exc}); re-save it from Excel or export CSV") from None
+    if not rows:
+        raise IngestError(f"{path.name}: the first sheet is empty")
+    header = [_cell_text(h).strip() for h in rows[0]]
+    width = len(header)
+    data = [r for r in rows[1:]]
+    cols = [[_cell_text(r[k]) if k < len(r) else "" for r in data] for k in range(width)]
+    arrays = {ROW: pa.array(np.arange(1, len(data) + 1), type=pa.int64())}
+    arrays.update({h: pa.array(cols[k], type=pa.string()) for k, h in enumerate(header)})
+    return RawRead(path, pa.table(arrays), "xlsx")
+
+
+def _read_parquet(path: Path) -> RawRead:
+    try:
+        t = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid and friends
+        raise IngestError(f"{path.name}: cannot read as Parquet ({exc})") from None
+    arrays = {ROW: pa.array(np.arange(1, t.num_rows + 1), type=pa.int64())}
+    for name in t.column_names:
+        col = t[name]
+        if pa.types.is_timestamp(col.type):
+            col = pa.compute.strftime(col, format="%Y-%m-%d %H:%M:%S")
+        arrays[name] = pa.compute.fill_null(col.cast(pa.string()), "")
+    return RawRead(path, pa.table(arrays), "parquet")

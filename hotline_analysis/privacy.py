@@ -1,0 +1,89 @@
+"""Personal data: caller pseudonyms and masking of identifiers inside texts.
+
+Phone numbers become a keyed hash (``caller_key``) at ingest and the raw
+phone and caller-name columns are dropped; phone numbers, 18-digit ID
+numbers, e-mail addresses and self-introduced names inside request texts are
+masked.  Nothing downstream of ingest sees them.
+
+The pseudonym key comes from the environment variable
+``HOTLINE_PSEUDONYM_KEY`` or from a key file outside the repository
+(``~/.config/hotline_analysis/pseudonym.key``), created on first use.  Keep it
+secret and stable: the same key gives the same ``caller_key`` across ingests,
+which is what repeat-call detection needs.
+
+Examples
+--------
+>>> mask_text("联系电话13912345678，身份证号370303198001011234，邮箱a.b@x.cn")
+'联系电话[电话]，身份证号[身份证号]，邮箱[邮箱]'
+>>> mask_text("我叫王小明，家住张店区")
+'我叫[姓名]，家住张店区'
+>>> mask_text("工单ZB2020120404388，电话0533-1234567")
+'工单ZB2020120404388，电话[电话]'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+KEY_ENV = "HOTLINE_PSEUDONYM_KEY"
+KEY_FILE = Path.home() / ".config" / "hotline_analysis" / "pseudonym.key"
+
+#: (pattern, replacement) applied in order; RE2 syntax (pyarrow), ``\\1`` refers to a group.
+MASKS: list[tuple[str, str]] = [
+    (r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", "[邮箱]"),
+    (r"(^|[^0-9])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]", r"\1[身份证号]"),
+    (r"(^|[^0-9A-Za-z])(?:\+?86[- ]?)?1[3-9]\d{9}([^0-9]|$)", r"\1[电话]\2"),
+    (r"(^|[^0-9A-Za-z])0\d{2,3}-?\d{7,8}([^0-9]|$)", r"\1[电话]\2"),
+    (r"(我叫|本人|我是|姓名[:：]?)\p{Han}{2,4}?([，,。；;\s]|$)", r"\1[姓名]\2"),
+]
+
+
+def pseudonym_key() -> bytes:
+    """The secret key for caller pseudonyms (environment, else a local key file created on first use)."""
+    env = os.environ.get(KEY_ENV)
+    if env:
+        return env.encode("utf-8")
+    if not KEY_FILE.exists():
+        KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+        KEY_FILE.write_text(secrets.token_hex(32), encoding="ascii")
+        KEY_FILE.chmod(0o600)
+        print(f"hotline: created a new pseudonym key in {KEY_FILE}; keep it secret and keep it: "
+              f"caller keys stay comparable across ingests only with the same key (or set {KEY_ENV}).",
+              file=sys.stderr)
+    return KEY_FILE.read_text(encoding="ascii").strip().encode("utf-8")
+
+
+def caller_keys(phones: pa.Array | list, key: bytes) -> pa.Array:
+    """Keyed hash (HMAC-SHA256, 16 hex digits) of each phone number; digits only are hashed; empty -> null.
+
+    Examples
+    --------
+    >>> caller_keys(["139-1234-5678", "13912345678", ""], b"k").to_pylist()[0] == caller_keys(["13912345678"], b"k")[0].as_py()
+    True
+    """
+    arr = pa.array(phones, type=pa.string()) if not isinstance(phones, (pa.Array, pa.ChunkedArray)) else phones
+    digits = pc.replace_substring_regex(arr, r"\D", "")
+    uniq = pc.unique(digits).to_pylist()
+    lookup = {d: hmac.new(key, d.encode("ascii"), hashlib.sha256).hexdigest()[:16] for d in uniq if d}
+    keys = pa.array([lookup.get(d) for d in uniq], type=pa.string())
+    return keys.take(pc.index_in(digits, value_set=pa.array(uniq, type=pa.string())))
+
+
+def mask_text(text: str) -> str:
+    """Mask identifiers in one text (see :data:`MASKS`)."""
+    return mask_texts(pa.array([text], type=pa.string()))[0].as_py()
+
+
+def mask_texts(texts: pa.Array) -> pa.Array:
+    """Mask identifiers in many texts at once (vectorised)."""
+    for pattern, repl in MASKS:
+        texts = pc.replace_substring_regex(texts, pattern, repl)
+    return texts
