@@ -123,7 +123,8 @@ def mark_duplicates(df: pd.DataFrame, window_days: float = 7, match_on: tuple[st
     """Link repeat calls to the first report of the same matter.
 
     Two valid orders are the same matter when they share ``caller_key`` and
-    every column of ``match_on`` (missing values compare equal).  Orders of a
+    every column of ``match_on`` (missing values compare equal; an order with
+    no ``match_on`` value at all is never linked, as its matter is unknown).  Orders of a
     matter are taken in time order: the first report stays
     (``duplicate_of`` null); every later order within ``window_days`` of that
     first report gets ``duplicate_of`` = its order id; an order after the
@@ -140,7 +141,10 @@ def mark_duplicates(df: pd.DataFrame, window_days: float = 7, match_on: tuple[st
     """
     out = df.copy()
     dup_of = np.full(len(out), None, dtype=object)
-    eligible = (out[S.IS_VALID].to_numpy(dtype=bool) & out[S.CALLER_KEY].notna().to_numpy())
+    known_matter = np.zeros(len(out), dtype=bool)
+    for c in match_on:
+        known_matter |= out[c].notna().to_numpy()
+    eligible = out[S.IS_VALID].to_numpy(dtype=bool) & out[S.CALLER_KEY].notna().to_numpy() & known_matter
     pos = np.flatnonzero(eligible)
     if len(pos):
         keys = [out[S.CALLER_KEY].to_numpy()[pos]] + [out[c].astype("string").fillna("\x00").to_numpy()[pos]

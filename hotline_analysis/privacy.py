@@ -24,7 +24,6 @@ Examples
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import secrets
 import sys
@@ -62,7 +61,7 @@ def pseudonym_key() -> bytes:
 
 
 def caller_keys(phones: pa.Array | list, key: bytes) -> pa.Array:
-    """Keyed hash (HMAC-SHA256, 16 hex digits) of each phone number; digits only are hashed; empty -> null.
+    """Keyed hash (BLAKE2b MAC, 16 hex digits) of each phone number; digits only are hashed; empty -> null.
 
     Examples
     --------
@@ -72,7 +71,8 @@ def caller_keys(phones: pa.Array | list, key: bytes) -> pa.Array:
     arr = pa.array(phones, type=pa.string()) if not isinstance(phones, (pa.Array, pa.ChunkedArray)) else phones
     digits = pc.replace_substring_regex(arr, r"\D", "")
     uniq = pc.unique(digits).to_pylist()
-    lookup = {d: hmac.new(key, d.encode("ascii"), hashlib.sha256).hexdigest()[:16] for d in uniq if d}
+    mac_key = hashlib.sha256(key).digest()  # BLAKE2b keys are at most 64 bytes
+    lookup = {d: hashlib.blake2b(d.encode("ascii"), key=mac_key, digest_size=8).hexdigest() for d in uniq if d}
     keys = pa.array([lookup.get(d) for d in uniq], type=pa.string())
     return keys.take(pc.index_in(digits, value_set=pa.array(uniq, type=pa.string())))
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+# A fixed pseudonym key for tests: never the user's key file.
+os.environ.setdefault("HOTLINE_PSEUDONYM_KEY", "hotline-analysis-tests")
+
 from hotline_analysis.synth import ScenarioConfig, generate, write_export
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(os.environ.get("HOTLINE_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 EXTERNAL = SHARED / "data" / "external"
 
 #: The scenario most tests use: the full default period at 2% of the volume.

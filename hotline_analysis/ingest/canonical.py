@@ -97,7 +97,7 @@ def check_columns(raw: RawRead, preset: Preset) -> None:
         spec = preset.columns[fld]
         need_all = isinstance(spec, dict)
         found = [h for h in headers if h in header]
-        if (need_all and len(found) < len(headers)) or not found:
+        if ((need_all and len(found) < len(headers)) or not found) and fld not in preset.optional:
             kind = "required" if fld in REQUIRED else "mapped"
             raise IngestError(
                 f"{raw.path.name}: missing {kind} column {' + '.join(headers) if need_all else ' or '.join(headers)} "

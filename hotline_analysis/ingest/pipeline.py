@@ -6,6 +6,7 @@ import fnmatch
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -86,17 +87,15 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
         df, q_time, corr_time = check_times(df, now, cfg["time_checks"]["future_tolerance_days"])
         df, corr_long = cut_long_texts(df, cfg["validity"]["max_content_chars"])
         df = mark_validity(df, cfg["validity"])
-        other = stored_ids[stored_ids.source_file != path.name]
-        clash = df[S.ORDER_ID].isin(other.index).to_numpy()
+        clash, owners = stored_ids.lookup(df[S.ORDER_ID], exclude=path.name)
         q_clash = quarantine_frame([
-            (path.name, int(r), S.ORDER_ID, "already stored from another file", f"{o} ({other.source_file[o]})")
-            for o, r in zip(df.loc[clash, S.ORDER_ID], df.loc[clash, S.SOURCE_ROW])])
+            (path.name, int(r), S.ORDER_ID, "already stored from another file", f"{o} ({f})")
+            for o, r, f in zip(df.loc[clash, S.ORDER_ID], df.loc[clash, S.SOURCE_ROW], owners)])
         df = S.validate(df[~clash].reset_index(drop=True))
         quarantine = pd.concat([q for q in (can.quarantine, q_time, q_clash) if len(q)] or [can.quarantine],
                                ignore_index=True)
         written[path.name] = store.write_parts(path.name, sha, df, quarantine)
-        stored_ids = pd.concat([stored_ids[stored_ids.source_file != path.name],
-                                pd.DataFrame({"source_file": path.name}, index=pd.Index(df[S.ORDER_ID]))])
+        stored_ids.replace(path.name, df[S.ORDER_ID])
         q_counts = _reason_counts(quarantine)
         entry = {
             "file": path.name, "status": "replaced" if prev else "ingested", "sha256": sha, "encoding": raw.encoding,
@@ -126,11 +125,42 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
     return ledger
 
 
-def _stored_ids(store: Store) -> pd.DataFrame:
-    if not store.exists() or not store.parts():
-        return pd.DataFrame({"source_file": pd.Series(dtype="string")}, index=pd.Index([], dtype="string"))
-    t = store.read_table([S.ORDER_ID, S.SOURCE_FILE]).to_pandas()
-    return pd.DataFrame({"source_file": t[S.SOURCE_FILE].to_numpy()}, index=pd.Index(t[S.ORDER_ID]))
+class _IdRegistry:
+    """Which source file holds each stored order id (64-bit hashes, sorted, for fast look-up)."""
+
+    def __init__(self) -> None:
+        self.hashes = np.array([], dtype=np.uint64)
+        self.owner = np.array([], dtype=object)
+
+    @staticmethod
+    def _hash(ids: pd.Series) -> np.ndarray:
+        return pd.util.hash_array(ids.to_numpy(dtype=object))
+
+    def replace(self, source: str, ids: pd.Series) -> None:
+        keep = self.owner != source
+        h = np.concatenate([self.hashes[keep], self._hash(ids)])
+        o = np.concatenate([self.owner[keep], np.full(len(ids), source, dtype=object)])
+        order = np.argsort(h, kind="stable")
+        self.hashes, self.owner = h[order], o[order]
+
+    def lookup(self, ids: pd.Series, exclude: str) -> tuple[np.ndarray, list[str]]:
+        """Mask of ids held by a file other than ``exclude``, and those files."""
+        h = self._hash(ids)
+        pos = np.clip(np.searchsorted(self.hashes, h), 0, max(len(self.hashes) - 1, 0))
+        if not len(self.hashes):
+            return np.zeros(len(ids), dtype=bool), []
+        hit = (self.hashes[pos] == h) & (self.owner[pos] != exclude)
+        return hit, list(self.owner[pos[hit]])
+
+
+def _stored_ids(store: Store) -> _IdRegistry:
+    reg = _IdRegistry()
+    if store.exists() and store.parts():
+        t = store.read_table([S.ORDER_ID, S.SOURCE_FILE]).to_pandas()
+        h = reg._hash(t[S.ORDER_ID])
+        order = np.argsort(h, kind="stable")
+        reg.hashes, reg.owner = h[order], t[S.SOURCE_FILE].to_numpy(dtype=object)[order]
+    return reg
 
 
 def _ledger(store: Store, entries: list[dict], written: dict, cfg: dict, preset: Preset, now: pd.Timestamp) -> dict:

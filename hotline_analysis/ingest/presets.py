@@ -25,6 +25,8 @@ A preset is a YAML file (see ``config/presets/``) with these keys:
 ``defaults``
     Constant values for fields the export lacks (e.g. ``request_type:
     complaint`` for 311 service requests).
+``optional``
+    Mapped fields whose column some files of this kind lack (left empty there).
 ``absent``
     Canonical fields the export does not have; analyses that need them say
     so instead of failing.
@@ -71,6 +73,7 @@ class Preset:
     absent: tuple[str, ...] = ()
     departments: str | None = None
     files: tuple[str, ...] = ("*",)
+    optional: tuple[str, ...] = ()
     source: str = ""
 
     def headers_for(self, fld: str) -> list[str]:
@@ -133,5 +136,6 @@ def load_preset(name_or_path: str | Path) -> Preset:
         date_formats=tuple(raw.get("date_formats") or ()), values=raw.get("values") or {},
         defaults=raw.get("defaults") or {}, absent=tuple(raw.get("absent") or ()),
         departments=raw.get("departments"), source=str(p),
+        optional=tuple(raw.get("optional") or ()),
         files=tuple([raw["files"]] if isinstance(raw.get("files"), str) else raw.get("files") or ("*",)),
     )

@@ -96,30 +96,48 @@ def _read_csv(path: Path, encoding: str) -> RawRead:
     header = _header(head)
     if len(set(header)) != len(header):
         raise IngestError(f"{path.name}: repeated column names in the header: {header}")
-    lines = body.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
+    body = body.rstrip("\n")
+    lines = body.split("\n") if body else []
+    if not lines:
+        raise IngestError(f"{path.name}: has a header but no data rows")
     if any(line.count('"') % 2 for line in lines):
         return _read_csv_multiline(path, header, body, used)
-    # Fast path: prefix each line with its row number so that rows pyarrow cannot
-    # split still carry their position.
-    numbered = "\n".join(f"{i},{line}" for i, line in enumerate(lines, start=1))
-    bad: list[tuple[int, str, str]] = []
+    if "" in lines:  # blank lines would shift row numbers: take the careful path
+        return _read_csv_multiline(path, header, body, used)
+    bad_text: list[tuple[str, int]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        num, _, rest = row.text.partition(",")
-        bad.append((int(num), f"expected {len(header)} fields, found {row.actual_columns - 1}", rest))
+        bad_text.append((row.text, row.actual_columns))
         return "skip"
 
-    names = [ROW, *header]
     table = pacsv.read_csv(
-        io.BytesIO(numbered.encode("utf-8")),
-        read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+        io.BytesIO(body.encode("utf-8")),
+        read_options=pacsv.ReadOptions(column_names=header, block_size=1 << 24),
         parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
-        convert_options=pacsv.ConvertOptions(column_types={**{h: pa.string() for h in header}, ROW: pa.int64()},
+        convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
                                              strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
+    # Rows pyarrow could not split: find their line numbers in the text (there are few).
+    starts = np.cumsum([0] + [len(line) + 1 for line in lines[:-1]]) if bad_text else np.array([0])
+    bad: list[tuple[int, str, str]] = []
+    used_lines: set[int] = set()
+    for text, n_found in bad_text:
+        pos = -1
+        while True:
+            pos = body.find(text, pos + 1)
+            row = int(np.searchsorted(starts, pos, side="right"))
+            if pos < 0 or row not in used_lines:
+                break
+        if pos < 0:
+            raise IngestError(f"{path.name}: could not locate a malformed row; check the file's line endings")
+        used_lines.add(row)
+        bad.append((row, f"expected {len(header)} fields, found {n_found}", text))
     bad.sort()
+    rows = np.delete(np.arange(1, len(lines) + 1), [r - 1 for r, _, _ in bad])
+    if len(rows) != table.num_rows:
+        raise IngestError(f"{path.name}: {table.num_rows} rows parsed but {len(rows)} lines expected; "
+                          "the file may contain line breaks inside unquoted values")
+    table = table.add_column(0, ROW, pa.array(rows, type=pa.int64()))
     return RawRead(path, table, used, bad)
 
 
