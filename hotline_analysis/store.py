@@ -145,6 +145,9 @@ class Store:
     def read_table(self, columns: list[str] | None = None, months: list[str] | None = None,
                    parts: list[Path] | None = None) -> pa.Table:
         """Arrow table of stored rows (no ``duplicate_of``), optionally for some months (``YYYY-MM``)."""
+        if not (self.parts() if parts is None else parts):
+            empty = _to_arrow(S.empty_frame())
+            return empty.select(columns) if columns else empty
         d = self.dataset(parts)
         flt = None
         for m in months or []:
