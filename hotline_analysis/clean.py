@@ -18,6 +18,8 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import schema as S
 
@@ -108,14 +110,14 @@ def mark_validity(df: pd.DataFrame, rules: dict) -> pd.DataFrame:
     content = out[S.CONTENT]
     if content.isna().all():
         return out
-    text = content.fillna("").str.strip()
-    full = "|".join(f"(?:{p})" for p in rules["invalid_if_matches"])
-    invalid = text.str.fullmatch(full).fillna(False)
+    text = pc.utf8_trim_whitespace(pc.fill_null(pa.array(content, type=pa.string(), from_pandas=True), ""))
+    full = "^(?:" + "|".join(f"(?:{p})" for p in rules["invalid_if_matches"]) + ")$"
+    invalid = pc.match_substring_regex(text, full).to_numpy(zero_copy_only=False)
     markers = "|".join(map(re.escape, rules["invalid_if_contains"]))
     if markers:
-        short = text.str.len() <= rules["short_text_chars"]
-        invalid |= short & text.str.contains(markers, regex=True).fillna(False)
-    out[S.IS_VALID] = out[S.IS_VALID] & ~invalid.to_numpy(dtype=bool)
+        short = (pc.utf8_length(text).to_numpy() <= rules["short_text_chars"])
+        invalid |= short & pc.match_substring_regex(text, markers).to_numpy(zero_copy_only=False)
+    out[S.IS_VALID] = out[S.IS_VALID].to_numpy(dtype=bool) & ~invalid
     return out
 
 

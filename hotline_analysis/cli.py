@@ -46,7 +46,8 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
 
     try:
         preset = load_preset(args.preset)
-        ledger = ingest(args.paths, preset, args.store, load_config(args.config), progress=not args.quiet)
+        ledger = ingest(args.paths, preset, args.store, load_config(args.config), progress=not args.quiet,
+                        jobs=args.jobs)
     except (PresetError, IngestError) as exc:
         raise UserError(str(exc)) from None
     print(format_ledger(ledger))
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--preset", required=True, help="zibo12345, nyc311, or the path of your own preset YAML")
     i.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"), help="store folder (default: data/processed/zibo)")
     i.add_argument("--config", default=None, help="YAML overriding config/default.yaml")
+    i.add_argument("--jobs", type=int, default=2, help="files prepared in parallel (default: 2)")
     i.add_argument("--quiet", action="store_true", help="no progress bars")
     i.set_defaults(func=_cmd_ingest)
     return p

@@ -182,7 +182,7 @@ def to_canonical(raw: RawRead, preset: Preset, key: bytes, source_name: str | No
     for i in np.flatnonzero(no_id):
         qrows.append((name, row[i].as_py(), S.ORDER_ID, "missing", ""))
     df = pd.DataFrame({
-        S.ORDER_ID: oid.to_pandas(types_mapper=pd.ArrowDtype).astype("string"),
+        S.ORDER_ID: oid.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get),
         S.RECEIVED_AT: pd.Series(out[S.RECEIVED_AT].to_numpy(zero_copy_only=False)).astype("datetime64[ns]"),
         S.CHANNEL: out[S.CHANNEL], S.REQUEST_TYPE: out[S.REQUEST_TYPE],
         S.CATEGORY_L1: _text(out[S.CATEGORY_L1]), S.CATEGORY_L2: _text(out[S.CATEGORY_L2]),
@@ -209,5 +209,6 @@ def to_canonical(raw: RawRead, preset: Preset, key: bytes, source_name: str | No
 
 
 def _text(a: pa.Array) -> pd.Series:
-    s = a.to_pandas(types_mapper=pd.ArrowDtype).astype("string")
-    return s.mask(s == "")
+    """Arrow text -> pandas string column, empty text as missing."""
+    a = pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
+    return a.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)

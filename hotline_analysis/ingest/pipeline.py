@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import fnmatch
+import multiprocessing as mp
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -52,16 +55,46 @@ def _reason_counts(q: pd.DataFrame) -> Counter:
     return Counter(f"{c}: {r}" for c, r in zip(q["column"], q["reason"]))
 
 
+@dataclass
+class _Prepared:
+    """One file read, mapped and cleaned, before it meets the store."""
+
+    frame: pd.DataFrame
+    quarantine: pd.DataFrame
+    entry: dict
+
+
+def _prepare(path: Path, sha: str, preset: Preset, cfg: dict, now: pd.Timestamp, key: bytes,
+             aliases: pd.DataFrame | None) -> _Prepared:
+    raw = read_export(path, preset.encoding)
+    can = to_canonical(raw, preset, key)
+    df = normalise_text_columns(can.frame)
+    df, unknown = map_departments(df, aliases)
+    df, q_time, corr_time = check_times(df, now, cfg["time_checks"]["future_tolerance_days"])
+    df, corr_long = cut_long_texts(df, cfg["validity"]["max_content_chars"])
+    df = mark_validity(df, cfg["validity"])
+    entry = {
+        "file": path.name, "sha256": sha, "encoding": raw.encoding, "rows_read": raw.rows_read,
+        "corrections": dict(can.corrections + corr_time + corr_long),
+        "unmapped_values": {k: dict(v.most_common(20)) for k, v in can.unmapped.items()},
+        "unknown_departments": dict(unknown.most_common(50)),
+    }
+    quarantine = pd.concat([q for q in (can.quarantine, q_time) if len(q)] or [can.quarantine], ignore_index=True)
+    return _Prepared(df, quarantine, entry)
+
+
 def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, config: dict | None = None,
-           now: pd.Timestamp | None = None, progress: bool = True) -> dict:
+           now: pd.Timestamp | None = None, progress: bool = True, jobs: int = 2) -> dict:
     """Ingest exported files into the store and return the ledger (also saved in the store).
 
-    Per file: read, map to canonical columns (pseudonymising callers and
-    masking texts), normalise names, map departments, check times, mark
-    validity, refuse order ids already stored from another file.  Then repeat
-    calls are marked over the whole store and the net-complaint exclusions of
-    the ingested rows are counted.  The ledger balances exactly:
-    ``rows_read = stored + quarantined`` and ``stored = net_complaints + excluded``.
+    Per file (``jobs`` files at a time): read, map to canonical columns
+    (pseudonymising callers and masking texts), normalise names, map
+    departments, check times, mark validity.  Then, file by file in order:
+    refuse order ids already stored from another file and write the rows.
+    Finally repeat calls are marked over the whole store and the
+    net-complaint exclusions of the ingested rows are counted.  The ledger
+    balances exactly: ``rows_read = stored + quarantined`` and
+    ``stored = net_complaints + excluded``.
     """
     cfg = config or load_config()
     now = now or pd.Timestamp.now()
@@ -74,48 +107,50 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
     stored_ids = _stored_ids(store)
     written: dict[str, dict] = {}
     entries = []
-    for path in tqdm(files, desc="ingest", disable=not progress):
+    todo = []
+    for path in files:
         sha = file_sha256(path)
         prev = manifest["files"].get(path.name)
         if prev and prev["sha256"] == sha:
             entries.append({"file": path.name, "status": "unchanged", "rows_read": 0, "stored": 0, "quarantined": {}})
-            continue
-        raw = read_export(path, preset.encoding)
-        can = to_canonical(raw, preset, key)
-        df = normalise_text_columns(can.frame)
-        df, unknown = map_departments(df, aliases)
-        df, q_time, corr_time = check_times(df, now, cfg["time_checks"]["future_tolerance_days"])
-        df, corr_long = cut_long_texts(df, cfg["validity"]["max_content_chars"])
-        df = mark_validity(df, cfg["validity"])
-        clash, owners = stored_ids.lookup(df[S.ORDER_ID], exclude=path.name)
-        q_clash = quarantine_frame([
-            (path.name, int(r), S.ORDER_ID, "already stored from another file", f"{o} ({f})")
-            for o, r, f in zip(df.loc[clash, S.ORDER_ID], df.loc[clash, S.SOURCE_ROW], owners)])
-        df = S.validate(df[~clash].reset_index(drop=True))
-        quarantine = pd.concat([q for q in (can.quarantine, q_time, q_clash) if len(q)] or [can.quarantine],
-                               ignore_index=True)
-        written[path.name] = store.write_parts(path.name, sha, df, quarantine)
-        stored_ids.replace(path.name, df[S.ORDER_ID])
-        q_counts = _reason_counts(quarantine)
-        entry = {
-            "file": path.name, "status": "replaced" if prev else "ingested", "sha256": sha, "encoding": raw.encoding,
-            "rows_read": raw.rows_read, "stored": len(df), "quarantined": dict(q_counts),
-            "corrections": dict(can.corrections + corr_time + corr_long),
-            "unmapped_values": {k: dict(v.most_common(20)) for k, v in can.unmapped.items()},
-            "unknown_departments": dict(unknown.most_common(50)),
-        }
-        if entry["rows_read"] != entry["stored"] + sum(q_counts.values()):
-            raise LedgerError(f"{path.name}: rows read {entry['rows_read']} != stored {entry['stored']} + "
-                              f"quarantined {sum(q_counts.values())}")
-        written[path.name].update(rows_read=raw.rows_read, stored=len(df), quarantined=sum(q_counts.values()),
-                                  preset=preset.name)
-        entries.append(entry)
+        else:
+            todo.append((path, sha, prev is not None))
+    args = [(p, sha, preset, cfg, now, key, aliases) for p, sha, _ in todo]
+    if jobs > 1 and len(todo) > 1:
+        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork"))
+        results = pool.map(_prepare, *zip(*args))
+    else:
+        pool, results = None, (_prepare(*a) for a in args)
+    try:
+        for (path, sha, replaced), prep in tqdm(zip(todo, results), total=len(todo), desc="ingest",
+                                                disable=not progress):
+            df = prep.frame
+            clash, owners = stored_ids.lookup(df[S.ORDER_ID], exclude=path.name)
+            q_clash = quarantine_frame([
+                (path.name, int(r), S.ORDER_ID, "already stored from another file", f"{o} ({f})")
+                for o, r, f in zip(df.loc[clash, S.ORDER_ID], df.loc[clash, S.SOURCE_ROW], owners)])
+            df = S.validate(df[~clash].reset_index(drop=True))
+            quarantine = pd.concat([q for q in (prep.quarantine, q_clash) if len(q)] or [prep.quarantine],
+                                   ignore_index=True)
+            written[path.name] = store.write_parts(path.name, sha, df, quarantine)
+            stored_ids.replace(path.name, df[S.ORDER_ID])
+            q_counts = _reason_counts(quarantine)
+            entry = {**prep.entry, "status": "replaced" if replaced else "ingested", "stored": len(df),
+                     "quarantined": dict(q_counts)}
+            if entry["rows_read"] != entry["stored"] + sum(q_counts.values()):
+                raise LedgerError(f"{path.name}: rows read {entry['rows_read']} != stored {entry['stored']} + "
+                                  f"quarantined {sum(q_counts.values())}")
+            written[path.name].update(rows_read=entry["rows_read"], stored=len(df),
+                                      quarantined=sum(q_counts.values()), preset=preset.name)
+            entries.append(entry)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
     # repeat calls over the whole store as it will be after this ingest
     keep = {n: f for n, f in manifest["files"].items() if n not in written}
     parts = [store.root / p for f in [*keep.values(), *written.values()] for p in f["parts"]]
-    dcols = [S.ORDER_ID, S.RECEIVED_AT, S.CALLER_KEY, S.IS_VALID, *cfg["duplicates"]["match_on"]]
-    dcols = list(dict.fromkeys(dcols))
+    dcols = list(dict.fromkeys([S.ORDER_ID, S.RECEIVED_AT, S.CALLER_KEY, S.IS_VALID, *cfg["duplicates"]["match_on"]]))
     base = store.read_table(dcols, parts=parts).to_pandas() if parts else pd.DataFrame(columns=dcols)
     dups = mark_duplicates(base, cfg["duplicates"]["window_days"], tuple(cfg["duplicates"]["match_on"]))
     store.commit(written, dups[[S.ORDER_ID, S.DUPLICATE_OF]])
