@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SCENARIO_DIR := data/raw/zibo
+STORE_DIR    := data/processed/zibo
 JOBS   ?= 2
 
 .PHONY: report test lab synth benchmark clean-data help
@@ -26,7 +27,8 @@ $(SCENARIO_DIR)/ground_truth.json: | $(STAMP)
 synth: $(SCENARIO_DIR)/ground_truth.json
 
 report: $(STAMP) $(SCENARIO_DIR)/ground_truth.json
-	@echo "Synthetic Zibo export and its ground truth are in $(SCENARIO_DIR)/"
+	$(BIN)/hotline ingest $(SCENARIO_DIR) --preset zibo12345 --store $(STORE_DIR) --jobs $(JOBS)
+	@echo "Raw export and ground truth: $(SCENARIO_DIR)/   cleaned store and ledgers: $(STORE_DIR)/"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS)
@@ -36,6 +38,7 @@ lab: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_synth.py
+	$(BIN)/python benchmarks/bench_ingest.py
 
 clean-data:
 	rm -rf data/raw/zibo data/processed/* reports/*/

@@ -54,7 +54,7 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
 def _write_parquet(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp, compression="zstd")
+    pq.write_table(table, tmp, compression="zstd", compression_level=1)
     os.replace(tmp, path)
 
 

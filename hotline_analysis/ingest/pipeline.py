@@ -72,7 +72,7 @@ def _prepare(path: Path, sha: str, preset: Preset, cfg: dict, now: pd.Timestamp,
     df, unknown = map_departments(df, aliases)
     df, q_time, corr_time = check_times(df, now, cfg["time_checks"]["future_tolerance_days"])
     df, corr_long = cut_long_texts(df, cfg["validity"]["max_content_chars"])
-    df = mark_validity(df, cfg["validity"])
+    df = S.validate(mark_validity(df, cfg["validity"]))
     entry = {
         "file": path.name, "sha256": sha, "encoding": raw.encoding, "rows_read": raw.rows_read,
         "corrections": dict(can.corrections + corr_time + corr_long),
@@ -104,7 +104,7 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
     aliases = load_departments(alias_path) if alias_path else None
     key = pseudonym_key()
     manifest = store.manifest()
-    stored_ids = _stored_ids(store)
+    prepared: dict[str, tuple] = {}
     written: dict[str, dict] = {}
     entries = []
     todo = []
@@ -124,78 +124,75 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
     try:
         for (path, sha, replaced), prep in tqdm(zip(todo, results), total=len(todo), desc="ingest",
                                                 disable=not progress):
-            df = prep.frame
-            clash, owners = stored_ids.lookup(df[S.ORDER_ID], exclude=path.name)
-            q_clash = quarantine_frame([
-                (path.name, int(r), S.ORDER_ID, "already stored from another file", f"{o} ({f})")
-                for o, r, f in zip(df.loc[clash, S.ORDER_ID], df.loc[clash, S.SOURCE_ROW], owners)])
-            df = S.validate(df[~clash].reset_index(drop=True))
-            quarantine = pd.concat([q for q in (prep.quarantine, q_clash) if len(q)] or [prep.quarantine],
-                                   ignore_index=True)
-            written[path.name] = store.write_parts(path.name, sha, df, quarantine)
-            stored_ids.replace(path.name, df[S.ORDER_ID])
-            q_counts = _reason_counts(quarantine)
-            entry = {**prep.entry, "status": "replaced" if replaced else "ingested", "stored": len(df),
-                     "quarantined": dict(q_counts)}
-            if entry["rows_read"] != entry["stored"] + sum(q_counts.values()):
-                raise LedgerError(f"{path.name}: rows read {entry['rows_read']} != stored {entry['stored']} + "
-                                  f"quarantined {sum(q_counts.values())}")
-            written[path.name].update(rows_read=entry["rows_read"], stored=len(df),
-                                      quarantined=sum(q_counts.values()), preset=preset.name)
-            entries.append(entry)
+            written[path.name] = store.write_parts(path.name, sha, prep.frame, prep.quarantine)
+            written[path.name].update(preset=preset.name)
+            prepared[path.name] = (prep.frame[[S.ORDER_ID, S.SOURCE_ROW]], prep.quarantine, prep.entry, replaced)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+    # order ids already stored from another file (or from an earlier file of this run) are refused
+    clashes = _id_clashes(store, manifest, todo, prepared)
+    for path, sha, _ in todo:
+        ids, quarantine, entry, replaced = prepared[path.name]
+        if path.name in clashes:
+            clash = clashes[path.name]
+            q_clash = quarantine_frame([(path.name, int(r), S.ORDER_ID, "already stored from another file", f"{o} ({f})")
+                                        for o, r, f in clash.itertuples(index=False)])
+            quarantine = pd.concat([quarantine, q_clash], ignore_index=True)
+            kept = store.read_table(parts=[store.root / p for p in written[path.name]["parts"]]).to_pandas()
+            kept = S.coerce(kept[~kept[S.ORDER_ID].isin(clash[S.ORDER_ID])])
+            written[path.name] = {**store.write_parts(path.name, sha, kept, quarantine), "preset": preset.name}
+            ids = kept[[S.ORDER_ID, S.SOURCE_ROW]]
+        q_counts = _reason_counts(quarantine)
+        entry = {**entry, "status": "replaced" if replaced else "ingested", "stored": len(ids),
+                 "quarantined": dict(q_counts)}
+        if entry["rows_read"] != entry["stored"] + sum(q_counts.values()):
+            raise LedgerError(f"{path.name}: rows read {entry['rows_read']} != stored {entry['stored']} + "
+                              f"quarantined {sum(q_counts.values())}")
+        written[path.name].update(rows_read=entry["rows_read"], stored=len(ids), quarantined=sum(q_counts.values()))
+        entries.append(entry)
 
-    # repeat calls over the whole store as it will be after this ingest
-    keep = {n: f for n, f in manifest["files"].items() if n not in written}
-    parts = [store.root / p for f in [*keep.values(), *written.values()] for p in f["parts"]]
-    dcols = list(dict.fromkeys([S.ORDER_ID, S.RECEIVED_AT, S.CALLER_KEY, S.IS_VALID, *cfg["duplicates"]["match_on"]]))
-    base = store.read_table(dcols, parts=parts).to_pandas() if parts else pd.DataFrame(columns=dcols)
-    dups = mark_duplicates(base, cfg["duplicates"]["window_days"], tuple(cfg["duplicates"]["match_on"]))
-    store.commit(written, dups[[S.ORDER_ID, S.DUPLICATE_OF]])
+    if written or not store.exists():
+        # repeat calls over the whole store as it will be after this ingest
+        keep = {n: f for n, f in manifest["files"].items() if n not in written}
+        parts = [store.root / p for f in [*keep.values(), *written.values()] for p in f["parts"]]
+        dcols = list(dict.fromkeys([S.ORDER_ID, S.RECEIVED_AT, S.CALLER_KEY, S.IS_VALID,
+                                    *cfg["duplicates"]["match_on"]]))
+        base = store.read_table(dcols, parts=parts).to_pandas() if parts else pd.DataFrame(columns=dcols)
+        dups = mark_duplicates(base, cfg["duplicates"]["window_days"], tuple(cfg["duplicates"]["match_on"]))
+        store.commit(written, dups[[S.ORDER_ID, S.DUPLICATE_OF]])
 
     ledger = _ledger(store, entries, written, cfg, preset, now)
     store.save_ledger(ledger, now.strftime("%Y%m%dT%H%M%S"))
     return ledger
 
 
-class _IdRegistry:
-    """Which source file holds each stored order id (64-bit hashes, sorted, for fast look-up)."""
+def _id_clashes(store: Store, manifest: dict, todo: list, prepared: dict) -> dict[str, pd.DataFrame]:
+    """Per new file: its rows whose order id is held by a stored file or an earlier file of this run.
 
-    def __init__(self) -> None:
-        self.hashes = np.array([], dtype=np.uint64)
-        self.owner = np.array([], dtype=object)
-
-    @staticmethod
-    def _hash(ids: pd.Series) -> np.ndarray:
-        return pd.util.hash_array(ids.to_numpy(dtype=object))
-
-    def replace(self, source: str, ids: pd.Series) -> None:
-        keep = self.owner != source
-        h = np.concatenate([self.hashes[keep], self._hash(ids)])
-        o = np.concatenate([self.owner[keep], np.full(len(ids), source, dtype=object)])
-        order = np.argsort(h, kind="stable")
-        self.hashes, self.owner = h[order], o[order]
-
-    def lookup(self, ids: pd.Series, exclude: str) -> tuple[np.ndarray, list[str]]:
-        """Mask of ids held by a file other than ``exclude``, and those files."""
-        h = self._hash(ids)
-        pos = np.clip(np.searchsorted(self.hashes, h), 0, max(len(self.hashes) - 1, 0))
-        if not len(self.hashes):
-            return np.zeros(len(ids), dtype=bool), []
-        hit = (self.hashes[pos] == h) & (self.owner[pos] != exclude)
-        return hit, list(self.owner[pos[hit]])
-
-
-def _stored_ids(store: Store) -> _IdRegistry:
-    reg = _IdRegistry()
-    if store.exists() and store.parts():
-        t = store.read_table([S.ORDER_ID, S.SOURCE_FILE]).to_pandas()
-        h = reg._hash(t[S.ORDER_ID])
-        order = np.argsort(h, kind="stable")
-        reg.hashes, reg.owner = h[order], t[S.SOURCE_FILE].to_numpy(dtype=object)[order]
-    return reg
+    Returns file name -> frame (order_id, source_row, holder file); files without clashes are absent.
+    """
+    new_names = [p.name for p, _, _ in todo]
+    keep = [n for n in manifest["files"] if n not in new_names]
+    frames = []
+    if keep:
+        parts = [store.root / p for n in keep for p in manifest["files"][n]["parts"]]
+        t = store.read_table([S.ORDER_ID, S.SOURCE_FILE], parts=parts).to_pandas()
+        frames.append(pd.DataFrame({S.ORDER_ID: t[S.ORDER_ID], S.SOURCE_ROW: -1, "file": t[S.SOURCE_FILE], "rank": -1}))
+    for rank, name in enumerate(new_names):
+        ids = prepared[name][0]
+        frames.append(pd.DataFrame({S.ORDER_ID: ids[S.ORDER_ID], S.SOURCE_ROW: ids[S.SOURCE_ROW], "file": name,
+                                    "rank": rank}))
+    if not frames:
+        return {}
+    allids = pd.concat(frames, ignore_index=True)
+    dup = allids[S.ORDER_ID].duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return {}
+    d = allids[dup].sort_values("rank", kind="stable")
+    holder = d.groupby(S.ORDER_ID)["file"].transform("first")
+    later = d[d[S.ORDER_ID].duplicated(keep="first").to_numpy()].assign(holder=holder)
+    return {f: g[[S.ORDER_ID, S.SOURCE_ROW, "holder"]] for f, g in later.groupby("file")}
 
 
 def _ledger(store: Store, entries: list[dict], written: dict, cfg: dict, preset: Preset, now: pd.Timestamp) -> dict:

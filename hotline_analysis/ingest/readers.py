@@ -91,7 +91,8 @@ def _header(first_line: str) -> list[str]:
 
 def _read_csv(path: Path, encoding: str) -> RawRead:
     text, used = decode(path.read_bytes(), encoding, path)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     head, _, body = text.partition("\n")
     header = _header(head)
     if len(set(header)) != len(header):
