@@ -38,10 +38,15 @@ def normalise_text_columns(df: pd.DataFrame) -> pd.DataFrame:
     """NFKC and trimmed whitespace in category, district and department names (unique values only)."""
     out = df.copy()
     for col in (S.CATEGORY_L1, S.CATEGORY_L2, S.DISTRICT):
-        s = out[col]
-        uniq = s.dropna().unique()
-        out[col] = s.map({u: unicodedata.normalize("NFKC", u).strip() for u in uniq}).astype("string")
+        out[col] = _map_unique(out[col], lambda u: unicodedata.normalize("NFKC", u).strip())
     return out
+
+
+def _map_unique(s: pd.Series, fn) -> pd.Series:
+    """Apply ``fn`` to each distinct non-missing value once (fast on columns with few distinct values)."""
+    codes, uniq = pd.factorize(s)
+    mapped = np.array([fn(u) for u in uniq] + [None], dtype=object)
+    return pd.Series(mapped[np.where(codes < 0, len(uniq), codes)], index=s.index, dtype="string")
 
 
 def map_departments(df: pd.DataFrame, aliases: pd.DataFrame | None) -> tuple[pd.DataFrame, Counter]:
@@ -54,17 +59,13 @@ def map_departments(df: pd.DataFrame, aliases: pd.DataFrame | None) -> tuple[pd.
     """
     out = df.copy()
     raw = out[S.DEPARTMENT_RAW]
-    uniq = raw.dropna().unique()
-    norm = {u: normalise_name(u) for u in uniq}
     if aliases is None:
-        mapping = {u: (n or None) for u, n in norm.items()}
-        unknown: Counter = Counter()
-    else:
-        table = {normalise_name(a): n for a, n in zip(aliases["alias"], aliases["name"])}
-        mapping = {u: table.get(n) for u, n in norm.items()}
-        counts = raw.value_counts()
-        unknown = Counter({u: int(counts[u]) for u, m in mapping.items() if m is None and norm[u]})
-    out[S.DEPARTMENT] = raw.map(mapping).astype("string")
+        out[S.DEPARTMENT] = _map_unique(raw, lambda u: normalise_name(u) or None)
+        return out, Counter()
+    table = {normalise_name(a): n for a, n in zip(aliases["alias"], aliases["name"])}
+    out[S.DEPARTMENT] = _map_unique(raw, lambda u: table.get(normalise_name(u)))
+    missed = raw[out[S.DEPARTMENT].isna() & raw.notna()]
+    unknown = Counter({u: int(n) for u, n in missed.value_counts().items() if normalise_name(u)})
     return out, unknown
 
 
@@ -149,13 +150,13 @@ def mark_duplicates(df: pd.DataFrame, window_days: float = 7, match_on: tuple[st
     eligible = out[S.IS_VALID].to_numpy(dtype=bool) & out[S.CALLER_KEY].notna().to_numpy() & known_matter
     pos = np.flatnonzero(eligible)
     if len(pos):
-        keys = [out[S.CALLER_KEY].to_numpy()[pos]] + [out[c].astype("string").fillna("\x00").to_numpy()[pos]
-                                                       for c in match_on]
         codes = np.zeros(len(pos), dtype=np.int64)
-        for k in keys:
-            c, uniq = pd.factorize(k)
-            codes = codes * (len(uniq) + 1) + c
-        codes = pd.factorize(codes)[0]
+        for c in (S.CALLER_KEY, *match_on):
+            col = pa.array(out[c], type=pa.string(), from_pandas=True)
+            col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+            enc = pc.dictionary_encode(col.take(pa.array(pos)))
+            k = pc.fill_null(enc.indices, -1).to_numpy().astype(np.int64) + 1  # missing compares equal
+            codes = codes * (len(enc.dictionary) + 1) + k
         t = out[S.RECEIVED_AT].to_numpy()[pos].astype("datetime64[s]").astype(np.int64)
         order = np.lexsort((t, codes))
         codes_s, t_s, pos_s = codes[order], t[order], pos[order]

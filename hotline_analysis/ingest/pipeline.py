@@ -57,15 +57,16 @@ def _reason_counts(q: pd.DataFrame) -> Counter:
 
 @dataclass
 class _Prepared:
-    """One file read, mapped and cleaned, before it meets the store."""
+    """One file read, mapped, cleaned and written as (not yet visible) store parts."""
 
-    frame: pd.DataFrame
+    ids: pd.DataFrame  # order_id, source_row of the rows written
     quarantine: pd.DataFrame
     entry: dict
+    written: dict  # store.write_parts() result
 
 
 def _prepare(path: Path, sha: str, preset: Preset, cfg: dict, now: pd.Timestamp, key: bytes,
-             aliases: pd.DataFrame | None) -> _Prepared:
+             aliases: pd.DataFrame | None, store: Store) -> _Prepared:
     raw = read_export(path, preset.encoding)
     can = to_canonical(raw, preset, key)
     df = normalise_text_columns(can.frame)
@@ -80,7 +81,8 @@ def _prepare(path: Path, sha: str, preset: Preset, cfg: dict, now: pd.Timestamp,
         "unknown_departments": dict(unknown.most_common(50)),
     }
     quarantine = pd.concat([q for q in (can.quarantine, q_time) if len(q)] or [can.quarantine], ignore_index=True)
-    return _Prepared(df, quarantine, entry)
+    written = {**store.write_parts(path.name, sha, df, quarantine), "preset": preset.name}
+    return _Prepared(df[[S.ORDER_ID, S.SOURCE_ROW]], quarantine, entry, written)
 
 
 def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, config: dict | None = None,
@@ -89,9 +91,9 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
 
     Per file (``jobs`` files at a time): read, map to canonical columns
     (pseudonymising callers and masking texts), normalise names, map
-    departments, check times, mark validity.  Then, file by file in order:
-    refuse order ids already stored from another file and write the rows.
-    Finally repeat calls are marked over the whole store and the
+    departments, check times, mark validity, and write the rows as store
+    parts (not yet visible).  Then order ids already held by another file are
+    refused (those files are rewritten without them).  Finally repeat calls are marked over the whole store and the
     net-complaint exclusions of the ingested rows are counted.  The ledger
     balances exactly: ``rows_read = stored + quarantined`` and
     ``stored = net_complaints + excluded``.
@@ -115,7 +117,9 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
             entries.append({"file": path.name, "status": "unchanged", "rows_read": 0, "stored": 0, "quarantined": {}})
         else:
             todo.append((path, sha, prev is not None))
-    args = [(p, sha, preset, cfg, now, key, aliases) for p, sha, _ in todo]
+    # slow-to-read formats first, so that no worker is left with one at the end
+    todo.sort(key=lambda t: t[0].suffix.lower() not in (".xlsx", ".xlsm"))
+    args = [(p, sha, preset, cfg, now, key, aliases, store) for p, sha, _ in todo]
     if jobs > 1 and len(todo) > 1:
         pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork"))
         results = pool.map(_prepare, *zip(*args))
@@ -124,9 +128,8 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
     try:
         for (path, sha, replaced), prep in tqdm(zip(todo, results), total=len(todo), desc="ingest",
                                                 disable=not progress):
-            written[path.name] = store.write_parts(path.name, sha, prep.frame, prep.quarantine)
-            written[path.name].update(preset=preset.name)
-            prepared[path.name] = (prep.frame[[S.ORDER_ID, S.SOURCE_ROW]], prep.quarantine, prep.entry, replaced)
+            written[path.name] = prep.written
+            prepared[path.name] = (prep.ids, prep.quarantine, prep.entry, replaced)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
