@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import resource
 import tempfile
@@ -47,6 +48,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
     os.environ.setdefault("HOTLINE_PSEUDONYM_KEY", "benchmark")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     files = sorted(p for p in Path(args.raw).glob("zibo12345_*") if p.suffix in (".csv", ".xlsx"))
     bare_s, bare_rows = bare_parse(files)
     store = tempfile.mkdtemp(prefix="bench_store_")

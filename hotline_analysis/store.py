@@ -5,7 +5,7 @@ Layout of a store folder::
     manifest.json                       the store's state: source files, their parts, the duplicates table
     orders/year=YYYY/month=M/<file>-<sha8>.parquet   canonical rows, one part per source file and month
     quarantine/<file>-<sha8>.parquet    rows left out, with file, row, column and reason
-    duplicates-<hash>.parquet           order_id -> duplicate_of over the whole store
+    duplicates-<hash>.parquet           repeat calls over the whole store: order_id -> duplicate_of
     ledgers/ingest-<time>.json          one ledger per ingest
 
 Readers see only what ``manifest.json`` lists.  A write puts new files beside
@@ -169,7 +169,6 @@ class Store:
             want = [S.ORDER_ID, *want]
         df = self.read_table(want, months).to_pandas()
         dups = self.duplicates()
-        dups = dups[dups[S.DUPLICATE_OF].notna()]
         df[S.DUPLICATE_OF] = df[S.ORDER_ID].map(dups.set_index(S.ORDER_ID)[S.DUPLICATE_OF]).astype("string")
         if columns is None:
             return S.coerce(df)

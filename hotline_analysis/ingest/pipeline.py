@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import fnmatch
+import logging
+import time
 import multiprocessing as mp
 from collections import Counter
 from dataclasses import dataclass
@@ -24,6 +26,9 @@ from ..store import Store, file_sha256
 from .canonical import quarantine_frame, to_canonical
 from .presets import Preset
 from .readers import SUPPORTED, IngestError, read_export
+
+
+log = logging.getLogger(__name__)
 
 
 class LedgerError(AssertionError):
@@ -65,8 +70,12 @@ class _Prepared:
     written: dict  # store.write_parts() result
 
 
-def _prepare(path: Path, sha: str, preset: Preset, cfg: dict, now: pd.Timestamp, key: bytes,
-             aliases: pd.DataFrame | None, store: Store) -> _Prepared:
+def _prepare(path: Path, previous_sha: str | None, preset: Preset, cfg: dict, now: pd.Timestamp, key: bytes,
+             aliases: pd.DataFrame | None, store: Store) -> _Prepared | None:
+    """Read, map, clean and write one file; ``None`` when its checksum equals ``previous_sha``."""
+    sha = file_sha256(path)
+    if sha == previous_sha:
+        return None
     raw = read_export(path, preset.encoding)
     can = to_canonical(raw, preset, key)
     df = normalise_text_columns(can.frame)
@@ -98,6 +107,7 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
     balances exactly: ``rows_read = stored + quarantined`` and
     ``stored = net_complaints + excluded``.
     """
+    t0 = time.perf_counter()
     cfg = config or load_config()
     now = now or pd.Timestamp.now()
     store = Store(Path(store_dir))
@@ -109,30 +119,29 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
     prepared: dict[str, tuple] = {}
     written: dict[str, dict] = {}
     entries = []
-    todo = []
-    for path in files:
-        sha = file_sha256(path)
-        prev = manifest["files"].get(path.name)
-        if prev and prev["sha256"] == sha:
-            entries.append({"file": path.name, "status": "unchanged", "rows_read": 0, "stored": 0, "quarantined": {}})
-        else:
-            todo.append((path, sha, prev is not None))
+    previous = {p.name: (manifest["files"].get(p.name) or {}).get("sha256") for p in files}
     # slow-to-read formats first, so that no worker is left with one at the end
-    todo.sort(key=lambda t: t[0].suffix.lower() not in (".xlsx", ".xlsm"))
-    args = [(p, sha, preset, cfg, now, key, aliases, store) for p, sha, _ in todo]
-    if jobs > 1 and len(todo) > 1:
+    order = sorted(files, key=lambda p: p.suffix.lower() not in (".xlsx", ".xlsm"))
+    args = [(p, previous[p.name], preset, cfg, now, key, aliases, store) for p in order]
+    if jobs > 1 and len(order) > 1:
         pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork"))
         results = pool.map(_prepare, *zip(*args))
     else:
         pool, results = None, (_prepare(*a) for a in args)
+    todo = []
     try:
-        for (path, sha, replaced), prep in tqdm(zip(todo, results), total=len(todo), desc="ingest",
-                                                disable=not progress):
+        for path, prep in tqdm(zip(order, results), total=len(order), desc="ingest", disable=not progress):
+            if prep is None:
+                entries.append({"file": path.name, "status": "unchanged", "rows_read": 0, "stored": 0,
+                                "quarantined": {}})
+                continue
+            todo.append((path, prep.written["sha256"], previous[path.name] is not None))
             written[path.name] = prep.written
-            prepared[path.name] = (prep.ids, prep.quarantine, prep.entry, replaced)
+            prepared[path.name] = (prep.ids, prep.quarantine, prep.entry, previous[path.name] is not None)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+    log.info("files prepared and written: %.1f s", time.perf_counter() - t0)
     # order ids already stored from another file (or from an earlier file of this run) are refused
     clashes = _id_clashes(store, manifest, todo, prepared)
     for path, sha, _ in todo:
@@ -155,18 +164,22 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
         written[path.name].update(rows_read=entry["rows_read"], stored=len(ids), quarantined=sum(q_counts.values()))
         entries.append(entry)
 
+    flagged = None
     if written or not store.exists():
         # repeat calls over the whole store as it will be after this ingest
         keep = {n: f for n, f in manifest["files"].items() if n not in written}
         parts = [store.root / p for f in [*keep.values(), *written.values()] for p in f["parts"]]
-        dcols = list(dict.fromkeys([S.ORDER_ID, S.RECEIVED_AT, S.CALLER_KEY, S.IS_VALID,
-                                    *cfg["duplicates"]["match_on"]]))
-        base = store.read_table(dcols, parts=parts).to_pandas() if parts else pd.DataFrame(columns=dcols)
-        dups = mark_duplicates(base, cfg["duplicates"]["window_days"], tuple(cfg["duplicates"]["match_on"]))
-        store.commit(written, dups[[S.ORDER_ID, S.DUPLICATE_OF]])
+        cols = list(dict.fromkeys([S.ORDER_ID, S.RECEIVED_AT, S.CALLER_KEY, S.IS_VALID, *cfg["duplicates"]["match_on"],
+                                   S.REQUEST_TYPE, S.IS_REASONABLE, S.STATUS, S.SOURCE_FILE]))
+        base = store.read_table(cols, parts=parts).to_pandas() if parts else S.empty_frame()[cols]
+        base = mark_duplicates(base, cfg["duplicates"]["window_days"], tuple(cfg["duplicates"]["match_on"]))
+        log.info("order-id clashes checked, repeat calls linked: %.1f s", time.perf_counter() - t0)
+        store.commit(written, base.loc[base[S.DUPLICATE_OF].notna().to_numpy(), [S.ORDER_ID, S.DUPLICATE_OF]])
+        flagged = apply_net_rules(base[base[S.SOURCE_FILE].isin(list(written)).to_numpy()], cfg["net_complaint"])
 
-    ledger = _ledger(store, entries, written, cfg, preset, now)
+    ledger = _ledger(entries, flagged, cfg, preset, now)
     store.save_ledger(ledger, now.strftime("%Y%m%dT%H%M%S"))
+    log.info("committed, ledger counted: %.1f s", time.perf_counter() - t0)
     return ledger
 
 
@@ -198,23 +211,18 @@ def _id_clashes(store: Store, manifest: dict, todo: list, prepared: dict) -> dic
     return {f: g[[S.ORDER_ID, S.SOURCE_ROW, "holder"]] for f, g in later.groupby("file")}
 
 
-def _ledger(store: Store, entries: list[dict], written: dict, cfg: dict, preset: Preset, now: pd.Timestamp) -> dict:
+def _ledger(entries: list[dict], flagged: pd.DataFrame | None, cfg: dict, preset: Preset, now: pd.Timestamp) -> dict:
+    """The ledger of one ingest; ``flagged`` holds the stored rows of this ingest with their exclusion reason."""
     totals_q: Counter = Counter()
     for e in entries:
         totals_q.update(e["quarantined"])
     rows_read = sum(e["rows_read"] for e in entries)
     stored = sum(e["stored"] for e in entries)
-    new_parts = [store.root / p for f in written.values() for p in f["parts"]]
-    cols = [S.ORDER_ID, S.REQUEST_TYPE, S.IS_VALID, S.IS_REASONABLE, S.STATUS]
     excluded: Counter = Counter()
     net = 0
-    if new_parts:
-        df = store.read_table(cols, parts=new_parts).to_pandas()
-        dups = store.duplicates().set_index(S.ORDER_ID)[S.DUPLICATE_OF]
-        df[S.DUPLICATE_OF] = df[S.ORDER_ID].map(dups)
-        flagged = apply_net_rules(df, cfg["net_complaint"])
+    if flagged is not None:
         net = int(flagged["is_net_complaint"].sum())
-        excluded = Counter(flagged.loc[~flagged["is_net_complaint"], "exclusion_reason"].astype(str))
+        excluded = Counter(flagged.loc[~flagged["is_net_complaint"].to_numpy(), "exclusion_reason"].astype(str))
     ledger = {
         "generated_by": f"hotline_analysis {__version__}",
         "ingested_at": now.isoformat(timespec="seconds"),

@@ -177,8 +177,13 @@ def _read_xlsx(path: Path, sheet: int) -> RawRead:
         raise IngestError(f"{path.name}: the first sheet is empty")
     header = [_cell_text(h).strip() for h in rows[0]]
     width = len(header)
-    data = [r for r in rows[1:]]
-    cols = [[_cell_text(r[k]) if k < len(r) else "" for r in data] for k in range(width)]
+    data = [r if len(r) == width else (list(r) + [""] * width)[:width] for r in rows[1:]]
+    cols = []
+    for col in zip(*data) if data else [[] for _ in range(width)]:
+        if all(type(v) is str for v in col):  # the common case needs no conversion
+            cols.append(list(col))
+        else:
+            cols.append([_cell_text(v) for v in col])
     arrays = {ROW: pa.array(np.arange(1, len(data) + 1), type=pa.int64())}
     arrays.update({h: pa.array(cols[k], type=pa.string()) for k, h in enumerate(header)})
     return RawRead(path, pa.table(arrays), "xlsx")
