@@ -288,3 +288,25 @@ def test_tipdm_messages_load_for_text_analysis(tmp_path):
     assert labelled.category_l1.value_counts().to_dict()["城乡建设"] == 101
     assert df.department.isna().all() and df.content.str.len().min() > 5
     assert df.received_at.dt.year.value_counts()[2019] > 1000
+
+
+@pytest.mark.parametrize("text, valid", [
+    ("", False), ("测试", False), ("测试工单", False), ("喂喂喂", False), ("。。。", False), ("1111", False),
+    ("来电无声", False), ("来电人未说话即挂断", False), (None, False),
+    ("市民来电反映：路灯不亮", True), ("咨询公积金", True), ("我要测试一下你们的服务态度，太差了，投诉", True),
+    ("骚扰电话一直打到我家里，我已经报警了，请相关部门查处这个号码的主人", True),
+])
+def test_validity_rules(text, valid):
+    from hotline_analysis.clean import mark_validity
+    from hotline_analysis.config import load_config
+
+    df = pd.DataFrame({S.CONTENT: pd.array([text, "市民来电反映：路灯不亮"], dtype="string"), S.IS_VALID: True})
+    assert mark_validity(df, load_config()["validity"])[S.IS_VALID].tolist()[0] is valid
+
+
+def test_exports_without_text_keep_validity():
+    from hotline_analysis.clean import mark_validity
+    from hotline_analysis.config import load_config
+
+    df = pd.DataFrame({S.CONTENT: pd.array([None, None], dtype="string"), S.IS_VALID: [True, False]})
+    assert mark_validity(df, load_config()["validity"])[S.IS_VALID].tolist() == [True, False]
