@@ -5,14 +5,16 @@ from __future__ import annotations
 import concurrent.futures as cf
 import fnmatch
 import logging
-import time
 import multiprocessing as mp
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from tqdm.auto import tqdm
 
 from .. import __version__
@@ -200,6 +202,9 @@ def _id_clashes(store: Store, manifest: dict, todo: list, prepared: dict) -> dic
         frames.append(pd.DataFrame({S.ORDER_ID: ids[S.ORDER_ID], S.SOURCE_ROW: ids[S.SOURCE_ROW], "file": name,
                                     "rank": rank}))
     if not frames:
+        return {}
+    ids = pa.chunked_array([pa.array(f[S.ORDER_ID], type=pa.string(), from_pandas=True) for f in frames])
+    if len(pc.unique(ids)) == len(ids):  # the usual case: no order id held twice
         return {}
     allids = pd.concat(frames, ignore_index=True)
     dup = allids[S.ORDER_ID].duplicated(keep=False).to_numpy()

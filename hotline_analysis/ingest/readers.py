@@ -90,43 +90,48 @@ def _header(first_line: str) -> list[str]:
 
 
 def _read_csv(path: Path, encoding: str) -> RawRead:
-    text, used = decode(path.read_bytes(), encoding, path)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    data = path.read_bytes()
+    text, used = decode(data, encoding, path)
     head, _, body = text.partition("\n")
-    header = _header(head)
+    header = _header(head.rstrip("\r"))
     if len(set(header)) != len(header):
         raise IngestError(f"{path.name}: repeated column names in the header: {header}")
-    body = body.rstrip("\n")
-    lines = body.split("\n") if body else []
-    if not lines:
+    if not body.strip():
         raise IngestError(f"{path.name}: has a header but no data rows")
-    if any(line.count('"') % 2 for line in lines):
+    if "\n\n" in body or "\n\r\n" in body:  # blank lines would shift row numbers
         return _read_csv_multiline(path, header, body, used)
-    if "" in lines:  # blank lines would shift row numbers: take the careful path
-        return _read_csv_multiline(path, header, body, used)
+    raw_body = data[data.index(b"\n") + 1:] if used == "utf-8" else body.encode("utf-8")
     bad_text: list[tuple[str, int]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         bad_text.append((row.text, row.actual_columns))
         return "skip"
 
-    table = pacsv.read_csv(
-        io.BytesIO(body.encode("utf-8")),
-        read_options=pacsv.ReadOptions(column_names=header, block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
-        convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
-    )
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(raw_body),
+            read_options=pacsv.ReadOptions(column_names=header, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid:  # e.g. line breaks inside quoted values
+        return _read_csv_multiline(path, header, body, used)
+    if not bad_text:
+        rows = np.arange(1, table.num_rows + 1)
+        return RawRead(path, table.add_column(0, ROW, pa.array(rows, type=pa.int64())), used, [])
+    if any(t.count('"') % 2 for t, _ in bad_text):  # a quoted value spread over lines
+        return _read_csv_multiline(path, header, body, used)
     # Rows pyarrow could not split: find their line numbers in the text (there are few).
-    starts = np.cumsum([0] + [len(line) + 1 for line in lines[:-1]]) if bad_text else np.array([0])
+    n_lines = body.count("\n") + (0 if body.endswith("\n") else 1)
+    framed = "\n" + body
     bad: list[tuple[int, str, str]] = []
     used_lines: set[int] = set()
     for text, n_found in bad_text:
         pos = -1
-        while True:
-            pos = body.find(text, pos + 1)
-            row = int(np.searchsorted(starts, pos, side="right"))
+        while True:  # the row's text at the start of a line not yet claimed
+            pos = framed.find("\n" + text, pos + 1)
+            row = framed.count("\n", 0, pos + 1)
             if pos < 0 or row not in used_lines:
                 break
         if pos < 0:
@@ -134,12 +139,11 @@ def _read_csv(path: Path, encoding: str) -> RawRead:
         used_lines.add(row)
         bad.append((row, f"expected {len(header)} fields, found {n_found}", text))
     bad.sort()
-    rows = np.delete(np.arange(1, len(lines) + 1), [r - 1 for r, _, _ in bad])
+    rows = np.delete(np.arange(1, n_lines + 1), [r - 1 for r, _, _ in bad])
     if len(rows) != table.num_rows:
         raise IngestError(f"{path.name}: {table.num_rows} rows parsed but {len(rows)} lines expected; "
                           "the file may contain line breaks inside unquoted values")
-    table = table.add_column(0, ROW, pa.array(rows, type=pa.int64()))
-    return RawRead(path, table, used, bad)
+    return RawRead(path, table.add_column(0, ROW, pa.array(rows, type=pa.int64())), used, bad)
 
 
 def _read_csv_multiline(path: Path, header: list[str], body: str, used: str) -> RawRead:
