@@ -1,0 +1,228 @@
+"""Metrics over canonical work orders: volumes, shares, change, handling and satisfaction.
+
+Every function takes a canonical frame (or a tidy table made by another
+function here) and returns a tidy frame: one row per group and month, with
+the columns listed in its docstring.
+
+Examples
+--------
+>>> change_pct([110, 3, 0, 0], [100, 2, 0, 4], min_base=5)
+(array([10., nan, nan, nan]), array(['ok', 'n/a', 'n/a', 'n/a'], dtype=object))
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
+
+from . import schema as S
+from .clean import apply_net_rules
+
+MONTH = "month"
+
+
+def with_month(df: pd.DataFrame) -> pd.DataFrame:
+    """Add ``month`` (pandas Period, monthly) from ``received_at``."""
+    return df.assign(**{MONTH: df[S.RECEIVED_AT].dt.to_period("M")})
+
+
+def flag_net(df: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """Add ``is_net_complaint`` and ``exclusion_reason`` under ``cfg['net_complaint']``."""
+    return apply_net_rules(df, cfg["net_complaint"])
+
+
+def round_pct(value: float, decimals: int = 2, rule: str = "half_up") -> float:
+    """Round a percentage the way a bulletin prints it.
+
+    ``half_up`` is 四舍五入 (0.125 -> 0.13); ``truncate`` cuts digits (4.446 -> 4.44),
+    as some bulletins do. Decimal arithmetic avoids binary surprises (2.675 -> 2.68).
+
+    Examples
+    --------
+    >>> round_pct(2.675), round_pct(4.4461, rule="truncate"), round_pct(-1.109, 2)
+    (2.68, 4.44, -1.11)
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return float("nan")
+    q = Decimal(1).scaleb(-decimals)
+    mode = {"half_up": ROUND_HALF_UP, "truncate": ROUND_DOWN}[rule]
+    return float(Decimal(repr(float(value))).quantize(q, rounding=mode))
+
+
+def change_pct(current, base, min_base: float = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Relative change in percent, ``(current - base) / base * 100``, with an honest small-base rule.
+
+    Returns (pct, status).  ``status`` is ``ok`` when ``base >= min_base``;
+    ``new`` when the base is 0 and the current value is positive; ``n/a``
+    otherwise (tiny base, or both zero).  ``pct`` is NaN unless ``ok``: a zero
+    or tiny base is never reported as +100% or infinity.
+    """
+    cur = np.asarray(current, dtype=float)
+    b = np.asarray(base, dtype=float)
+    ok = b >= min_base
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(ok, (cur - b) / np.where(b == 0, np.nan, b) * 100, np.nan)
+    status = np.where(ok, "ok", np.where((b == 0) & (cur > 0), "new", "n/a")).astype(object)
+    status = np.where(np.isnan(b) | np.isnan(cur), "n/a", status).astype(object)
+    return pct, status
+
+
+def monthly_volume(df: pd.DataFrame, cfg: dict, by: str | list[str] = S.DEPARTMENT) -> pd.DataFrame:
+    """Records and net complaints per group and month.
+
+    Columns: ``*by, month, records, net_complaints``; every group appears in
+    every month between the first and last month present (zeros filled), so
+    month-over-month and year-over-year comparisons never skip a month.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    d = with_month(df) if MONTH not in df else df
+    d = flag_net(d, cfg) if "is_net_complaint" not in d else d
+    g = d.groupby([*by, MONTH], observed=True, dropna=False).agg(
+        records=(S.ORDER_ID, "size"), net_complaints=("is_net_complaint", "sum"))
+    months = pd.period_range(d[MONTH].min(), d[MONTH].max(), freq="M")
+    groups = g.index.droplevel(MONTH).unique()
+    full = pd.MultiIndex.from_tuples([(*(k if isinstance(k, tuple) else (k,)), m) for k in groups for m in months],
+                                     names=[*by, MONTH])
+    out = g.reindex(full, fill_value=0).reset_index()
+    return out.astype({"records": "int64", "net_complaints": "int64"})
+
+
+def add_changes(table: pd.DataFrame, value: str = "net_complaints", by: str | list[str] = S.DEPARTMENT,
+                min_base: float = 5) -> pd.DataFrame:
+    """Add the previous month's and the same month last year's value and their changes.
+
+    Columns added: ``{value}_prev_month``, ``{value}_prev_year`` (NaN where that
+    month is outside the data), ``mom_pct``, ``mom_status``, ``yoy_pct``,
+    ``yoy_status`` (see :func:`change_pct`).
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    t = table.copy()
+    key = t.set_index([*by, MONTH])[value]
+    prev_m = pd.MultiIndex.from_arrays([*(t[c] for c in by), t[MONTH] - 1])
+    prev_y = pd.MultiIndex.from_arrays([*(t[c] for c in by), t[MONTH] - 12])
+    t[f"{value}_prev_month"] = key.reindex(prev_m).to_numpy()
+    t[f"{value}_prev_year"] = key.reindex(prev_y).to_numpy()
+    t["mom_pct"], t["mom_status"] = change_pct(t[value], t[f"{value}_prev_month"], min_base)
+    t["yoy_pct"], t["yoy_status"] = change_pct(t[value], t[f"{value}_prev_year"], min_base)
+    return t
+
+
+def shares(table: pd.DataFrame, value: str, within: list[str] | None = None) -> pd.DataFrame:
+    """Add ``share`` = value / total of ``value`` within each ``within`` group (default: each month).
+
+    Shares within a group sum to 1 (groups with total 0 get NaN).
+    """
+    within = within or [MONTH]
+    t = table.copy()
+    total = t.groupby(within, observed=True)[value].transform("sum")
+    t["share"] = t[value] / total.where(total > 0)
+    return t
+
+
+def per_10k(table: pd.DataFrame, value: str, populations: pd.DataFrame, on: str = S.DISTRICT) -> pd.DataFrame:
+    """Add ``population`` and ``per_10k`` = value / population * 10,000 (NaN where the population is unknown)."""
+    pop = populations.set_index("district")["population"]
+    t = table.copy()
+    t["population"] = t[on].map(pop)
+    t["per_10k"] = t[value] / t["population"] * 10_000
+    return t
+
+
+def handling(df: pd.DataFrame, by: str | list[str] = S.DEPARTMENT) -> pd.DataFrame:
+    """Handling per group and month.
+
+    Columns: ``*by, month, closed, on_time_rate`` (closed by the due time,
+    among closed orders with a due time), ``contacted_n``, ``contact_rate``
+    (call-back reached the caller, among call-back attempts),
+    ``resolution_n``, ``resolution_rate`` (caller says solved, among those
+    asked), ``median_hours_to_close``, ``p90_hours_to_close``.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    d = with_month(df) if MONTH not in df else df
+    closed = d[S.CLOSED_AT].notna() & (d[S.STATUS] == "closed").fillna(False)
+    hours = (d[S.CLOSED_AT] - d[S.RECEIVED_AT]).dt.total_seconds() / 3600
+    on_time = (d[S.CLOSED_AT] <= d[S.DUE_AT]).where(closed & d[S.DUE_AT].notna())
+    frame = pd.DataFrame({
+        **{c: d[c] for c in [*by, MONTH]},
+        "closed": closed.astype(int),
+        "on_time": on_time.astype("float"),
+        "hours": hours.where(closed),
+        "contacted": d[S.CONTACTED].astype("float"),
+        "resolved": d[S.RESOLVED].astype("float"),
+    })
+    g = frame.groupby([*by, MONTH], observed=True, dropna=False)
+    out = g.agg(closed=("closed", "sum"), on_time_rate=("on_time", "mean"), contacted_n=("contacted", "count"),
+                contact_rate=("contacted", "mean"), resolution_n=("resolved", "count"),
+                resolution_rate=("resolved", "mean"), median_hours_to_close=("hours", "median"),
+                p90_hours_to_close=("hours", lambda h: h.quantile(0.9)))
+    return out.reset_index()
+
+
+def wilson_interval(successes, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a proportion (NaN where n = 0).
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval([998], [1000])
+    >>> round(float(lo[0]), 4), round(float(hi[0]), 4)
+    (0.9927, 0.9995)
+    """
+    s = np.asarray(successes, dtype=float)
+    n = np.asarray(n, dtype=float)
+    lo, hi = proportion_confint(s, np.where(n > 0, n, 1), alpha=1 - level, method="wilson")
+    return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
+
+
+def satisfaction(df: pd.DataFrame, cfg: dict, by: str | list[str] = S.DEPARTMENT,
+                 reasonable_only: bool = False) -> pd.DataFrame:
+    """Call-back satisfaction per group and month.
+
+    Columns: ``*by, month, surveyed, satisfied, basically_satisfied,
+    dissatisfied, satisfaction_rate, ci_low, ci_high, weighted_rate,
+    contact_rate, resolution_rate, composite``.
+
+    Notes
+    -----
+    ``satisfaction_rate = (satisfied + basically_satisfied) / surveyed`` with a
+    Wilson interval at ``cfg['satisfaction']['ci_level']``;
+    ``weighted_rate = (satisfied + w * basically_satisfied) / surveyed`` with
+    ``w = cfg['satisfaction']['weighted_basically_satisfied']``;
+    ``composite = w_r * contact_rate + w_s * resolution_rate + w_t * satisfaction_rate``
+    with the weights of ``cfg['satisfaction']['composite_weights']``
+    (response, resolution, satisfaction; default 0.1/0.5/0.4).  With
+    ``reasonable_only`` only requests not judged unreasonable count (合理诉求满意率).
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    scfg = cfg["satisfaction"]
+    d = with_month(df) if MONTH not in df else df
+    if reasonable_only:
+        d = d[(d[S.IS_REASONABLE] != False).fillna(True).to_numpy()]  # noqa: E712
+    sat = d[S.SATISFACTION].astype(object)
+    frame = pd.DataFrame({
+        **{c: d[c] for c in [*by, MONTH]},
+        "surveyed": sat.notna().astype(int),
+        "satisfied": (sat == "satisfied").astype(int),
+        "basically_satisfied": (sat == "basically_satisfied").astype(int),
+        "dissatisfied": (sat == "dissatisfied").astype(int),
+        "contacted": d[S.CONTACTED].astype("float"),
+        "resolved": d[S.RESOLVED].astype("float"),
+    })
+    g = frame.groupby([*by, MONTH], observed=True, dropna=False)
+    out = g.agg(surveyed=("surveyed", "sum"), satisfied=("satisfied", "sum"),
+                basically_satisfied=("basically_satisfied", "sum"), dissatisfied=("dissatisfied", "sum"),
+                contact_rate=("contacted", "mean"), resolution_rate=("resolved", "mean")).reset_index()
+    pos = out.satisfied + out.basically_satisfied
+    n = out.surveyed
+    out["satisfaction_rate"] = (pos / n.where(n > 0)).astype(float)
+    out["ci_low"], out["ci_high"] = wilson_interval(pos, n, scfg["ci_level"])
+    w = scfg["weighted_basically_satisfied"]
+    out["weighted_rate"] = ((out.satisfied + w * out.basically_satisfied) / n.where(n > 0)).astype(float)
+    cw = scfg["composite_weights"]
+    out["composite"] = (cw["response"] * out.contact_rate + cw["resolution"] * out.resolution_rate
+                        + cw["satisfaction"] * out.satisfaction_rate)
+    cols = [*by, MONTH, "surveyed", "satisfied", "basically_satisfied", "dissatisfied", "satisfaction_rate",
+            "ci_low", "ci_high", "weighted_rate", "contact_rate", "resolution_rate", "composite"]
+    return out[cols]
