@@ -280,13 +280,15 @@ def make_plan(config: ScenarioConfig) -> Plan:
     # Roles: 6 reviewed (top by 2019 size), 9 look-back, 15 other falling, 4 flat, 3 rising.
     reviewed = np.zeros(nd, bool)
     reviewed[:N_REVIEWED] = True
-    rest = rng.permutation(np.arange(N_REVIEWED, nd))
-    lb_pool = [i for i in rest if i < 30][:sum(LOOKBACK_MONTHS.values())]
-    others = [i for i in rest if i not in lb_pool]
-    n_other_falling = N_FALLING - N_REVIEWED - len(lb_pool)
-    falling_other = others[:n_other_falling]
-    flat = others[n_other_falling:n_other_falling + N_FLAT]
-    rising = others[n_other_falling + N_FLAT:]
+    # Larger departments are planted with effects that a month-by-month test can see at full
+    # scale: the 9 look-back departments come next after the reviewed six, then the other
+    # falling ones; the 7 flat or rising departments are among the smallest.
+    n_lb = sum(LOOKBACK_MONTHS.values())
+    lb_pool = list(rng.permutation(np.arange(N_REVIEWED, N_REVIEWED + n_lb)))
+    n_other_falling = N_FALLING - N_REVIEWED - n_lb
+    falling_other = list(rng.permutation(np.arange(N_REVIEWED + n_lb, N_REVIEWED + n_lb + n_other_falling)))
+    small = list(rng.permutation(np.arange(N_REVIEWED + n_lb + n_other_falling, nd)))
+    flat, rising = small[:N_FLAT], small[N_FLAT:]
     trend = ["falling"] * nd
     for i in flat:
         trend[i] = "flat"
@@ -306,10 +308,10 @@ def make_plan(config: ScenarioConfig) -> Plan:
             rate = _solve_review_rate(mf_full[:12], mf_full[12:], s12)
             mult[i] *= np.where(k_review > 0, (1 - rate) ** np.clip(k_review, 0, None), 1)
         elif i in falling_other:
-            rate = rng.uniform(0.03, 0.05)
+            rate = rng.uniform(0.06, 0.09)
             mult[i] *= np.where(k_resol > 0, (1 - rate) ** np.clip(k_resol, 0, None), 1)
         elif i in rising:
-            g = rng.uniform(0.04, 0.06)
+            g = rng.uniform(0.05, 0.07)
             mult[i] *= np.where(k_resol > 0, (1 + g) ** np.clip(k_resol, 0, None), 1)
 
     # Supervision: 22 departments heard since 2020-08; 9 of them in 2020-11/12 with a look-back effect.
@@ -322,7 +324,7 @@ def make_plan(config: ScenarioConfig) -> Plan:
         for _ in range(n):
             i = next(it)
             supervised[i] = [month]
-            rr = float(np.round(rng.uniform(0.70, 0.85), 3))
+            rr = float(np.round(rng.uniform(0.60, 0.75), 3))
             lookback.append({"department": units.names[i], "supervised": month, "effect_rr": rr})
             after = np.array([m > pd.Period(month, "M") for m in months])
             mult[i] *= np.where(after, rr, 1.0)

@@ -1,0 +1,169 @@
+"""Rankings and flags: who is called before the committee, who is commended, who is reviewed.
+
+A flag must not be noise: a surge needs both a large change and a count
+above the upper prediction bound of a model of the department's own history;
+commendations and review candidates need a significant change after
+Benjamini-Hochberg control across departments.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats as sps
+
+from . import schema as S
+from .metrics import MONTH
+from .stats import bh_adjust, harmonics, rate_ratio_test
+
+
+def rank_month(table: pd.DataFrame, month: pd.Period, value: str = "net_complaints", by: str = S.DEPARTMENT,
+               ascending: bool = False) -> pd.DataFrame:
+    """Rank groups in ``month`` by ``value`` (1 = largest unless ``ascending``), with the change of rank.
+
+    Columns: ``by, value, rank, rank_prev_month, rank_change`` (positive = moved up
+    towards rank 1).  Ties share the best rank (method ``min``).
+    """
+    month = pd.Period(month, "M")
+
+    def ranks(m):
+        t = table[table[MONTH] == m].set_index(by)[value]
+        return t.rank(ascending=ascending, method="min")
+
+    cur = table[table[MONTH] == month][[by, value]].copy()
+    cur["rank"] = cur[by].map(ranks(month)).astype("Int64")
+    cur["rank_prev_month"] = cur[by].map(ranks(month - 1)).astype("Int64")
+    cur["rank_change"] = cur["rank_prev_month"] - cur["rank"]
+    return cur.sort_values(["rank", by]).reset_index(drop=True)
+
+
+def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99,
+                   max_history: int = 24) -> tuple[float, float, float]:
+    """Expected count for ``month`` and its upper prediction bound from the series' own history.
+
+    A quasi-Poisson regression on up to ``max_history`` preceding months,
+    ``log mu = a + b t + first annual harmonic`` (a second harmonic from 24
+    months on), is fitted, refitted once without months whose Pearson
+    residual exceeds 3 (earlier surges must not raise the baseline), and
+    projected to ``month``.  The bound is the ``level`` quantile of a negative
+    binomial with the model's mean and variance ``phi * mu`` (Poisson when
+    ``phi <= 1``).  Returns (expected, upper bound, dispersion phi).
+    """
+    month = pd.Period(month, "M")
+    h = history[history.index < month].iloc[-max_history:].astype(float)
+    t = np.array([(m - month).n for m in h.index], dtype=float)
+    k = 2 if len(h) >= 24 else 1
+    X = np.column_stack([np.ones_like(t), t, harmonics(h.index.month, k)])
+    x0 = np.column_stack([[1.0], [0.0], harmonics([month.month], k)])
+    y = h.to_numpy()
+    keep = np.ones(len(y), dtype=bool)
+    for _ in range(2):
+        fit = sm.GLM(y[keep], X[keep], family=sm.families.Poisson()).fit()
+        mu_all = np.exp(X @ fit.params)
+        resid = (y - mu_all) / np.sqrt(mu_all)
+        new_keep = resid <= 3
+        if new_keep.sum() < X.shape[1] + 3 or (new_keep == keep).all():
+            break
+        keep = new_keep
+    phi = max(float(fit.pearson_chi2 / max(fit.df_resid, 1)), 1.0)
+    mu = float(np.exp(x0 @ fit.params)[0])
+    if phi > 1.0 + 1e-9:
+        n = mu / (phi - 1)
+        upper = float(sps.nbinom.ppf(level, n, n / (n + mu)))
+    else:
+        upper = float(sps.poisson.ppf(level, mu))
+    return mu, upper, phi
+
+
+def surge_flags(table: pd.DataFrame, month: pd.Period, cfg: dict, value: str = "net_complaints",
+                by: str = S.DEPARTMENT) -> pd.DataFrame:
+    """Surge check for every group in ``month`` (rules: ``cfg['flags']['surge']``).
+
+    Columns: ``by, observed, expected, upper, change_pct, surge``.  ``surge``
+    is true only when the count is at least ``min_change_pct`` above the
+    expected count **and** above the upper prediction bound of
+    :func:`expected_count`; groups with fewer than ``min_history_months`` of
+    history are not judged (``surge`` false, ``expected`` NaN).
+    """
+    rules = cfg["flags"]["surge"]
+    month = pd.Period(month, "M")
+    rows = []
+    for name, g in table.groupby(by, observed=True):
+        s = g.set_index(MONTH)[value].sort_index()
+        obs = float(s.get(month, np.nan))
+        hist = s[s.index < month]
+        if len(hist) < rules["min_history_months"] or np.isnan(obs) or hist.sum() == 0:
+            rows.append((name, obs, np.nan, np.nan, np.nan, False))
+            continue
+        mu, upper, _ = expected_count(hist, month, rules["prediction_level"])
+        change = (obs / mu - 1) * 100 if mu > 0 else np.nan
+        rows.append((name, obs, mu, upper, change, bool(obs > upper and change >= rules["min_change_pct"])))
+    return pd.DataFrame(rows, columns=[by, "observed", "expected", "upper", "change_pct", "surge"])
+
+
+def yoy_test(table: pd.DataFrame, month: pd.Period, months: int = 1, value: str = "net_complaints",
+             by: str = S.DEPARTMENT, alpha: float = 0.05) -> pd.DataFrame:
+    """Test each group's last ``months`` months against the same months a year earlier.
+
+    Columns: ``by, current, base, ratio, p_value, q_value, direction``.
+    Counts over equal exposure are compared with the exact conditional test
+    (:func:`hotline_analysis.stats.rate_ratio_test`), then Benjamini-Hochberg
+    across groups; ``direction`` is ``falling``/``rising`` when ``q < alpha``,
+    else ``no_trend``.
+    """
+    month = pd.Period(month, "M")
+    window = [month - i for i in range(months)]
+    rows = []
+    for name, g in table.groupby(by, observed=True):
+        s = g.set_index(MONTH)[value]
+        if not all(m in s.index and (m - 12) in s.index for m in window):
+            rows.append((name, np.nan, np.nan, np.nan, np.nan))
+            continue
+        cur = float(s[window].sum())
+        base = float(s[[m - 12 for m in window]].sum())
+        rows.append((name, cur, base, cur / base if base else np.nan, rate_ratio_test(cur, base)))
+    out = pd.DataFrame(rows, columns=[by, "current", "base", "ratio", "p_value"])
+    reject, out["q_value"] = bh_adjust(out.p_value, alpha)
+    out["direction"] = np.where(reject & (out.current < out.base), "falling",
+                                np.where(reject & (out.current > out.base), "rising", "no_trend"))
+    return out
+
+
+def commendations(table: pd.DataFrame, month: pd.Period, cfg: dict, value: str = "net_complaints",
+                  by: str = S.DEPARTMENT, min_fall_pct: float = 10.0) -> pd.DataFrame:
+    """Departments that improved significantly: this month against the same month last year.
+
+    A group is commended when its count fell by at least ``min_fall_pct`` and
+    the fall is significant after BH control (``cfg['flags']['commend']['alpha']``).
+    Columns: those of :func:`yoy_test` plus ``commend``.
+    """
+    out = yoy_test(table, month, 1, value, by, cfg["flags"]["commend"]["alpha"])
+    out["commend"] = (out.direction == "falling") & ((1 - out.ratio) * 100 >= min_fall_pct)
+    return out
+
+
+def review_candidates(table: pd.DataFrame, year: int, cfg: dict, value: str = "net_complaints",
+                      by: str = S.DEPARTMENT) -> pd.DataFrame:
+    """Annual review candidates: the top N by annual count, plus significant annual risers.
+
+    Columns: ``by, annual, previous, change_pct, rank, p_value, q_value,
+    top_n, significant_rise, candidate``; N is ``cfg['ranking']['review_top_n']``,
+    the rise test is :func:`hotline_analysis.stats.rate_ratio_test` on the
+    annual totals with BH control at ``cfg['flags']['commend']['alpha']``.
+    """
+    t = table.assign(year=table[MONTH].dt.year)
+    annual = t.groupby([by, "year"], observed=True)[value].sum().unstack("year")
+    cur = annual.get(year, pd.Series(0, index=annual.index)).fillna(0)
+    prev = annual.get(year - 1, pd.Series(np.nan, index=annual.index))
+    out = pd.DataFrame({by: annual.index, "annual": cur.to_numpy(), "previous": prev.to_numpy()})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["change_pct"] = (out.annual / out.previous - 1) * 100
+    out["rank"] = out.annual.rank(ascending=False, method="min").astype(int)
+    out["p_value"] = [rate_ratio_test(a, b, "greater") if not np.isnan(b) else np.nan
+                      for a, b in zip(out.annual, out.previous)]
+    reject, out["q_value"] = bh_adjust(out.p_value, cfg["flags"]["commend"]["alpha"])
+    out["top_n"] = out["rank"] <= cfg["ranking"]["review_top_n"]
+    out["significant_rise"] = reject & (out.annual > out.previous)
+    out["candidate"] = out.top_n | out.significant_rise
+    return out.sort_values("rank").reset_index(drop=True)

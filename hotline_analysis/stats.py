@@ -1,0 +1,237 @@
+"""Statistics a committee can rely on: trends, satisfaction shifts, look-back effects.
+
+Each analysis returns a small frozen result object with the estimate, its
+interval and p-value, ``summary()`` (one line of text) and ``to_frame()``
+(a one-row tidy frame), in the manner of statsmodels results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+import pymannkendall as mk
+import statsmodels.api as sm
+from scipy import stats as sps
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+from statsmodels.tsa.seasonal import STL
+
+
+class _Result:
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([asdict(self)])
+
+
+# --- trends -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendResult(_Result):
+    """Seasonal Mann-Kendall test with Sen's slope (per year)."""
+
+    trend: str  # "falling", "rising" or "no_trend"
+    p_value: float
+    z: float
+    slope_per_year: float
+    tau: float
+    n: int
+
+    def summary(self) -> str:
+        return (f"{self.trend}: Sen's slope {self.slope_per_year:+.2f} per year, Kendall tau {self.tau:+.2f}, "
+                f"z = {self.z:.2f}, p = {self.p_value:.3g} (n = {self.n})")
+
+
+def trend_test(series: pd.Series, period: int = 12, alpha: float = 0.05) -> TrendResult:
+    """Seasonal Mann-Kendall trend test (Hirsch et al. 1982) with seasonal Sen's slope.
+
+    ``series`` is a monthly count series in time order.  Each calendar month is
+    compared only with the same month of other years, so the seasonal cycle
+    cannot pose as a trend.  Uses :func:`pymannkendall.seasonal_test`.
+
+    Notes
+    -----
+    ``S = sum over seasons of sum_{i<j} sign(x_j - x_i)``; z is S corrected for
+    continuity over its standard deviation; the slope is the median of
+    ``(x_j - x_i) / (j - i)`` within seasons, in units per year.
+    """
+    x = np.asarray(series, dtype=float)
+    r = mk.seasonal_test(x, period=period, alpha=alpha)
+    trend = {"increasing": "rising", "decreasing": "falling"}.get(r.trend, "no_trend")
+    return TrendResult(trend, float(r.p), float(r.z), float(r.slope), float(r.Tau), int(len(x)))
+
+
+def decompose(series: pd.Series, period: int = 12) -> pd.DataFrame:
+    """Robust STL decomposition for plots: columns observed, trend, seasonal, resid."""
+    res = STL(np.asarray(series, dtype=float), period=period, robust=True).fit()
+    return pd.DataFrame({"observed": res.observed, "trend": res.trend, "seasonal": res.seasonal,
+                         "resid": res.resid}, index=series.index)
+
+
+# --- satisfaction shifts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShiftResult(_Result):
+    """Difference of two satisfaction rates (current minus base), in percentage points."""
+
+    rate: float
+    base_rate: float
+    delta_pp: float
+    ci_low_pp: float
+    ci_high_pp: float
+    p_value: float
+    test: str  # "z" (two-proportion z-test) or "fisher" (exact, for small expected counts)
+    n: int
+    base_n: int
+
+    def summary(self) -> str:
+        return (f"{self.rate:.2%} vs {self.base_rate:.2%}: {self.delta_pp:+.2f} pp "
+                f"[{self.ci_low_pp:+.2f}, {self.ci_high_pp:+.2f}], p = {self.p_value:.3g} ({self.test})")
+
+
+def satisfaction_shift(pos: int, n: int, base_pos: int, base_n: int, min_expected: float = 5) -> ShiftResult:
+    """Compare two satisfaction rates ``pos/n`` (current) and ``base_pos/base_n``.
+
+    The two-proportion z-test is used when every expected cell count is at
+    least ``min_expected``; otherwise Fisher's exact test.  The interval for
+    the difference is Newcombe's hybrid score interval, which behaves near 0%
+    and 100% (rates here are near 99.8%).
+    """
+    if n == 0 or base_n == 0:
+        nan = float("nan")
+        return ShiftResult(nan, nan, nan, nan, nan, nan, "none", n, base_n)
+    table = np.array([[pos, n - pos], [base_pos, base_n - base_pos]])
+    expected = table.sum(0) * table.sum(1)[:, None] / table.sum()
+    if (expected >= min_expected).all():
+        _, p = proportions_ztest([pos, base_pos], [n, base_n])
+        test = "z"
+    else:
+        _, p = sps.fisher_exact(table)
+        test = "fisher"
+    lo, hi = confint_proportions_2indep(pos, n, base_pos, base_n, method="newcomb", compare="diff")
+    r, b = pos / n, base_pos / base_n
+    return ShiftResult(r, b, (r - b) * 100, lo * 100, hi * 100, float(p), test, int(n), int(base_n))
+
+
+def bh_adjust(p_values, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Benjamini-Hochberg: (reject, q-values); NaN p-values are never rejected."""
+    p = np.asarray(p_values, dtype=float)
+    ok = ~np.isnan(p)
+    reject = np.zeros(len(p), dtype=bool)
+    q = np.full(len(p), np.nan)
+    if ok.any():
+        reject[ok], q[ok], _, _ = multipletests(p[ok], alpha=alpha, method="fdr_bh")
+    return reject, q
+
+
+# --- count comparisons ------------------------------------------------------------------------------------
+
+
+def rate_ratio_test(current: int, base: int, alternative: str = "two-sided") -> float:
+    """p-value that two Poisson counts over equal exposure share one rate.
+
+    Conditional (exact) test: given ``current + base``, ``current`` is
+    Binomial(n, 1/2) under equal rates.
+    """
+    n = int(current + base)
+    if n == 0:
+        return 1.0
+    return float(sps.binomtest(int(current), n, 0.5, alternative=alternative).pvalue)
+
+
+# --- interrupted time series and difference-in-differences --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ITSResult(_Result):
+    """Segmented (quasi-)Poisson regression: step change at the intervention."""
+
+    rate_ratio: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    slope_change_rr: float  # per month; NaN without a slope term
+    dispersion: float
+    n_pre: int
+    n_post: int
+
+    def summary(self) -> str:
+        return (f"step rate ratio {self.rate_ratio:.3f} [{self.ci_low:.3f}, {self.ci_high:.3f}], "
+                f"p = {self.p_value:.3g}; {self.n_pre} months before, {self.n_post} after "
+                f"(dispersion {self.dispersion:.2f})")
+
+
+def harmonics(month_of_year, k: int = 2) -> np.ndarray:
+    """Fourier terms sin/cos(2 pi j m / 12), j = 1..k, as in tsModel::harmonic."""
+    m = np.asarray(month_of_year, dtype=float)
+    return np.column_stack([f(2 * np.pi * j * m / 12) for j in range(1, k + 1) for f in (np.sin, np.cos)])
+
+
+def its(counts, post, month_of_year=None, offset=None, seasonal: bool = True, slope_change: bool = False,
+        quasi: bool = True) -> ITSResult:
+    """Interrupted time series by segmented Poisson regression (Lopez Bernal et al. 2017).
+
+    ``log E[count] = b0 + b1 t + b2 post (+ b3 (t - t0) post) (+ harmonics) (+ offset)``;
+    the step rate ratio is ``exp(b2)``.  With ``quasi`` the standard errors are
+    scaled by the Pearson dispersion (quasi-Poisson).
+    """
+    y = np.asarray(counts, dtype=float)
+    post = np.asarray(post, dtype=float)
+    t = np.arange(1, len(y) + 1, dtype=float)
+    cols = [np.ones_like(t), t, post]
+    if slope_change:
+        t0 = t[post > 0][0] - 1 if (post > 0).any() else t[-1]
+        cols.append((t - t0) * post)
+    X = np.column_stack(cols)
+    if seasonal:
+        X = np.column_stack([X, harmonics(month_of_year)])
+    fit = sm.GLM(y, X, family=sm.families.Poisson(), offset=None if offset is None else np.log(offset)).fit(
+        scale="X2" if quasi else None)
+    b, se = fit.params[2], fit.bse[2]
+    z = sps.norm.ppf(0.975)
+    slope = float(np.exp(fit.params[3])) if slope_change else float("nan")
+    disp = float(fit.pearson_chi2 / fit.df_resid)
+    return ITSResult(float(np.exp(b)), float(np.exp(b - z * se)), float(np.exp(b + z * se)), float(fit.pvalues[2]),
+                     slope, disp, int((post == 0).sum()), int((post > 0).sum()))
+
+
+@dataclass(frozen=True)
+class DiDResult(_Result):
+    """Difference in differences on counts: supervised vs never-supervised departments."""
+
+    rate_ratio: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n_treated: int
+    n_control: int
+
+    def summary(self) -> str:
+        return (f"DiD rate ratio {self.rate_ratio:.3f} [{self.ci_low:.3f}, {self.ci_high:.3f}], p = {self.p_value:.3g} "
+                f"({self.n_treated} supervised vs {self.n_control} comparison departments)")
+
+
+def did(panel: pd.DataFrame, treated: list[str], start: pd.Period, unit: str = "department",
+        time: str = "month", value: str = "net_complaints") -> DiDResult:
+    """Poisson difference-in-differences with unit and month fixed effects.
+
+    ``log E[y_ut] = a_u + g_t + d * treated_u * post_t``; ``exp(d)`` is the
+    ratio by which supervised units' counts changed beyond the change in
+    comparison units.  Quasi-Poisson standard errors clustered by unit.
+    """
+    d = panel[[unit, time, value]].copy()
+    d["treat_post"] = (d[unit].isin(treated) & (d[time] >= start)).astype(float)
+    X = pd.get_dummies(d[[unit]].astype(str), drop_first=True, dtype=float)
+    X = X.join(pd.get_dummies(d[[time]].astype(str), drop_first=True, dtype=float))
+    X.insert(0, "const", 1.0)
+    X["treat_post"] = d["treat_post"]
+    groups = pd.factorize(d[unit])[0]
+    fit = sm.GLM(d[value].to_numpy(float), X.to_numpy(float), family=sm.families.Poisson()).fit(
+        cov_type="cluster", cov_kwds={"groups": groups})
+    i = X.columns.get_loc("treat_post")
+    b, se = fit.params[i], fit.bse[i]
+    z = sps.norm.ppf(0.975)
+    return DiDResult(float(np.exp(b)), float(np.exp(b - z * se)), float(np.exp(b + z * se)), float(fit.pvalues[i]),
+                     len(set(treated) & set(d[unit])), int(d.loc[~d[unit].isin(treated), unit].nunique()))
