@@ -54,6 +54,44 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
     print(f"store: {args.store} (ledger saved under {Path(args.store) / 'ledgers'})")
 
 
+def _cmd_summary(args: argparse.Namespace) -> None:
+    import json
+
+    import pandas as pd
+
+    from . import schema as S
+    from .catalog import KIND_DEPARTMENT, load_departments
+    from .config import load_config
+    from .store import Store
+    from .summary import COLUMNS, build_summary
+
+    try:
+        month = pd.Period(args.month, "M")
+    except (ValueError, TypeError):
+        raise UserError(f"--month must be YYYY-MM, got {args.month!r}") from None
+    store = Store(Path(args.store))
+    if not store.exists():
+        raise UserError(f"{args.store} is not a store; run 'hotline ingest ... --store {args.store}' first")
+    orders = store.load(columns=COLUMNS)
+    departments = None
+    if not args.all_units and paths.DEPARTMENTS_CSV.exists():
+        ref = load_departments(paths.DEPARTMENTS_CSV)
+        known = set(orders[S.DEPARTMENT].dropna().unique())
+        departments = sorted(set(ref.loc[ref.kind == KIND_DEPARTMENT, "name"]) & known) or None
+    try:
+        summary = build_summary(orders, str(month), load_config(args.config), args.dataset or store.root.name,
+                                departments)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    f = summary["flags"]
+    print(f"{month}: {summary['ledger']['records']:,} orders, {summary['ledger']['net_complaints']:,} net complaints; "
+          f"{len(summary['departments'])} departments; surge {len(f['surge'])}, satisfaction drop "
+          f"{len(f['satisfaction_drop'])}, commend {len(f['commend'])} -> {out}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hotline", description="Supervision analytics for 12345 / 311 hotline work orders.")
     p.add_argument("--version", action="version", version=f"hotline_analysis {__version__}")
@@ -84,6 +122,18 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--jobs", type=int, default=2, help="files prepared in parallel (default: 2)")
     i.add_argument("--quiet", action="store_true", help="no progress bars")
     i.set_defaults(func=_cmd_ingest)
+
+    m = sub.add_parser("summary", help="write summary.json for one month (key figures, no notebooks)",
+                       description="Net complaints, MoM/YoY change, rank, satisfaction with its interval, trend and "
+                                   "flags per department, validated against the summary JSON Schema.")
+    m.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"), help="store folder")
+    m.add_argument("--month", required=True, help="the month reported, YYYY-MM")
+    m.add_argument("--out", default="summary.json", help="output file (default: summary.json)")
+    m.add_argument("--dataset", default=None, help="dataset name in the summary (default: the store's folder name)")
+    m.add_argument("--config", default=None, help="YAML overriding config/default.yaml")
+    m.add_argument("--all-units", action="store_true",
+                   help="every unit in the store, not only the municipal departments of the alias table")
+    m.set_defaults(func=_cmd_summary)
     return p
 
 

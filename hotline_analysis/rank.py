@@ -38,36 +38,45 @@ def rank_month(table: pd.DataFrame, month: pd.Period, value: str = "net_complain
     return cur.sort_values(["rank", by]).reset_index(drop=True)
 
 
-def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99,
-                   max_history: int = 24) -> tuple[float, float, float]:
+def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, max_history: int = 24,
+                   exposure: pd.Series | None = None) -> tuple[float, float, float]:
     """Expected count for ``month`` and its upper prediction bound from the series' own history.
 
     A quasi-Poisson regression on up to ``max_history`` preceding months,
-    ``log mu = a + b t + first annual harmonic`` (a second harmonic from 24
-    months on), is fitted, refitted once without months whose Pearson
+    ``log mu = a + first annual harmonic`` (with two years of history also a
+    linear trend ``b t`` and a second harmonic; a trend extrapolated from one
+    year would invent surges), is fitted, refitted once without months whose Pearson
     residual exceeds 3 (earlier surges must not raise the baseline), and
-    projected to ``month``.  The bound is the ``level`` quantile of a negative
+    projected to ``month``.  With ``exposure`` (e.g. the city's total orders
+    per month) the model is for the series' share of it, ``log mu = log
+    exposure + ...``, so calendar effects that move every department alike
+    (the Spring Festival falling in January one year and February the next)
+    are not taken for surges.  The bound is the ``level`` quantile of a negative
     binomial with the model's mean and variance ``phi * mu`` (Poisson when
     ``phi <= 1``).  Returns (expected, upper bound, dispersion phi).
     """
     month = pd.Period(month, "M")
     h = history[history.index < month].iloc[-max_history:].astype(float)
     t = np.array([(m - month).n for m in h.index], dtype=float)
-    k = 2 if len(h) >= 24 else 1
-    X = np.column_stack([np.ones_like(t), t, harmonics(h.index.month, k)])
-    x0 = np.column_stack([[1.0], [0.0], harmonics([month.month], k)])
+    long = len(h) >= 24  # a linear trend and a second harmonic only with two years of history
+    k = 2 if long else 1
+    trend = [t] if long else []
+    X = np.column_stack([np.ones_like(t), *trend, harmonics(h.index.month, k)])
+    x0 = np.column_stack([[1.0], *([[0.0]] if long else []), harmonics([month.month], k)])
     y = h.to_numpy()
+    off = np.zeros(len(y)) if exposure is None else np.log(exposure.reindex(h.index).to_numpy(float))
+    off0 = 0.0 if exposure is None else float(np.log(exposure[month]))
     keep = np.ones(len(y), dtype=bool)
     for _ in range(2):
-        fit = sm.GLM(y[keep], X[keep], family=sm.families.Poisson()).fit()
-        mu_all = np.exp(X @ fit.params)
+        fit = sm.GLM(y[keep], X[keep], family=sm.families.Poisson(), offset=off[keep]).fit()
+        mu_all = np.exp(X @ fit.params + off)
         resid = (y - mu_all) / np.sqrt(mu_all)
         new_keep = resid <= 3
         if new_keep.sum() < X.shape[1] + 3 or (new_keep == keep).all():
             break
         keep = new_keep
     phi = max(float(fit.pearson_chi2 / max(fit.df_resid, 1)), 1.0)
-    mu = float(np.exp(x0 @ fit.params)[0])
+    mu = float(np.exp(x0 @ fit.params + off0)[0])
     if phi > 1.0 + 1e-9:
         n = mu / (phi - 1)
         upper = float(sps.nbinom.ppf(level, n, n / (n + mu)))
@@ -77,14 +86,15 @@ def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99,
 
 
 def surge_flags(table: pd.DataFrame, month: pd.Period, cfg: dict, value: str = "net_complaints",
-                by: str = S.DEPARTMENT) -> pd.DataFrame:
+                by: str = S.DEPARTMENT, exposure: pd.Series | None = None) -> pd.DataFrame:
     """Surge check for every group in ``month`` (rules: ``cfg['flags']['surge']``).
 
     Columns: ``by, observed, expected, upper, change_pct, surge``.  ``surge``
     is true only when the count is at least ``min_change_pct`` above the
     expected count **and** above the upper prediction bound of
     :func:`expected_count`; groups with fewer than ``min_history_months`` of
-    history are not judged (``surge`` false, ``expected`` NaN).
+    history are not judged (``surge`` false, ``expected`` NaN).  ``exposure``
+    is passed to :func:`expected_count`.
     """
     rules = cfg["flags"]["surge"]
     month = pd.Period(month, "M")
@@ -96,7 +106,7 @@ def surge_flags(table: pd.DataFrame, month: pd.Period, cfg: dict, value: str = "
         if len(hist) < rules["min_history_months"] or np.isnan(obs) or hist.sum() == 0:
             rows.append((name, obs, np.nan, np.nan, np.nan, False))
             continue
-        mu, upper, _ = expected_count(hist, month, rules["prediction_level"])
+        mu, upper, _ = expected_count(hist, month, rules["prediction_level"], exposure=exposure)
         change = (obs / mu - 1) * 100 if mu > 0 else np.nan
         rows.append((name, obs, mu, upper, change, bool(obs > upper and change >= rules["min_change_pct"])))
     return pd.DataFrame(rows, columns=[by, "observed", "expected", "upper", "change_pct", "surge"])

@@ -31,6 +31,20 @@ def small_export(small_scenario, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def small_store(small_export, tmp_path_factory):
+    """The small scenario ingested: (Store, ledger)."""
+    import pandas as pd
+
+    from hotline_analysis.ingest.pipeline import ingest
+    from hotline_analysis.ingest.presets import load_preset
+    from hotline_analysis.store import Store
+
+    root = tmp_path_factory.mktemp("store")
+    led = ingest([small_export], load_preset("zibo12345"), root, progress=False, now=pd.Timestamp("2021-03-05"))
+    return Store(root), led
+
+
 def external(*parts: str) -> Path:
     """Path of a file under shared/data/external; skips the test where the folder is absent."""
     p = EXTERNAL.joinpath(*parts)

@@ -174,13 +174,6 @@ def test_canonical_values_and_departments(small_store):
 
 
 @pytest.fixture(scope="module")
-def small_store(small_export, tmp_path_factory):
-    root = tmp_path_factory.mktemp("store")
-    led = ingest([small_export], ZIBO, root, progress=False, now=pd.Timestamp("2021-03-05"))
-    return Store(root), led
-
-
-@pytest.fixture(scope="module")
 def joined(small_store, small_export):
     store, _ = small_store
     truth = pq.read_table(small_export / "truth.parquet").to_pandas().set_index("order_id")
