@@ -12,7 +12,7 @@ JOBS   ?= 2
 help:
 	@echo "make report   set up .venv and run the main job on the default Zibo scenario"
 	@echo "make test     set up .venv and run the whole test suite"
-	@echo "make lab      open JupyterLab on notebooks/ with the project kernel"
+	@echo "make lab      open JupyterLab in the project with its .venv"
 	@echo "make benchmark  full-scale timing and memory runs (not part of make test)"
 
 $(STAMP): pyproject.toml
@@ -34,11 +34,12 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_synth.py
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_summary.py
 
 clean-data:
 	rm -rf data/raw/zibo data/processed/* reports/*/
