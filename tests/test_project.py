@@ -63,3 +63,12 @@ def test_reference_tables_state_their_sources():
     assert len(d) == 11 and d.population.sum() == 4_705_900
     assert d.approximate.all() and d.source.str.len().gt(10).all()
     assert "statistical bulletin" in (paths.REFERENCE_DIR / "README.md").read_text("utf-8")
+
+
+def test_reference_alias_table_lists_every_spelling_the_scenario_uses():
+    import pandas as pd
+
+    from hotline_analysis.catalog import load_departments, zibo_reference_table
+
+    committed = load_departments(paths.DEPARTMENTS_CSV).sort_values("alias").reset_index(drop=True)
+    pd.testing.assert_frame_equal(committed, zibo_reference_table().sort_values("alias").reset_index(drop=True))
