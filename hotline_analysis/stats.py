@@ -170,12 +170,14 @@ def harmonics(month_of_year, k: int = 2) -> np.ndarray:
 
 
 def its(counts, post, month_of_year=None, offset=None, seasonal: bool = True, slope_change: bool = False,
-        quasi: bool = True) -> ITSResult:
+        quasi: bool = True, robust: bool = False) -> ITSResult:
     """Interrupted time series by segmented Poisson regression (Lopez Bernal et al. 2017).
 
     ``log E[count] = b0 + b1 t + b2 post (+ b3 (t - t0) post) (+ harmonics) (+ offset)``;
     the step rate ratio is ``exp(b2)``.  With ``quasi`` the standard errors are
-    scaled by the Pearson dispersion (quasi-Poisson).
+    scaled by the Pearson dispersion (quasi-Poisson).  With ``robust``,
+    pre-intervention months whose Pearson residual exceeds 3 (one-off surges
+    that would lift the counterfactual) are left out and the model refitted once.
     """
     y = np.asarray(counts, dtype=float)
     post = np.asarray(post, dtype=float)
@@ -187,14 +189,21 @@ def its(counts, post, month_of_year=None, offset=None, seasonal: bool = True, sl
     X = np.column_stack(cols)
     if seasonal:
         X = np.column_stack([X, harmonics(month_of_year)])
-    fit = sm.GLM(y, X, family=sm.families.Poisson(), offset=None if offset is None else np.log(offset)).fit(
-        scale="X2" if quasi else None)
+    off = np.zeros(len(y)) if offset is None else np.log(np.asarray(offset, dtype=float))
+    keep = np.ones(len(y), dtype=bool)
+    fit = sm.GLM(y, X, family=sm.families.Poisson(), offset=off).fit(scale="X2" if quasi else None)
+    if robust:
+        mu = fit.mu
+        keep = ~(((y - mu) / np.sqrt(mu) > 3) & (post == 0))
+        if not keep.all():
+            fit = sm.GLM(y[keep], X[keep], family=sm.families.Poisson(), offset=off[keep]).fit(
+                scale="X2" if quasi else None)
     b, se = fit.params[2], fit.bse[2]
     z = sps.norm.ppf(0.975)
     slope = float(np.exp(fit.params[3])) if slope_change else float("nan")
     disp = float(fit.pearson_chi2 / fit.df_resid)
     return ITSResult(float(np.exp(b)), float(np.exp(b - z * se)), float(np.exp(b + z * se)), float(fit.pvalues[2]),
-                     slope, disp, int((post == 0).sum()), int((post > 0).sum()))
+                     slope, disp, int(((post == 0) & keep).sum()), int((post > 0).sum()))
 
 
 @dataclass(frozen=True)

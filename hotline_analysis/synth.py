@@ -355,13 +355,14 @@ def make_plan(config: ScenarioConfig) -> Plan:
         surge_topic[(i, j)] = (int(rng.choice(routine)), factor)
         surges.append({"department": units.names[i], "month": str(months[j]), "factor": factor})
 
-    # Satisfaction: 4 drops among the large departments, 2 of which recover later.
+    # Satisfaction: 4 drops among the five largest departments (enough call-backs a month for a
+    # month-on-month test to see them), 2 of which recover three months later.
     sat_shifts = []
-    span = [j for j, m in enumerate(months) if pd.Period("2020-02", "M") <= m <= pd.Period("2020-10", "M")]
+    span = [j for j, m in enumerate(months) if pd.Period("2020-03", "M") <= m <= pd.Period("2020-10", "M")]
     if len(span) >= 4:
-        for n, i in enumerate(rng.choice(np.arange(1, 10), 4, replace=False)):
+        for n, i in enumerate(rng.choice(np.arange(0, 5), 4, replace=False)):
             j = int(rng.choice(span))
-            delta = float(np.round(rng.uniform(-8.0, -5.0), 1))
+            delta = float(np.round(rng.uniform(-12.0, -8.0), 1))
             sat_shifts.append({"department": units.names[i], "month": str(months[j]), "delta_pp": delta})
             if n < 2 and j + 3 < len(months):
                 sat_shifts.append({"department": units.names[i], "month": str(months[j + 3]), "delta_pp": -delta})
