@@ -188,7 +188,8 @@ def exclusion_reason(df: pd.DataFrame, net_rules: dict) -> pd.Series:
     tests = {
         "not_complaint_type": ~df[S.REQUEST_TYPE].isin(net_rules["request_types"]).to_numpy(),
         "invalid": ~df[S.IS_VALID].to_numpy(dtype=bool),
-        "duplicate": df[S.DUPLICATE_OF].notna().to_numpy(),
+        "duplicate": (df["is_duplicate"].to_numpy(dtype=bool) if "is_duplicate" in df
+                      else df[S.DUPLICATE_OF].notna().to_numpy()),
         "unreasonable": (df[S.IS_REASONABLE] == False).fillna(False).to_numpy(dtype=bool),  # noqa: E712
         "returned": (df[S.STATUS] == "returned").fillna(False).to_numpy(dtype=bool),
     }

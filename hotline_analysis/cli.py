@@ -72,7 +72,11 @@ def _cmd_summary(args: argparse.Namespace) -> None:
     store = Store(Path(args.store))
     if not store.exists():
         raise UserError(f"{args.store} is not a store; run 'hotline ingest ... --store {args.store}' first")
-    orders = store.load(columns=COLUMNS)
+    aggregates = store.aggregates()
+    if aggregates is not None:  # the fast path: counts per department and month, plus the month's own rows
+        orders, month_orders = aggregates, store.load(months=[str(month)], columns=COLUMNS)
+    else:
+        orders, month_orders = store.load(columns=COLUMNS), None
     departments = None
     if not args.all_units and paths.DEPARTMENTS_CSV.exists():
         ref = load_departments(paths.DEPARTMENTS_CSV)
@@ -80,7 +84,7 @@ def _cmd_summary(args: argparse.Namespace) -> None:
         departments = sorted(set(ref.loc[ref.kind == KIND_DEPARTMENT, "name"]) & known) or None
     try:
         summary = build_summary(orders, str(month), load_config(args.config), args.dataset or store.root.name,
-                                departments)
+                                departments, month_orders)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     out = Path(args.out)

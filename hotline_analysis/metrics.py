@@ -70,18 +70,30 @@ def change_pct(current, base, min_base: float = 5) -> tuple[np.ndarray, np.ndarr
     return pct, status
 
 
+#: Column of an aggregate table (see :meth:`hotline_analysis.store.Store.aggregates`) holding row counts.
+WEIGHT = "n"
+
+
+def weights(d: pd.DataFrame) -> np.ndarray:
+    """Rows stand for one order each, or for ``n`` orders in an aggregate table."""
+    return d[WEIGHT].to_numpy(dtype=float) if WEIGHT in d else np.ones(len(d))
+
+
 def monthly_volume(df: pd.DataFrame, cfg: dict, by: str | list[str] = S.DEPARTMENT) -> pd.DataFrame:
     """Records and net complaints per group and month.
 
     Columns: ``*by, month, records, net_complaints``; every group appears in
     every month between the first and last month present (zeros filled), so
     month-over-month and year-over-year comparisons never skip a month.
+    ``df`` may be work orders or an aggregate table with counts in ``n``.
     """
     by = [by] if isinstance(by, str) else list(by)
     d = with_month(df) if MONTH not in df else df
     d = flag_net(d, cfg) if "is_net_complaint" not in d else d
-    g = d.groupby([*by, MONTH], observed=True, dropna=False).agg(
-        records=(S.ORDER_ID, "size"), net_complaints=("is_net_complaint", "sum"))
+    w = weights(d)
+    frame = pd.DataFrame({**{c: d[c] for c in [*by, MONTH]}, "records": w,
+                          "net_complaints": w * d["is_net_complaint"].to_numpy(dtype=float)})
+    g = frame.groupby([*by, MONTH], observed=True, dropna=False)[["records", "net_complaints"]].sum()
     months = pd.period_range(d[MONTH].min(), d[MONTH].max(), freq="M")
     groups = g.index.droplevel(MONTH).unique()
     full = pd.MultiIndex.from_tuples([(*(k if isinstance(k, tuple) else (k,)), m) for k in groups for m in months],
@@ -201,19 +213,22 @@ def satisfaction(df: pd.DataFrame, cfg: dict, by: str | list[str] = S.DEPARTMENT
     if reasonable_only:
         d = d[(d[S.IS_REASONABLE] != False).fillna(True).to_numpy()]  # noqa: E712
     sat = d[S.SATISFACTION].astype(object)
+    w = weights(d)
+    contacted = d[S.CONTACTED].astype("float").to_numpy()
+    resolved = d[S.RESOLVED].astype("float").to_numpy()
     frame = pd.DataFrame({
         **{c: d[c] for c in [*by, MONTH]},
-        "surveyed": sat.notna().astype(int),
-        "satisfied": (sat == "satisfied").astype(int),
-        "basically_satisfied": (sat == "basically_satisfied").astype(int),
-        "dissatisfied": (sat == "dissatisfied").astype(int),
-        "contacted": d[S.CONTACTED].astype("float"),
-        "resolved": d[S.RESOLVED].astype("float"),
+        "surveyed": w * sat.notna().to_numpy(),
+        "satisfied": w * (sat == "satisfied").to_numpy(),
+        "basically_satisfied": w * (sat == "basically_satisfied").to_numpy(),
+        "dissatisfied": w * (sat == "dissatisfied").to_numpy(),
+        "contacted_yes": w * np.nan_to_num(contacted), "contacted_n": w * ~np.isnan(contacted),
+        "resolved_yes": w * np.nan_to_num(resolved), "resolved_n": w * ~np.isnan(resolved),
     })
-    g = frame.groupby([*by, MONTH], observed=True, dropna=False)
-    out = g.agg(surveyed=("surveyed", "sum"), satisfied=("satisfied", "sum"),
-                basically_satisfied=("basically_satisfied", "sum"), dissatisfied=("dissatisfied", "sum"),
-                contact_rate=("contacted", "mean"), resolution_rate=("resolved", "mean")).reset_index()
+    out = frame.groupby([*by, MONTH], observed=True, dropna=False).sum().reset_index()
+    out["contact_rate"] = out.contacted_yes / out.contacted_n.where(out.contacted_n > 0)
+    out["resolution_rate"] = out.resolved_yes / out.resolved_n.where(out.resolved_n > 0)
+    out = out.astype({c: "int64" for c in ("surveyed", "satisfied", "basically_satisfied", "dissatisfied")})
     pos = out.satisfied + out.basically_satisfied
     n = out.surveyed
     out["satisfaction_rate"] = (pos / n.where(n > 0)).astype(float)

@@ -6,6 +6,7 @@ Layout of a store folder::
     orders/year=YYYY/month=M/<file>-<sha8>.parquet   canonical rows, one part per source file and month
     quarantine/<file>-<sha8>.parquet    rows left out, with file, row, column and reason
     duplicates-<hash>.parquet           repeat calls over the whole store: order_id -> duplicate_of
+    aggregates-<hash>.parquet           order counts per department, month and flag combination
     ledgers/ingest-<time>.json          one ledger per ingest
 
 Readers see only what ``manifest.json`` lists.  A write puts new files beside
@@ -32,6 +33,28 @@ from . import schema as S
 
 PARTITIONING = ds.partitioning(pa.schema([("year", pa.int16()), ("month", pa.int8())]), flavor="hive")
 STORED_COLUMNS = [c for c in S.COLUMNS if c != S.DUPLICATE_OF]
+#: The columns an aggregate row is keyed by; ``n`` holds the number of orders.
+AGGREGATE_KEYS = [S.DEPARTMENT, "month", S.REQUEST_TYPE, S.IS_VALID, "is_duplicate", S.IS_REASONABLE, S.STATUS,
+                  S.SATISFACTION, S.CONTACTED, S.RESOLVED]
+#: Columns of the orders that :func:`aggregate` needs (besides ``duplicate_of``).
+AGGREGATE_SOURCE = [S.DEPARTMENT, S.RECEIVED_AT, S.REQUEST_TYPE, S.IS_VALID, S.IS_REASONABLE, S.STATUS,
+                    S.SATISFACTION, S.CONTACTED, S.RESOLVED]
+
+
+def aggregate(orders: pd.DataFrame) -> pd.DataFrame:
+    """Order counts (``n``) per department, month (``YYYY-MM``) and every flag the metrics use.
+
+    Metrics computed on this table (weighted by ``n``) equal those computed on
+    the orders themselves, under any net-complaint rules; it is small enough
+    to read whole for a monthly summary.
+    """
+    d = pd.DataFrame({k: orders[k] for k in AGGREGATE_SOURCE if k != S.RECEIVED_AT})
+    d["month"] = orders[S.RECEIVED_AT].dt.strftime("%Y-%m")
+    d["is_duplicate"] = orders[S.DUPLICATE_OF].notna().to_numpy()
+    for c in (S.REQUEST_TYPE, S.STATUS, S.SATISFACTION, S.DEPARTMENT):
+        d[c] = d[c].astype(object)
+    out = d.groupby(AGGREGATE_KEYS, dropna=False, observed=True).size().rename("n").reset_index()
+    return out.astype({"n": "int64"})
 
 
 def file_sha256(path: str | Path) -> str:
@@ -104,15 +127,16 @@ class Store:
                        self.root / qrel)
         return {"sha256": sha, "parts": sorted(parts), "quarantine": qrel.as_posix()}
 
-    def commit(self, files: dict[str, dict], duplicates: pd.DataFrame) -> None:
+    def commit(self, files: dict[str, dict], duplicates: pd.DataFrame, aggregates: pd.DataFrame) -> None:
         """Make written parts visible: one atomic manifest replacement, then tidy away unlisted files."""
         manifest = self.manifest()
         manifest["files"].update(files)
-        table = pa.Table.from_pandas(duplicates[[S.ORDER_ID, S.DUPLICATE_OF]], preserve_index=False)
         digest = hashlib.sha256(json.dumps(sorted(manifest["files"].items()), sort_keys=True).encode()).hexdigest()
-        dname = f"duplicates-{digest[:12]}.parquet"
-        _write_parquet(table.replace_schema_metadata(None), self.root / dname)
-        manifest["duplicates"] = dname
+        for key, frame in (("duplicates", duplicates[[S.ORDER_ID, S.DUPLICATE_OF]]), ("aggregates", aggregates)):
+            name = f"{key}-{digest[:12]}.parquet"
+            table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+            _write_parquet(table, self.root / name)
+            manifest[key] = name
         self.root.mkdir(parents=True, exist_ok=True)
         _atomic_write_bytes(self.manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
         self.tidy()
@@ -121,13 +145,13 @@ class Store:
         """Remove files the manifest does not list (left by replaced sources or an interrupted write)."""
         m = self.manifest()
         keep = {p for f in m["files"].values() for p in f["parts"] + [f["quarantine"]]}
-        keep.add(m.get("duplicates"))
+        keep |= {m.get("duplicates"), m.get("aggregates")}
         for sub in ("orders", "quarantine"):
             for p in (self.root / sub).rglob("*"):
                 if p.is_file() and p.relative_to(self.root).as_posix() not in keep:
                     p.unlink()
-        for p in self.root.glob("duplicates-*.parquet*"):
-            if p.name != m.get("duplicates"):
+        for p in [*self.root.glob("duplicates-*.parquet*"), *self.root.glob("aggregates-*.parquet*")]:
+            if p.name not in keep:
                 p.unlink()
 
     def save_ledger(self, ledger: dict, stamp: str) -> Path:
@@ -161,6 +185,18 @@ class Store:
         if not name:
             return pd.DataFrame({S.ORDER_ID: pd.Series(dtype="string"), S.DUPLICATE_OF: pd.Series(dtype="string")})
         return pq.read_table(self.root / name).to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
+
+    def aggregates(self) -> pd.DataFrame | None:
+        """The aggregate table (see :func:`aggregate`) with ``month`` as a monthly Period; None if absent."""
+        name = self.manifest().get("aggregates")
+        if not name:
+            return None
+        df = pq.read_table(self.root / name).to_pandas()
+        codes, uniq = pd.factorize(df["month"])
+        df["month"] = pd.PeriodIndex(uniq, freq="M")[codes]
+        for col in (S.IS_REASONABLE, S.CONTACTED, S.RESOLVED):
+            df[col] = df[col].astype("boolean")
+        return df
 
     def load(self, months: list[str] | None = None, columns: list[str] | None = None) -> pd.DataFrame:
         """Canonical work orders (``duplicate_of`` joined in), optionally for some months."""

@@ -36,20 +36,24 @@ def _num(x, digits: int = 2):
 
 
 def build_summary(orders: pd.DataFrame, month: str, cfg: dict, dataset: str,
-                  departments: list[str] | None = None) -> dict:
+                  departments: list[str] | None = None, month_orders: pd.DataFrame | None = None) -> dict:
     """Key figures of ``month`` for every department (see DESIGN.md, summary.json).
 
     ``orders`` are canonical work orders up to and including ``month`` (more
-    history makes better flags).  ``departments`` restricts the table to the
-    supervised departments (e.g. the 37 municipal departments); by default
-    every department present.  Percentages are in percent; a change on a base
-    below ``cfg['change']['min_base']`` is null.
+    history makes better flags), or the store's aggregate table
+    (:meth:`hotline_analysis.store.Store.aggregates`), in which case
+    ``month_orders`` (the month's work orders) supply the topics.
+    ``departments`` restricts the table to the supervised departments (e.g.
+    the 37 municipal departments); by default every department present.
+    Percentages are in percent; a change on a base below
+    ``cfg['change']['min_base']`` is null.
     """
     m = pd.Period(month, "M")
-    d = M.flag_net(M.with_month(orders), cfg)
-    d = d[d[M.MONTH] <= m]
-    exposure = d.groupby(M.MONTH).size()
-    this = d[d[M.MONTH] == m]
+    d = orders if M.MONTH in orders else M.with_month(orders)
+    d = M.flag_net(d[d[M.MONTH] <= m], cfg)
+    w = M.weights(d)
+    exposure = pd.Series(w, index=d.index).groupby(d[M.MONTH]).sum()
+    this = d[(d[M.MONTH] == m).to_numpy()]
     if this.empty:
         raise ValueError(f"no work orders received in {month}")
     deps = departments if departments is not None else sorted(d[S.DEPARTMENT].dropna().unique())
@@ -99,9 +103,12 @@ def build_summary(orders: pd.DataFrame, month: str, cfg: dict, dataset: str,
             "flags": flags,
         })
     rows.sort(key=lambda r: (r["rank"], r["department"]))
-    excluded = this.loc[~this["is_net_complaint"].to_numpy(), "exclusion_reason"].astype(str).value_counts()
-    topics = (dd[(dd[M.MONTH] == m) & dd["is_net_complaint"].to_numpy()]
-              .groupby(S.DEPARTMENT, observed=True)[S.CATEGORY_L2]
+    tw = M.weights(this)
+    net_this = this["is_net_complaint"].to_numpy(dtype=bool)
+    excluded = pd.Series(tw[~net_this]).groupby(this.loc[~net_this, "exclusion_reason"].astype(str).to_numpy()).sum()
+    rows_m = this if month_orders is None else M.flag_net(M.with_month(month_orders), cfg)
+    rows_m = rows_m[rows_m[S.DEPARTMENT].isin(deps) & rows_m["is_net_complaint"].to_numpy(dtype=bool)]
+    topics = (rows_m.groupby(S.DEPARTMENT, observed=True)[S.CATEGORY_L2]
               .agg(lambda c: c.value_counts().head(cfg["ranking"]["top_n"]).index.tolist()))
     summary = {
         "dataset": dataset,
@@ -109,7 +116,7 @@ def build_summary(orders: pd.DataFrame, month: str, cfg: dict, dataset: str,
         "generated_by": f"hotline_analysis {__version__}",
         "rules": {"net_complaint": cfg["net_complaint"], "flags": cfg["flags"], "change": cfg["change"],
                   "trend": cfg["trend"]},
-        "ledger": {"records": int(len(this)), "net_complaints": int(this["is_net_complaint"].sum()),
+        "ledger": {"records": int(tw.sum()), "net_complaints": int(tw[net_this].sum()),
                    "excluded": {k: int(v) for k, v in excluded.items()}},
         "departments": rows,
         "flags": {f: [r["department"] for r in rows if f in r["flags"]]

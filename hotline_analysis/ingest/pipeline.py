@@ -23,7 +23,7 @@ from ..clean import (apply_net_rules, check_times, cut_long_texts, map_departmen
                      mark_validity, normalise_text_columns)
 from ..config import load_config
 from ..privacy import pseudonym_key
-from ..store import Store, file_sha256
+from ..store import AGGREGATE_SOURCE, Store, aggregate, file_sha256
 from .canonical import quarantine_frame, to_canonical
 from .presets import Preset
 from .readers import SUPPORTED, IngestError, read_export
@@ -171,11 +171,12 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
         keep = {n: f for n, f in manifest["files"].items() if n not in written}
         parts = [store.root / p for f in [*keep.values(), *written.values()] for p in f["parts"]]
         cols = list(dict.fromkeys([S.ORDER_ID, S.RECEIVED_AT, S.CALLER_KEY, S.IS_VALID, *cfg["duplicates"]["match_on"],
-                                   S.REQUEST_TYPE, S.IS_REASONABLE, S.STATUS, S.SOURCE_FILE]))
+                                   *AGGREGATE_SOURCE, S.SOURCE_FILE]))
         base = store.read_table(cols, parts=parts).to_pandas() if parts else S.empty_frame()[cols]
         base = mark_duplicates(base, cfg["duplicates"]["window_days"], tuple(cfg["duplicates"]["match_on"]))
         log.info("order-id clashes checked, repeat calls linked: %.1f s", time.perf_counter() - t0)
-        store.commit(written, base.loc[base[S.DUPLICATE_OF].notna().to_numpy(), [S.ORDER_ID, S.DUPLICATE_OF]])
+        store.commit(written, base.loc[base[S.DUPLICATE_OF].notna().to_numpy(), [S.ORDER_ID, S.DUPLICATE_OF]],
+                     aggregate(base))
         flagged = apply_net_rules(base[base[S.SOURCE_FILE].isin(list(written)).to_numpy()], cfg["net_complaint"])
 
     ledger = _ledger(entries, flagged, cfg, preset, now)
