@@ -73,3 +73,16 @@ def test_summary_command(small_store, tmp_path, capsys):
     s = validate_summary(json.loads(out.read_text("utf-8")))
     assert len(s["departments"]) == 37 and "net complaints" in capsys.readouterr().out
     assert main(["summary", "--store", str(tmp_path / "none"), "--month", "2021-02"]) == 2
+
+
+def test_summary_from_the_aggregate_table_equals_the_row_level_one(small_store, orders, truth, summary):
+    store, _ = small_store
+    deps = [d["name"] for d in truth["departments"]]
+    fast = build_summary(store.aggregates(), "2020-12", CFG, "zibo", deps,
+                         store.load(months=["2020-12"], columns=COLUMNS))
+    assert fast == summary
+    cfg = load_config()
+    cfg["net_complaint"]["rules"]["exclude_returned"] = True  # equal under other rules too
+    assert (build_summary(store.aggregates(), "2020-12", cfg, "zibo", deps,
+                          store.load(months=["2020-12"], columns=COLUMNS))
+            == build_summary(orders, "2020-12", cfg, "zibo", deps))
