@@ -24,6 +24,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -48,13 +49,31 @@ def aggregate(orders: pd.DataFrame) -> pd.DataFrame:
     the orders themselves, under any net-complaint rules; it is small enough
     to read whole for a monthly summary.
     """
-    d = pd.DataFrame({k: orders[k] for k in AGGREGATE_SOURCE if k != S.RECEIVED_AT})
-    d["month"] = orders[S.RECEIVED_AT].dt.strftime("%Y-%m")
-    d["is_duplicate"] = orders[S.DUPLICATE_OF].notna().to_numpy()
-    for c in (S.REQUEST_TYPE, S.STATUS, S.SATISFACTION, S.DEPARTMENT):
-        d[c] = d[c].astype(object)
-    out = d.groupby(AGGREGATE_KEYS, dropna=False, observed=True).size().rename("n").reset_index()
-    return out.astype({"n": "int64"})
+    ym = (orders[S.RECEIVED_AT].dt.year.to_numpy() * 12 + orders[S.RECEIVED_AT].dt.month.to_numpy() - 1)
+    columns = {k: orders[k] for k in AGGREGATE_SOURCE if k != S.RECEIVED_AT}
+    columns["month"] = pd.Series(ym)
+    columns["is_duplicate"] = pd.Series(orders[S.DUPLICATE_OF].notna().to_numpy())
+    key = np.zeros(len(orders), dtype=np.int64)
+    levels = []
+    for k in AGGREGATE_KEYS:  # one integer key per combination, missing values kept as their own level
+        codes, uniq = pd.factorize(columns[k], use_na_sentinel=False)
+        key = key * len(uniq) + codes
+        levels.append(np.asarray(uniq, dtype=object))
+    combos, n = np.unique(key, return_counts=True)
+    out = {}
+    for k, lev in zip(reversed(AGGREGATE_KEYS), reversed(levels)):
+        combos, code = np.divmod(combos, len(lev))
+        out[k] = lev[code]
+    frame = pd.DataFrame({k: out[k] for k in AGGREGATE_KEYS})
+    frame["month"] = [f"{v // 12}-{v % 12 + 1:02d}" for v in frame["month"]]
+    for k in (S.IS_VALID, "is_duplicate"):
+        frame[k] = frame[k].astype(bool)
+    for k in (S.IS_REASONABLE, S.CONTACTED, S.RESOLVED):
+        frame[k] = pd.array(frame[k].where(pd.notna(frame[k]), None), dtype="boolean")
+    for k in (S.DEPARTMENT, S.REQUEST_TYPE, S.STATUS, S.SATISFACTION):
+        frame[k] = frame[k].where(pd.notna(frame[k]), None).astype("string")
+    frame["n"] = n.astype("int64")
+    return frame
 
 
 def file_sha256(path: str | Path) -> str:
