@@ -143,39 +143,47 @@ def mark_duplicates(df: pd.DataFrame, window_days: float = 7, match_on: tuple[st
     [<NA>, 'a', <NA>, <NA>]
     """
     out = df.copy()
-    dup_of = np.full(len(out), None, dtype=object)
-    known_matter = np.zeros(len(out), dtype=bool)
+    out[S.DUPLICATE_OF] = duplicate_links(df, window_days, match_on)
+    return out
+
+
+def duplicate_links(df: pd.DataFrame, window_days: float = 7,
+                    match_on: tuple[str, ...] = (S.DEPARTMENT, S.CATEGORY_L2)) -> pd.Series:
+    """The ``duplicate_of`` column of :func:`mark_duplicates` (a string Series aligned with ``df``)."""
+    first = np.full(len(df), -1, dtype=np.int64)  # position of the first report, -1 for none
+    known_matter = np.zeros(len(df), dtype=bool)
     for c in match_on:
-        known_matter |= out[c].notna().to_numpy()
-    eligible = out[S.IS_VALID].to_numpy(dtype=bool) & out[S.CALLER_KEY].notna().to_numpy() & known_matter
+        known_matter |= df[c].notna().to_numpy()
+    eligible = df[S.IS_VALID].to_numpy(dtype=bool) & df[S.CALLER_KEY].notna().to_numpy() & known_matter
     pos = np.flatnonzero(eligible)
     if len(pos):
         codes = np.zeros(len(pos), dtype=np.int64)
         for c in (S.CALLER_KEY, *match_on):
-            col = pa.array(out[c], type=pa.string(), from_pandas=True)
+            col = pa.array(df[c], type=pa.string(), from_pandas=True)
             col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
             enc = pc.dictionary_encode(col.take(pa.array(pos)))
             k = pc.fill_null(enc.indices, -1).to_numpy().astype(np.int64) + 1  # missing compares equal
             codes = codes * (len(enc.dictionary) + 1) + k
-        t = out[S.RECEIVED_AT].to_numpy()[pos].astype("datetime64[s]").astype(np.int64)
+        t = df[S.RECEIVED_AT].to_numpy()[pos].astype("datetime64[s]").astype(np.int64)
         order = np.lexsort((t, codes))
         codes_s, t_s, pos_s = codes[order], t[order], pos[order]
         window = int(window_days * 86400)
         same = np.r_[False, codes_s[1:] == codes_s[:-1]]
         near = np.r_[False, (t_s[1:] - t_s[:-1]) <= window] & same
         # only groups holding a close pair need the episode walk
-        ids = out[S.ORDER_ID].to_numpy()
-        candidates = np.unique(codes_s[near])
-        in_cand = np.isin(codes_s, candidates)
-        idx = np.flatnonzero(in_cand)
-        start_t = start_id = prev_code = None
-        for i in idx:
+        idx = np.flatnonzero(np.isin(codes_s, np.unique(codes_s[near])))
+        start_t = start_pos = prev_code = None
+        for i in idx.tolist():
             if codes_s[i] != prev_code or t_s[i] - start_t > window:
-                prev_code, start_t, start_id = codes_s[i], t_s[i], ids[pos_s[i]]
+                prev_code, start_t, start_pos = codes_s[i], t_s[i], pos_s[i]
             else:
-                dup_of[pos_s[i]] = start_id
-    out[S.DUPLICATE_OF] = pd.array(dup_of, dtype="string")
-    return out
+                first[pos_s[i]] = start_pos
+    ids = pa.array(df[S.ORDER_ID], type=pa.string(), from_pandas=True)
+    ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    linked = first >= 0
+    links = pc.if_else(pa.array(linked), ids.take(pa.array(np.where(linked, first, 0))), pa.scalar(None, pa.string()))
+    return pd.Series(links.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get).to_numpy(),
+                     index=df.index, name=S.DUPLICATE_OF, dtype="string")
 
 
 def exclusion_reason(df: pd.DataFrame, net_rules: dict) -> pd.Series:

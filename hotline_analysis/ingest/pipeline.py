@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from .. import __version__
 from .. import schema as S
 from ..catalog import load_departments
-from ..clean import (apply_net_rules, check_times, cut_long_texts, map_departments, mark_duplicates,
+from ..clean import (check_times, cut_long_texts, duplicate_links, exclusion_reason, map_departments,
                      mark_validity, normalise_text_columns)
 from ..config import load_config
 from ..privacy import pseudonym_key
@@ -165,7 +165,7 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
         written[path.name].update(rows_read=entry["rows_read"], stored=len(ids), quarantined=sum(q_counts.values()))
         entries.append(entry)
 
-    flagged = None
+    reasons = None
     if written or not store.exists():
         # repeat calls over the whole store as it will be after this ingest
         keep = {n: f for n, f in manifest["files"].items() if n not in written}
@@ -173,13 +173,14 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
         cols = list(dict.fromkeys([S.ORDER_ID, S.RECEIVED_AT, S.CALLER_KEY, S.IS_VALID, *cfg["duplicates"]["match_on"],
                                    *AGGREGATE_SOURCE, S.SOURCE_FILE]))
         base = store.read_table(cols, parts=parts).to_pandas() if parts else S.empty_frame()[cols]
-        base = mark_duplicates(base, cfg["duplicates"]["window_days"], tuple(cfg["duplicates"]["match_on"]))
+        base[S.DUPLICATE_OF] = duplicate_links(base, cfg["duplicates"]["window_days"],
+                                               tuple(cfg["duplicates"]["match_on"]))
         log.info("order-id clashes checked, repeat calls linked: %.1f s", time.perf_counter() - t0)
         store.commit(written, base.loc[base[S.DUPLICATE_OF].notna().to_numpy(), [S.ORDER_ID, S.DUPLICATE_OF]],
                      aggregate(base))
-        flagged = apply_net_rules(base[base[S.SOURCE_FILE].isin(list(written)).to_numpy()], cfg["net_complaint"])
+        reasons = exclusion_reason(base, cfg["net_complaint"])[base[S.SOURCE_FILE].isin(list(written)).to_numpy()]
 
-    ledger = _ledger(entries, flagged, cfg, preset, now)
+    ledger = _ledger(entries, reasons, cfg, preset, now)
     store.save_ledger(ledger, now.strftime("%Y%m%dT%H%M%S"))
     log.info("committed, ledger counted: %.1f s", time.perf_counter() - t0)
     return ledger
@@ -216,8 +217,8 @@ def _id_clashes(store: Store, manifest: dict, todo: list, prepared: dict) -> dic
     return {f: g[[S.ORDER_ID, S.SOURCE_ROW, "holder"]] for f, g in later.groupby("file")}
 
 
-def _ledger(entries: list[dict], flagged: pd.DataFrame | None, cfg: dict, preset: Preset, now: pd.Timestamp) -> dict:
-    """The ledger of one ingest; ``flagged`` holds the stored rows of this ingest with their exclusion reason."""
+def _ledger(entries: list[dict], reasons: pd.Series | None, cfg: dict, preset: Preset, now: pd.Timestamp) -> dict:
+    """The ledger of one ingest; ``reasons`` is the exclusion reason of each row this ingest stored ('' = net)."""
     totals_q: Counter = Counter()
     for e in entries:
         totals_q.update(e["quarantined"])
@@ -225,9 +226,10 @@ def _ledger(entries: list[dict], flagged: pd.DataFrame | None, cfg: dict, preset
     stored = sum(e["stored"] for e in entries)
     excluded: Counter = Counter()
     net = 0
-    if flagged is not None:
-        net = int(flagged["is_net_complaint"].sum())
-        excluded = Counter(flagged.loc[~flagged["is_net_complaint"].to_numpy(), "exclusion_reason"].astype(str))
+    if reasons is not None:
+        counts = reasons.astype(str).value_counts()
+        net = int(counts.get("", 0))
+        excluded = Counter({k: int(v) for k, v in counts.items() if k})
     ledger = {
         "generated_by": f"hotline_analysis {__version__}",
         "ingested_at": now.isoformat(timespec="seconds"),

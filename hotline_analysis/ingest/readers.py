@@ -160,36 +160,18 @@ def _read_csv_multiline(path: Path, header: list[str], body: str, used: str) -> 
     return RawRead(path, pa.table(arrays), used, bad)
 
 
-def _cell_text(v) -> str:
-    if v is None:
-        return ""
-    if hasattr(v, "isoformat") and hasattr(v, "hour"):
-        return v.isoformat(sep=" ")
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
 def _read_xlsx(path: Path, sheet: int) -> RawRead:
-    from python_calamine import CalamineWorkbook
+    import fastexcel
 
     try:
-        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(sheet).to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises its own error types
+        t = fastexcel.read_excel(str(path)).load_sheet(sheet, dtypes="string").to_arrow()
+    except Exception as exc:  # fastexcel raises its own error types
         raise IngestError(f"{path.name}: cannot read as XLSX ({exc}); re-save it from Excel or export CSV") from None
-    if not rows:
+    if t.num_columns == 0:
         raise IngestError(f"{path.name}: the first sheet is empty")
-    header = [_cell_text(h).strip() for h in rows[0]]
-    width = len(header)
-    data = [r if len(r) == width else (list(r) + [""] * width)[:width] for r in rows[1:]]
-    cols = []
-    for col in zip(*data) if data else [[] for _ in range(width)]:
-        if all(type(v) is str for v in col):  # the common case needs no conversion
-            cols.append(list(col))
-        else:
-            cols.append([_cell_text(v) for v in col])
-    arrays = {ROW: pa.array(np.arange(1, len(data) + 1), type=pa.int64())}
-    arrays.update({h: pa.array(cols[k], type=pa.string()) for k, h in enumerate(header)})
+    arrays = {ROW: pa.array(np.arange(1, t.num_rows + 1), type=pa.int64())}
+    for name in t.column_names:
+        arrays[str(name).strip()] = pa.compute.fill_null(t[name].cast(pa.string()), "")
     return RawRead(path, pa.table(arrays), "xlsx")
 
 
