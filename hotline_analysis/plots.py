@@ -1,0 +1,129 @@
+"""Figures a committee member reads at a glance, with Chinese labels.
+
+:func:`use_cjk_font` registers the Noto Sans CJK font bundled in mplfonts with
+matplotlib (no system font, nothing downloaded, nothing written to the
+user's matplotlib folders).  Every department keeps one colour across charts
+(:func:`department_colors`).  Functions return the matplotlib Figure.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+from .metrics import MONTH  # noqa: E402
+
+FONT_FILE = "NotoSansCJKsc-Regular.otf"
+FONT_NAME = "Noto Sans CJK SC"
+
+LABELS = {
+    "zh": {"net_complaints": "净投诉量", "month": "月份", "rank": "排名", "department": "承办单位",
+           "satisfaction_rate": "满意率", "records": "工单量", "expected": "预期", "observed": "实际",
+           "surge": "激增", "yoy": "同比", "mom": "环比", "share": "占比"},
+    "en": {"net_complaints": "Net complaints", "month": "Month", "rank": "Rank", "department": "Department",
+           "satisfaction_rate": "Satisfaction rate", "records": "Orders", "expected": "Expected",
+           "observed": "Observed", "surge": "Surge", "yoy": "YoY", "mom": "MoM", "share": "Share"},
+}
+
+
+@lru_cache(maxsize=1)
+def use_cjk_font() -> str:
+    """Register the bundled Noto Sans CJK SC font and make it the default sans-serif; return its name."""
+    from mplfonts.conf import FONT_DIR
+
+    path = Path(FONT_DIR) / FONT_FILE
+    font_manager.fontManager.addfont(str(path))
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["font.sans-serif"] = [FONT_NAME, "DejaVu Sans"]
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    sns.set_theme(style="whitegrid", font=FONT_NAME, rc={"axes.unicode_minus": False})
+    return FONT_NAME
+
+
+def department_colors(departments: list[str]) -> dict[str, tuple]:
+    """One stable colour per department (sorted order), reused by every chart."""
+    names = sorted(set(departments))
+    palette = sns.color_palette("husl", len(names))
+    return dict(zip(names, palette))
+
+
+def ranking_bar(table: pd.DataFrame, value: str = "net_complaints", label: str = "department", top: int = 15,
+                colors: dict | None = None, lang: str = "zh", title: str = "") -> plt.Figure:
+    """Horizontal bars of the ``top`` groups by ``value`` (largest on top)."""
+    use_cjk_font()
+    t = table.nlargest(top, value).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(t) + 1.2))
+    col = [colors.get(d, "grey") for d in t[label]] if colors else None
+    ax.barh(t[label], t[value], color=col)
+    for y, v in enumerate(t[value]):
+        ax.text(v, y, f" {v:,.0f}", va="center", fontsize=9)
+    ax.set_xlabel(LABELS[lang].get(value, value))
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = "department",
+                  colors: dict | None = None, lang: str = "zh", title: str = "", ncols: int = 6) -> plt.Figure:
+    """Small multiples: one panel per group, its monthly series."""
+    use_cjk_font()
+    groups = list(table.groupby(by, observed=True))
+    nrows = int(np.ceil(len(groups) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 1.8 * nrows), sharex=True, squeeze=False)
+    for ax, (name, g) in zip(axes.flat, groups):
+        g = g.sort_values(MONTH)
+        ax.plot(g[MONTH].dt.to_timestamp(), g[value], color=(colors or {}).get(name, "C0"), lw=1.4)
+        ax.set_title(str(name), fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(groups):]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def daily_series(daily: pd.Series, lang: str = "zh", title: str = "") -> plt.Figure:
+    """Orders per day over a month."""
+    use_cjk_font()
+    fig, ax = plt.subplots(figsize=(8, 2.8))
+    ax.plot(daily.index, daily.to_numpy(), marker="o", ms=3)
+    ax.set_ylabel(LABELS[lang]["records"])
+    ax.set_title(title)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def satisfaction_intervals(table: pd.DataFrame, label: str = "department", lang: str = "zh",
+                           title: str = "") -> plt.Figure:
+    """Satisfaction rate per group with its interval (``ci_low``, ``ci_high``), lowest first."""
+    use_cjk_font()
+    t = table.dropna(subset=["satisfaction_rate"]).sort_values("satisfaction_rate")
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(t) + 1.2))
+    y = np.arange(len(t))
+    ax.errorbar(t.satisfaction_rate * 100, y, xerr=[(t.satisfaction_rate - t.ci_low) * 100,
+                                                   (t.ci_high - t.satisfaction_rate) * 100],
+                fmt="o", ms=4, capsize=2)
+    ax.set_yticks(y, t[label])
+    ax.set_xlabel(LABELS[lang]["satisfaction_rate"] + " (%)")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def save(fig: plt.Figure, path: str | Path, dpi: int = 130) -> Path:
+    """Write a figure as PNG and close it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
