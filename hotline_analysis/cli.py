@@ -96,6 +96,28 @@ def _cmd_summary(args: argparse.Namespace) -> None:
           f"{len(f['satisfaction_drop'])}, commend {len(f['commend'])} -> {out}")
 
 
+def _cmd_report(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from .report import run_report
+    from .store import Store
+
+    try:
+        first, last = pd.Period(args.month, "M"), pd.Period(args.to or args.month, "M")
+    except (ValueError, TypeError):
+        raise UserError(f"--month/--to must be YYYY-MM, got {args.month!r} / {args.to!r}") from None
+    if last < first:
+        raise UserError(f"--to {args.to} is before --month {args.month}")
+    if args.lang not in ("zh", "en"):
+        raise UserError(f"--lang must be zh or en, got {args.lang!r}")
+    if not Store(Path(args.store)).exists():
+        raise UserError(f"{args.store} is not a store; run 'hotline ingest ... --store {args.store}' first")
+    for m in pd.period_range(first, last, freq="M"):
+        out = Path(args.out) / str(m) if args.out else None
+        folder = run_report(args.store, str(m), out, args.lang, args.config, progress=not args.quiet)
+        print(f"report {m}: {folder / 'index.html'}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hotline", description="Supervision analytics for 12345 / 311 hotline work orders.")
     p.add_argument("--version", action="version", version=f"hotline_analysis {__version__}")
@@ -138,6 +160,19 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--all-units", action="store_true",
                    help="every unit in the store, not only the municipal departments of the alias table")
     m.set_defaults(func=_cmd_summary)
+
+    r = sub.add_parser("report", help="run the monthly notebooks and write the report pack",
+                       description="Execute notebooks/monthly/*.ipynb with papermill for each month and write "
+                                   "reports/<dataset>/<YYYY-MM>/: index.html, one HTML per notebook (no code), the "
+                                   "executed notebooks, figures/*.png, summary.json and tables.xlsx.")
+    r.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"), help="store folder")
+    r.add_argument("--month", required=True, help="first month, YYYY-MM")
+    r.add_argument("--to", default=None, help="last month, YYYY-MM (default: --month)")
+    r.add_argument("--out", default=None, help="folder holding one sub-folder per month (default: reports/<store name>)")
+    r.add_argument("--lang", default="zh", help="zh (default) or en")
+    r.add_argument("--config", default=None, help="YAML overriding config/default.yaml")
+    r.add_argument("--quiet", action="store_true", help="no progress bars")
+    r.set_defaults(func=_cmd_report)
     return p
 
 

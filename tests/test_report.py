@@ -1,0 +1,56 @@
+"""The monthly report pack on the small scenario: files, safety of outputs, agreement with summary.json."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from hotline_analysis.report import NETWORK_REFERENCE, _safe_cell, run_report, strip_network_references
+from hotline_analysis.summary import validate_summary
+
+
+@pytest.fixture(scope="module")
+def pack(small_store, tmp_path_factory):
+    store, _ = small_store
+    return run_report(store.root, "2020-12", tmp_path_factory.mktemp("reports") / "2020-12", "zh", progress=False)
+
+
+def test_pack_has_the_files_of_design(pack):
+    for name in ("index.html", "01_overview.html", "02_departments.html", "01_overview.ipynb", "summary.json",
+                 "tables.xlsx", "figures/daily.png", "figures/ranking.png"):
+        assert (pack / name).exists(), name
+    index = (pack / "index.html").read_text("utf-8")
+    assert "01_overview.html" in index and "summary.json" in index and "tables.xlsx" in index
+
+
+def test_html_is_offline_and_hides_code(pack):
+    for page in pack.glob("*.html"):
+        text = page.read_text("utf-8")
+        assert not NETWORK_REFERENCE.search(text), page.name
+        assert "load_month" not in text and "import " not in text.split("<body", 1)[-1].split("<style", 1)[0]
+
+
+def test_summary_and_workbook_agree(pack):
+    summary = validate_summary(json.loads((pack / "summary.json").read_text("utf-8")))
+    sheets = pd.read_excel(pack / "tables.xlsx", sheet_name=None, engine="calamine")
+    assert set(sheets) == {"部门", "诉求类型", "受理渠道", "区县"}
+    deps = sheets["部门"].set_index("承办单位")
+    for row in summary["departments"]:
+        assert deps.loc[row["department"], "净投诉量"] == row["net_complaints"]
+        assert deps.loc[row["department"], "排名"] == row["rank"]
+    assert sheets["诉求类型"]["records"].sum() == summary["ledger"]["records"]
+
+
+def test_no_pii_canary_in_the_pack(pack, small_export):
+    canaries = json.loads((small_export / "ground_truth.json").read_text("utf-8"))["pii_canaries"]
+    blob = "".join(p.read_text("utf-8", errors="ignore") for p in pack.rglob("*") if p.suffix in (".html", ".json", ".ipynb"))
+    blob += "".join(str(v) for t in pd.read_excel(pack / "tables.xlsx", sheet_name=None, engine="calamine").values() for v in t.to_numpy().ravel())
+    assert not [c for c in canaries if c in blob]
+
+
+def test_output_safety_helpers():
+    assert _safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _safe_cell("-1+2") == "'-1+2" and _safe_cell(5) == 5
+    page = '<script src="https://cdn.example/x.js"></script><p>ok</p><script type="module">import("https://cdnjs.x/y")</script>'
+    assert strip_network_references(page) == "<p>ok</p>"
