@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SCENARIO_DIR := data/raw/zibo
 STORE_DIR    := data/processed/zibo
+REPORT_MONTH ?= 2021-02
 JOBS   ?= 2
 
 .PHONY: report test lab synth benchmark clean-data help
@@ -28,7 +29,9 @@ synth: $(SCENARIO_DIR)/ground_truth.json
 
 report: $(STAMP) $(SCENARIO_DIR)/ground_truth.json
 	$(BIN)/hotline ingest $(SCENARIO_DIR) --preset zibo12345 --store $(STORE_DIR) --jobs $(JOBS)
-	@echo "Raw export and ground truth: $(SCENARIO_DIR)/   cleaned store and ledgers: $(STORE_DIR)/"
+	$(BIN)/hotline report --store $(STORE_DIR) --month $(REPORT_MONTH)
+	@echo "Raw export and ground truth: $(SCENARIO_DIR)/   store and ledgers: $(STORE_DIR)/"
+	@echo "Report: reports/zibo/$(REPORT_MONTH)/index.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS)
