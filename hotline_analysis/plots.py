@@ -110,8 +110,9 @@ def satisfaction_intervals(table: pd.DataFrame, label: str = "department", lang:
     t = table.dropna(subset=["satisfaction_rate"]).sort_values("satisfaction_rate")
     fig, ax = plt.subplots(figsize=(8, 0.3 * len(t) + 1.2))
     y = np.arange(len(t))
-    ax.errorbar(t.satisfaction_rate * 100, y, xerr=[(t.satisfaction_rate - t.ci_low) * 100,
-                                                   (t.ci_high - t.satisfaction_rate) * 100],
+    lower = ((t.satisfaction_rate - t.ci_low) * 100).clip(lower=0)  # rounding can leave -1e-16
+    upper = ((t.ci_high - t.satisfaction_rate) * 100).clip(lower=0)
+    ax.errorbar(t.satisfaction_rate * 100, y, xerr=[lower, upper],
                 fmt="o", ms=4, capsize=2)
     ax.set_yticks(y, t[label])
     ax.set_xlabel(LABELS[lang]["satisfaction_rate"] + " (%)")

@@ -24,13 +24,16 @@ from . import schema as S
 from .catalog import KIND_DEPARTMENT, load_departments
 from .config import load_config
 from .store import Store
+from .stats import bh_adjust, satisfaction_shift
 from .summary import COLUMNS, build_summary
 
 NOTEBOOK_DIR = paths.PROJECT_ROOT / "notebooks" / "monthly"
 TITLES = {
-    "zh": {"01_overview": "本月概况", "02_departments": "部门排名与预警", "index": "12345热线监督月报",
+    "zh": {"01_overview": "本月概况", "02_departments": "部门排名与预警", "03_satisfaction": "满意度",
+           "05_actions": "研判与行动", "index": "12345热线监督月报",
            "summary": "关键数据 (summary.json)", "tables": "数据表 (tables.xlsx)", "figures": "图表"},
     "en": {"01_overview": "The month at a glance", "02_departments": "Departments: rankings and flags",
+           "03_satisfaction": "Satisfaction", "05_actions": "Assessment and actions",
            "index": "12345 hotline supervision report", "summary": "Key figures (summary.json)",
            "tables": "Tables (tables.xlsx)", "figures": "Figures"},
 }
@@ -115,6 +118,55 @@ def department_table(summary_: dict, lang: str = "zh") -> pd.DataFrame:
                               "rank": "排名", "surveyed": "回访数", "satisfaction_rate": "满意率(%)",
                               "trend": "趋势", "flags": "预警"})
     return t
+
+
+def satisfaction_table(md: MonthData) -> pd.DataFrame:
+    """Departments' call-back satisfaction this month, its interval, the shift against last month.
+
+    Columns: those of :func:`hotline_analysis.metrics.satisfaction` plus
+    ``delta_pp``, ``shift_low_pp``, ``shift_high_pp``, ``p_value``, ``q_value``
+    and ``significant`` (BH across departments at
+    ``cfg['flags']['satisfaction_drop']['alpha']``).
+    """
+    d = md.orders[md.orders[S.DEPARTMENT].isin(md.departments)] if md.departments else md.orders
+    sat = M.satisfaction(d[d[M.MONTH].isin([md.month, md.month - 1])], md.cfg)
+    cur = sat[sat[M.MONTH] == md.month].set_index(S.DEPARTMENT)
+    prev = sat[sat[M.MONTH] == md.month - 1].set_index(S.DEPARTMENT)
+    rows = []
+    for dep, a in cur.iterrows():
+        b = prev.loc[dep] if dep in prev.index else None
+        r = (satisfaction_shift(int(a.satisfied + a.basically_satisfied), int(a.surveyed),
+                                int(b.satisfied + b.basically_satisfied), int(b.surveyed)) if b is not None else None)
+        values = (r.delta_pp, r.ci_low_pp, r.ci_high_pp, r.p_value) if r else (float("nan"),) * 4
+        rows.append((dep, *values))
+    shifts = pd.DataFrame(rows, columns=[S.DEPARTMENT, "delta_pp", "shift_low_pp", "shift_high_pp", "p_value"])
+    shifts["significant"], shifts["q_value"] = bh_adjust(shifts.p_value, md.cfg["flags"]["satisfaction_drop"]["alpha"])
+    out = cur.reset_index().merge(shifts, on=S.DEPARTMENT, how="left")
+    return out.sort_values("satisfaction_rate").reset_index(drop=True)
+
+
+def action_list(summary_: dict, lang: str = "zh") -> pd.DataFrame:
+    """"One assessment, one action": who is called before the committee and why, who is commended.
+
+    Columns: ``department, action, reasons``.  A department is called when it
+    has a surge, a significant satisfaction drop or a rising trend; commended
+    when its fall year over year is significant.
+    """
+    words = {"zh": {"call": "约谈/专题询问", "commend": "表扬典型", "surge": "投诉量激增",
+                    "satisfaction_drop": "满意率显著下降", "rising": "投诉量持续上升", "commend_r": "同比显著下降"},
+             "en": {"call": "call before the committee", "commend": "commend", "surge": "surge in complaints",
+                    "satisfaction_drop": "significant satisfaction drop", "rising": "rising trend",
+                    "commend_r": "significant fall year over year"}}[lang]
+    rows = []
+    for d in summary_["departments"]:
+        reasons = [words[f] for f in d["flags"] if f in ("surge", "satisfaction_drop")]
+        if d["trend"] == "rising":
+            reasons.append(words["rising"])
+        if reasons:
+            rows.append((d["department"], words["call"], "; ".join(reasons)))
+        elif "commend" in d["flags"]:
+            rows.append((d["department"], words["commend"], words["commend_r"]))
+    return pd.DataFrame(rows, columns=["department", "action", "reasons"])
 
 
 # --- the pack ----------------------------------------------------------------------------------------

@@ -18,8 +18,9 @@ def pack(small_store, tmp_path_factory):
 
 
 def test_pack_has_the_files_of_design(pack):
-    for name in ("index.html", "01_overview.html", "02_departments.html", "01_overview.ipynb", "summary.json",
-                 "tables.xlsx", "figures/daily.png", "figures/ranking.png"):
+    for name in ("index.html", "01_overview.html", "02_departments.html", "03_satisfaction.html", "05_actions.html",
+                 "01_overview.ipynb", "summary.json", "tables.xlsx", "figures/daily.png", "figures/ranking.png",
+                 "figures/satisfaction.png"):
         assert (pack / name).exists(), name
     index = (pack / "index.html").read_text("utf-8")
     assert "01_overview.html" in index and "summary.json" in index and "tables.xlsx" in index
@@ -54,3 +55,19 @@ def test_output_safety_helpers():
     assert _safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _safe_cell("-1+2") == "'-1+2" and _safe_cell(5) == 5
     page = '<script src="https://cdn.example/x.js"></script><p>ok</p><script type="module">import("https://cdnjs.x/y")</script>'
     assert strip_network_references(page) == "<p>ok</p>"
+
+
+def test_action_list_hand_made():
+    from hotline_analysis.report import action_list
+
+    summary = {"departments": [
+        {"department": "A", "flags": ["surge"], "trend": "no_trend"},
+        {"department": "B", "flags": ["commend"], "trend": "falling"},
+        {"department": "C", "flags": ["satisfaction_drop"], "trend": "rising"},
+        {"department": "D", "flags": [], "trend": "no_trend"},
+    ]}
+    t = action_list(summary, "en").set_index("department")
+    assert list(t.index) == ["A", "B", "C"]
+    assert t.loc["A", "action"] == "call before the committee" and t.loc["A", "reasons"] == "surge in complaints"
+    assert t.loc["B", "action"] == "commend"
+    assert t.loc["C", "reasons"] == "significant satisfaction drop; rising trend"
