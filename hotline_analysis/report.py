@@ -169,6 +169,116 @@ def action_list(summary_: dict, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["department", "action", "reasons"])
 
 
+# --- briefing ----------------------------------------------------------------------------------------
+
+
+def headline(summary_: dict, lang: str = "zh") -> list[str]:
+    """The month in a few sentences (for slides and the briefing)."""
+    led = summary_["ledger"]
+    deps = summary_["departments"]
+    falling = sum(d["trend"] == "falling" for d in deps)
+    rising = sum(d["trend"] == "rising" for d in deps)
+    top = deps[0]["department"] if deps else "—"
+    f = summary_["flags"]
+    if lang == "zh":
+        return [f"受理工单 {led['records']:,} 件，净投诉 {led['net_complaints']:,} 件",
+                f"净投诉量最多：{top}",
+                f"投诉下降部门 {falling} 个，上升 {rising} 个（近三个月同比，经统计检验）",
+                f"激增预警 {len(f['surge'])} 个，满意率显著下降 {len(f['satisfaction_drop'])} 个，表扬 {len(f['commend'])} 个"]
+    return [f"{led['records']:,} work orders, {led['net_complaints']:,} net complaints",
+            f"Most net complaints: {top}",
+            f"{falling} departments falling, {rising} rising (last 3 months year over year, tested)",
+            f"Surges {len(f['surge'])}, satisfaction drops {len(f['satisfaction_drop'])}, commended {len(f['commend'])}"]
+
+
+def write_briefing(summary_: dict, figures: Path, path: Path, lang: str = "zh") -> Path:
+    """``briefing.pptx``: title, headline figures, ranking chart, flags, satisfaction, actions."""
+    from pptx import Presentation
+    from pptx.util import Inches, Pt
+
+    t = TITLES[lang]
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
+    s = prs.slides.add_slide(prs.slide_layouts[0])
+    s.shapes.title.text = f"{t['index']} · {summary_['month']}"
+    s.placeholders[1].text = summary_["dataset"]
+
+    def bullets(title: str, lines: list[str]) -> None:
+        slide = prs.slides.add_slide(prs.slide_layouts[1])
+        slide.shapes.title.text = title
+        body = slide.placeholders[1].text_frame
+        body.clear()
+        for i, line in enumerate(lines or ["—"]):
+            p = body.paragraphs[0] if i == 0 else body.add_paragraph()
+            p.text = line
+            p.font.size = Pt(20)
+
+    def picture(title: str, png: Path) -> None:
+        if not png.exists():
+            return
+        slide = prs.slides.add_slide(prs.slide_layouts[5])
+        slide.shapes.title.text = title
+        slide.shapes.add_picture(str(png), Inches(1.5), Inches(1.4), height=Inches(5.8))
+
+    bullets("本月要点" if lang == "zh" else "Headlines", headline(summary_, lang))
+    picture("净投诉量排名" if lang == "zh" else "Net complaints by department", figures / "ranking.png")
+    f = summary_["flags"]
+    bullets("预警" if lang == "zh" else "Flags", [f"{k}: {', '.join(v) or '—'}" for k, v in f.items()])
+    picture("满意度" if lang == "zh" else "Satisfaction", figures / "satisfaction.png")
+    acts = action_list(summary_, lang)
+    bullets(t.get("05_actions", "Actions"), [f"{a.department}: {a.action}（{a.reasons}）" if lang == "zh"
+                                            else f"{a.department}: {a.action} ({a.reasons})" for a in acts.itertuples()])
+    prs.save(path)
+    return path
+
+
+def write_slides(summary_: dict, figures: Path, path: Path, lang: str = "zh") -> Path:
+    """``slides.html``: a self-contained reveal.js deck (library inlined, charts embedded) that opens offline."""
+    import base64
+    from importlib import resources as ir
+
+    res = ir.files("hotline_analysis.resources").joinpath("revealjs")
+    js = res.joinpath("reveal.js").read_text("utf-8")
+    css = res.joinpath("reveal.css").read_text("utf-8")
+    theme = re.sub(r"@import url\([^)]*\);", "", res.joinpath("white.css").read_text("utf-8"))
+    esc = html.escape
+    t = TITLES[lang]
+
+    def img(name: str, title: str) -> str:
+        png = figures / name
+        if not png.exists():
+            return ""
+        data = base64.b64encode(png.read_bytes()).decode("ascii")
+        return f'<section><h3>{esc(title)}</h3><img style="max-height:80vh" src="data:image/png;base64,{data}"></section>'
+
+    def items(lines: list[str]) -> str:
+        return "<ul>" + "".join(f"<li>{esc(x)}</li>" for x in (lines or ["—"])) + "</ul>"
+
+    acts = action_list(summary_, lang)
+    sections = [
+        f"<section><h2>{esc(t['index'])}</h2><p>{esc(summary_['month'])} · {esc(summary_['dataset'])}</p></section>",
+        f"<section><h3>{'本月要点' if lang == 'zh' else 'Headlines'}</h3>{items(headline(summary_, lang))}</section>",
+        img("ranking.png", "净投诉量排名" if lang == "zh" else "Net complaints by department"),
+        f"<section><h3>{'预警' if lang == 'zh' else 'Flags'}</h3>"
+        + items([f"{k}: {', '.join(v) or '—'}" for k, v in summary_["flags"].items()]) + "</section>",
+        img("satisfaction.png", "满意度" if lang == "zh" else "Satisfaction"),
+        f"<section><h3>{esc(t.get('05_actions', 'Actions'))}</h3>"
+        + items([f"{a.department}: {a.action} ({a.reasons})" for a in acts.itertuples()]) + "</section>",
+    ]
+    page = f"""<!DOCTYPE html>
+<html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<title>{esc(t['index'])} {esc(summary_['month'])}</title>
+<style>{css}</style><style>{theme}</style>
+<style>.reveal{{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif}} .reveal ul{{font-size:0.8em}}</style>
+</head><body><div class="reveal"><div class="slides">{''.join(sections)}</div></div>
+<script>{js}</script><script>Reveal.initialize({{hash:true}});</script></body></html>
+"""
+    if NETWORK_REFERENCE.search(page):
+        raise RuntimeError(f"slides: network reference {NETWORK_REFERENCE.search(page).group(0)!r}")
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
 # --- the pack ----------------------------------------------------------------------------------------
 
 
@@ -244,6 +354,10 @@ def run_report(store: str | Path, month: str, out: str | Path | None = None, lan
                   ("受理渠道" if lang == "zh" else "channels"): breakdown(md, S.CHANNEL, lang),
                   ("区县" if lang == "zh" else "districts"): breakdown(md, S.DISTRICT, lang)},
                  out / "tables.xlsx")
+    write_briefing(summ, figures, out / "briefing.pptx", lang)
+    write_slides(summ, figures, out / "slides.html", lang)
+    pages.append(("幻灯片 (slides.html)" if lang == "zh" else "Slides", "slides.html"))
+    pages.append(("PowerPoint" if lang == "en" else "汇报幻灯片 (briefing.pptx)", "briefing.pptx"))
     _write_index(out, m, lang, pages, sorted(figures.glob("*.png")))
     return out
 

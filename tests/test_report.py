@@ -20,7 +20,7 @@ def pack(small_store, tmp_path_factory):
 def test_pack_has_the_files_of_design(pack):
     for name in ("index.html", "01_overview.html", "02_departments.html", "03_satisfaction.html", "05_actions.html",
                  "01_overview.ipynb", "summary.json", "tables.xlsx", "figures/daily.png", "figures/ranking.png",
-                 "figures/satisfaction.png"):
+                 "figures/satisfaction.png", "slides.html", "briefing.pptx"):
         assert (pack / name).exists(), name
     index = (pack / "index.html").read_text("utf-8")
     assert "01_overview.html" in index and "summary.json" in index and "tables.xlsx" in index
@@ -71,3 +71,18 @@ def test_action_list_hand_made():
     assert t.loc["A", "action"] == "call before the committee" and t.loc["A", "reasons"] == "surge in complaints"
     assert t.loc["B", "action"] == "commend"
     assert t.loc["C", "reasons"] == "significant satisfaction drop; rising trend"
+
+
+def test_slides_and_briefing(pack):
+    from pptx import Presentation
+
+    slides = (pack / "slides.html").read_text("utf-8")
+    assert "Reveal.initialize" in slides and "data:image/png;base64," in slides
+    assert not NETWORK_REFERENCE.search(slides)
+    deck = Presentation(str(pack / "briefing.pptx"))
+    titles = [s.shapes.title.text for s in deck.slides]
+    assert titles[0].endswith("2020-12") and "本月要点" in titles and "净投诉量排名" in titles
+    summary = json.loads((pack / "summary.json").read_text("utf-8"))
+    headline = [s for s in deck.slides if s.shapes.title.text == "本月要点"][0]
+    text = "".join(sh.text_frame.text for sh in headline.shapes if sh.has_text_frame)
+    assert f"{summary['ledger']['net_complaints']:,}" in text  # the briefing quotes the summary's figures
