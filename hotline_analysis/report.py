@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,11 +30,11 @@ from .summary import COLUMNS, build_summary
 
 NOTEBOOK_DIR = paths.PROJECT_ROOT / "notebooks" / "monthly"
 TITLES = {
-    "zh": {"01_overview": "本月概况", "02_departments": "部门排名与预警", "03_satisfaction": "满意度",
+    "zh": {"01_overview": "本月概况", "02_departments": "部门排名与预警", "03_satisfaction": "满意度", "04_topics": "热点问题",
            "05_actions": "研判与行动", "index": "12345热线监督月报",
            "summary": "关键数据 (summary.json)", "tables": "数据表 (tables.xlsx)", "figures": "图表"},
     "en": {"01_overview": "The month at a glance", "02_departments": "Departments: rankings and flags",
-           "03_satisfaction": "Satisfaction", "05_actions": "Assessment and actions",
+           "03_satisfaction": "Satisfaction", "04_topics": "Main issues", "05_actions": "Assessment and actions",
            "index": "12345 hotline supervision report", "summary": "Key figures (summary.json)",
            "tables": "Tables (tables.xlsx)", "figures": "Figures"},
 }
@@ -56,10 +57,26 @@ class MonthData:
         return self.orders[self.orders[M.MONTH] == self.month]
 
 
+def default_store() -> Path:
+    """The store a notebook uses when its ``store`` parameter is empty: ``$HOTLINE_STORE`` or data/processed/zibo."""
+    return Path(os.environ.get("HOTLINE_STORE") or paths.PROCESSED_DIR / "zibo")
+
+
+def save_figure(fig, figures_dir: str, name: str):
+    """Save ``fig`` as ``figures_dir/name`` (nothing is written when ``figures_dir`` is empty); return it for display."""
+    from . import plots
+
+    if figures_dir:
+        plots.save(fig, Path(figures_dir) / name)
+    return fig
+
+
 def load_month(store: str | Path, month: str, config: str | Path | None = None, dataset: str | None = None,
                all_units: bool = False) -> MonthData:
-    """Load the month, its previous month and the same month last year from a store."""
-    st = Store(Path(store))
+    """Load the month, its previous month and the same month last year from a store (empty: :func:`default_store`)."""
+    st = Store(Path(store) if store else default_store())
+    if not st.exists():
+        raise FileNotFoundError(f"{st.root} is not a store; run `hotline ingest` (or `make report`) first")
     m = pd.Period(month, "M")
     orders = st.load(months=[str(m), str(m - 1), str(m - 12)], columns=[*COLUMNS, S.CHANNEL, S.DISTRICT])
     orders = M.flag_net(M.with_month(orders), load_config(config))
@@ -167,6 +184,24 @@ def action_list(summary_: dict, lang: str = "zh") -> pd.DataFrame:
         elif "commend" in d["flags"]:
             rows.append((d["department"], words["commend"], words["commend_r"]))
     return pd.DataFrame(rows, columns=["department", "action", "reasons"])
+
+
+def topic_table(md: MonthData, top: int = 10) -> pd.DataFrame:
+    """The main issues of the month by category: net complaints per (department, category), with last month.
+
+    Columns: ``department, category_l2, net_complaints, prev_month, change`` (the
+    ``top`` categories of each department; city-wide rows have department ``全市``/``City``).
+    """
+    net = md.orders[md.orders["is_net_complaint"].to_numpy(dtype=bool)]
+    if md.departments:
+        net = net[net[S.DEPARTMENT].isin(md.departments)]
+    g = net.groupby([S.DEPARTMENT, S.CATEGORY_L2, M.MONTH], observed=True).size().unstack(M.MONTH)
+    cur = g.get(md.month, pd.Series(0, index=g.index)).fillna(0).astype(int)
+    prev = g.get(md.month - 1, pd.Series(0, index=g.index)).fillna(0).astype(int)
+    t = pd.DataFrame({"net_complaints": cur, "prev_month": prev}).reset_index()
+    t["change"] = t.net_complaints - t.prev_month
+    t = t[t.net_complaints > 0].sort_values([S.DEPARTMENT, "net_complaints"], ascending=[True, False])
+    return t.groupby(S.DEPARTMENT, observed=True).head(top).reset_index(drop=True)
 
 
 # --- briefing ----------------------------------------------------------------------------------------
