@@ -112,10 +112,20 @@ def _cmd_report(args: argparse.Namespace) -> None:
         raise UserError(f"--lang must be zh or en, got {args.lang!r}")
     if not Store(Path(args.store)).exists():
         raise UserError(f"{args.store} is not a store; run 'hotline ingest ... --store {args.store}' first")
-    for m in pd.period_range(first, last, freq="M"):
-        out = Path(args.out) / str(m) if args.out else None
-        folder = run_report(args.store, str(m), out, args.lang, args.config, progress=not args.quiet)
-        print(f"report {m}: {folder / 'index.html'}")
+    months = [str(m) for m in pd.period_range(first, last, freq="M")]
+    outs = [Path(args.out) / m if args.out else None for m in months]
+    if args.jobs > 1 and len(months) > 1:
+        import concurrent.futures as cf
+
+        with cf.ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            futures = [pool.submit(run_report, args.store, m, o, args.lang, args.config, False)
+                       for m, o in zip(months, outs)]
+            for m, f in zip(months, futures):
+                print(f"report {m}: {f.result() / 'index.html'}")
+    else:
+        for m, o in zip(months, outs):
+            folder = run_report(args.store, m, o, args.lang, args.config, progress=not args.quiet)
+            print(f"report {m}: {folder / 'index.html'}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -171,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default=None, help="folder holding one sub-folder per month (default: reports/<store name>)")
     r.add_argument("--lang", default="zh", help="zh (default) or en")
     r.add_argument("--config", default=None, help="YAML overriding config/default.yaml")
+    r.add_argument("--jobs", type=int, default=1, help="months run in parallel (default: 1)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(func=_cmd_report)
     return p

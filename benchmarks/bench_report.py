@@ -1,0 +1,50 @@
+"""Benchmark: the monthly report pack on the full-scale store.
+
+Times one month (`hotline report --month M`) and a 12-month range with
+`--jobs 2`, and reports the peak memory of the processes involved (max RSS of
+the children, which run the notebooks). Targets (issue 5): one pack at most
+60 s and 2 GB; twelve months with two jobs at most 8 minutes.
+
+    python benchmarks/bench_report.py [--store data/processed/zibo] [--month 2020-12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import pandas as pd
+
+from hotline_analysis import paths
+
+
+def run(args: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "hotline_analysis.cli", "report", *args, "--quiet"], check=True,
+                   capture_output=True)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"))
+    ap.add_argument("--month", default="2020-12")
+    a = ap.parse_args()
+    out = tempfile.mkdtemp(prefix="bench_report_")
+    one = run(["--store", a.store, "--month", a.month, "--out", f"{out}/one"])
+    peak_one = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
+    first = str(pd.Period(a.month, "M") - 11)
+    twelve = run(["--store", a.store, "--month", first, "--to", a.month, "--jobs", "2", "--out", f"{out}/range"])
+    print(json.dumps({"one_month_s": round(one, 1), "one_month_peak_rss_gb": round(peak_one, 2),
+                      "twelve_months_jobs2_s": round(twelve, 1),
+                      "peak_rss_gb_any_process": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2, 2),
+                      "out": out}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
