@@ -128,6 +128,22 @@ def _cmd_report(args: argparse.Namespace) -> None:
             print(f"report {m}: {folder / 'index.html'}")
 
 
+def _cmd_annual(args: argparse.Namespace) -> None:
+    import papermill as pm
+
+    from .report import NOTEBOOK_DIR, _export_html
+
+    out = Path(args.out) if args.out else paths.REPORTS_DIR / Path(args.store).name / f"annual-{args.year}"
+    out.mkdir(parents=True, exist_ok=True)
+    if not (Path(args.store) / "manifest.json").exists():
+        raise UserError(f"{args.store} is not a store; run 'hotline ingest ... --store {args.store}' first")
+    nb = NOTEBOOK_DIR.parent / "annual_review.ipynb"
+    pm.execute_notebook(str(nb), str(out / nb.name), parameters={"store": str(Path(args.store).resolve()),
+                        "year": args.year, "lang": args.lang}, progress_bar=False, kernel_name="python3", cwd=str(out))
+    page = _export_html(out / nb.name, out / "annual_review.html", f"annual review {args.year}")
+    print(f"annual review {args.year}: {page}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hotline", description="Supervision analytics for 12345 / 311 hotline work orders.")
     p.add_argument("--version", action="version", version=f"hotline_analysis {__version__}")
@@ -184,6 +200,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", type=int, default=1, help="months run in parallel (default: 1)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(func=_cmd_report)
+
+    a = sub.add_parser("annual", help="the year's review candidates (top N and significant risers)",
+                       description="Run notebooks/annual_review.ipynb for a year: departments ranked by annual net "
+                                   "complaints, the top N (config ranking.review_top_n) and those whose annual net "
+                                   "complaints rose significantly become candidates for next year's review.")
+    a.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"), help="store folder")
+    a.add_argument("--year", type=int, required=True, help="the year reviewed, e.g. 2020")
+    a.add_argument("--out", default=None, help="output folder (default: reports/<store name>/annual-<year>)")
+    a.add_argument("--lang", default="zh", help="zh (default) or en")
+    a.set_defaults(func=_cmd_annual)
     return p
 
 

@@ -204,6 +204,26 @@ def topic_table(md: MonthData, top: int = 10) -> pd.DataFrame:
     return t.groupby(S.DEPARTMENT, observed=True).head(top).reset_index(drop=True)
 
 
+def annual_review(store: str | Path, year: int, config: str | Path | None = None,
+                  all_units: bool = False) -> pd.DataFrame:
+    """The year's review candidates: top N by annual net complaints plus significant annual risers.
+
+    Columns: those of :func:`hotline_analysis.rank.review_candidates`, for the
+    municipal departments of the alias table (every unit with ``all_units``).
+    """
+    from .rank import review_candidates
+
+    st = Store(Path(store) if store else default_store())
+    cfg = load_config(config)
+    agg = st.aggregates()
+    orders = agg if agg is not None else M.with_month(st.load(columns=COLUMNS))
+    if not all_units and paths.DEPARTMENTS_CSV.exists():
+        ref = load_departments(paths.DEPARTMENTS_CSV)
+        orders = orders[orders[S.DEPARTMENT].isin(set(ref.loc[ref.kind == KIND_DEPARTMENT, "name"]))]
+    vol = M.monthly_volume(orders, cfg)
+    return review_candidates(vol[vol[M.MONTH].dt.year.isin([year - 1, year])], year, cfg)
+
+
 # --- briefing ----------------------------------------------------------------------------------------
 
 

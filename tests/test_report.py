@@ -86,3 +86,18 @@ def test_slides_and_briefing(pack):
     headline = [s for s in deck.slides if s.shapes.title.text == "本月要点"][0]
     text = "".join(sh.text_frame.text for sh in headline.shapes if sh.has_text_frame)
     assert f"{summary['ledger']['net_complaints']:,}" in text  # the briefing quotes the summary's figures
+
+
+def test_annual_review(small_store, tmp_path, small_export):
+    from hotline_analysis.cli import main
+    from hotline_analysis.report import annual_review
+
+    store, _ = small_store
+    table = annual_review(store.root, 2020)
+    truth = json.loads((small_export / "ground_truth.json").read_text("utf-8"))
+    assert set(table.department) == {d["name"] for d in truth["departments"]}
+    assert table.top_n.sum() == 6 and table[table.top_n].candidate.all()
+    assert table.annual.sum() > 0 and (table["rank"].diff().dropna() >= 0).all()
+    assert main(["annual", "--store", str(store.root), "--year", "2020", "--out", str(tmp_path)]) == 0
+    page = (tmp_path / "annual_review.html").read_text("utf-8")
+    assert not NETWORK_REFERENCE.search(page) and "annual_review" not in page.split("<body", 1)[-1][:200]
