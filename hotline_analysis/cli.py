@@ -129,19 +129,49 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
 
 def _cmd_annual(args: argparse.Namespace) -> None:
-    import papermill as pm
+    from .report import NOTEBOOK_DIR
 
-    from .report import NOTEBOOK_DIR, _export_html
-
-    out = Path(args.out) if args.out else paths.REPORTS_DIR / Path(args.store).name / f"annual-{args.year}"
-    out.mkdir(parents=True, exist_ok=True)
     if not (Path(args.store) / "manifest.json").exists():
         raise UserError(f"{args.store} is not a store; run 'hotline ingest ... --store {args.store}' first")
-    nb = NOTEBOOK_DIR.parent / "annual_review.ipynb"
-    pm.execute_notebook(str(nb), str(out / nb.name), parameters={"store": str(Path(args.store).resolve()),
-                        "year": args.year, "lang": args.lang}, progress_bar=False, kernel_name="python3", cwd=str(out))
-    page = _export_html(out / nb.name, out / "annual_review.html", f"annual review {args.year}")
+    out = Path(args.out) if args.out else paths.REPORTS_DIR / Path(args.store).name / f"annual-{args.year}"
+    page = _run_notebook(NOTEBOOK_DIR.parent / "annual_review.ipynb", out,
+                         {"store": str(Path(args.store).resolve()), "year": args.year, "lang": args.lang},
+                         f"annual review {args.year}")
     print(f"annual review {args.year}: {page}")
+
+
+def _run_notebook(nb: Path, out: Path, params: dict, title: str) -> Path:
+    import papermill as pm
+
+    from .report import _export_html
+
+    out.mkdir(parents=True, exist_ok=True)
+    pm.execute_notebook(str(nb), str(out / nb.name), parameters=params, progress_bar=False, kernel_name="python3",
+                        cwd=str(out))
+    return _export_html(out / nb.name, out / f"{nb.stem}.html", title)
+
+
+def _cmd_lookback(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from .report import NOTEBOOK_DIR
+
+    store = Path(args.store)
+    if not (store / "manifest.json").exists():
+        raise UserError(f"{args.store} is not a store; run 'hotline ingest ... --store {args.store}' first")
+    months = [m.strip() for m in args.supervised.split(",") if m.strip()]
+    try:
+        [pd.Period(m, "M") for m in [*months, args.at]]
+    except (ValueError, TypeError):
+        raise UserError("--supervised and --at take months as YYYY-MM (several supervised months: 2020-11,2020-12)") from None
+    register = Path(args.register) if args.register else paths.RAW_DIR / store.name / "supervision.csv"
+    if not register.exists():
+        raise UserError(f"no register of hearings at {register}; give --register PATH (CSV department,month)")
+    out = Path(args.out) if args.out else paths.REPORTS_DIR / store.name / f"lookback-{args.at}"
+    page = _run_notebook(NOTEBOOK_DIR.parent / "lookback.ipynb", out,
+                         {"store": str(store.resolve()), "supervised": ",".join(months), "at": args.at,
+                          "register": str(register.resolve()), "lang": args.lang}, f"look-back {args.at}")
+    print(f"look-back at {args.at}: {page}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -210,6 +240,19 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", default=None, help="output folder (default: reports/<store name>/annual-<year>)")
     a.add_argument("--lang", default="zh", help="zh (default) or en")
     a.set_defaults(func=_cmd_annual)
+
+    lb = sub.add_parser("lookback", help="look-back (回头看): did supervised departments' complaints fall?",
+                        description="Run notebooks/lookback.ipynb: for the departments the register lists as "
+                                    "supervised in the given months, an interrupted time series of net complaints "
+                                    "up to --at (step after supervision, seasonal, robust quasi-Poisson).")
+    lb.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"), help="store folder")
+    lb.add_argument("--supervised", required=True, help="supervision months, e.g. 2020-11,2020-12")
+    lb.add_argument("--at", required=True, help="the month of the look-back, YYYY-MM")
+    lb.add_argument("--register", default=None,
+                    help="CSV department,month of hearings (default: data/raw/<store name>/supervision.csv)")
+    lb.add_argument("--out", default=None, help="output folder (default: reports/<store name>/lookback-<at>)")
+    lb.add_argument("--lang", default="zh", help="zh (default) or en")
+    lb.set_defaults(func=_cmd_lookback)
     return p
 
 

@@ -224,6 +224,43 @@ def annual_review(store: str | Path, year: int, config: str | Path | None = None
     return review_candidates(vol[vol[M.MONTH].dt.year.isin([year - 1, year])], year, cfg)
 
 
+def lookback(store: str | Path, supervised: list[str], at: str, register: str | Path,
+             config: str | Path | None = None) -> pd.DataFrame:
+    """Look-back (回头看): did net complaints of the departments supervised in ``supervised`` months fall by ``at``?
+
+    ``register`` is the committee's register of hearings (CSV ``department,month``).
+    For each department an interrupted time series (robust quasi-Poisson,
+    seasonal harmonics, step after its supervision month) over the months up to
+    ``at``.  Columns: ``department, supervised, months_after, rate_ratio,
+    ci_low, ci_high, p_value, verdict`` (``fell`` when the whole interval is
+    below 1, ``rose`` when above, else ``no clear change``).
+    """
+    from .stats import its
+
+    st = Store(Path(store) if store else default_store())
+    reg = pd.read_csv(register, dtype=str)
+    missing = {"department", "month"} - set(reg.columns)
+    if missing:
+        raise ValueError(f"{register}: the register needs columns department,month (missing {sorted(missing)})")
+    reg = reg[reg.month.isin(supervised)]
+    agg = st.aggregates()
+    orders = agg if agg is not None else M.with_month(st.load(columns=COLUMNS))
+    vol = M.monthly_volume(orders[orders[S.DEPARTMENT].isin(set(reg.department))], load_config(config))
+    end = pd.Period(at, "M")
+    rows = []
+    for dep, month in zip(reg.department, reg.month):
+        s = vol[(vol[S.DEPARTMENT] == dep) & (vol[M.MONTH] <= end)].sort_values(M.MONTH)
+        post = (s[M.MONTH] > pd.Period(month, "M")).astype(int)
+        if post.sum() == 0 or (1 - post).sum() < 12:
+            rows.append((dep, month, int(post.sum()), *[float("nan")] * 4, "not enough months"))
+            continue
+        r = its(s.net_complaints, post, s[M.MONTH].dt.month, robust=True)
+        verdict = "fell" if r.ci_high < 1 else ("rose" if r.ci_low > 1 else "no clear change")
+        rows.append((dep, month, int(post.sum()), r.rate_ratio, r.ci_low, r.ci_high, r.p_value, verdict))
+    return pd.DataFrame(rows, columns=["department", "supervised", "months_after", "rate_ratio", "ci_low", "ci_high",
+                                       "p_value", "verdict"])
+
+
 # --- briefing ----------------------------------------------------------------------------------------
 
 

@@ -202,7 +202,9 @@ def its(counts, post, month_of_year=None, offset=None, seasonal: bool = True, sl
     z = sps.norm.ppf(0.975)
     slope = float(np.exp(fit.params[3])) if slope_change else float("nan")
     disp = float(fit.pearson_chi2 / fit.df_resid)
-    return ITSResult(float(np.exp(b)), float(np.exp(b - z * se)), float(np.exp(b + z * se)), float(fit.pvalues[2]),
+    with np.errstate(over="ignore"):  # a bound of +inf is the honest answer for an uninformative series
+        lo, est, hi = np.exp([b - z * se, b, b + z * se])
+    return ITSResult(float(est), float(lo), float(hi), float(fit.pvalues[2]),
                      slope, disp, int(((post == 0) & keep).sum()), int((post > 0).sum()))
 
 

@@ -101,3 +101,24 @@ def test_annual_review(small_store, tmp_path, small_export):
     assert main(["annual", "--store", str(store.root), "--year", "2020", "--out", str(tmp_path)]) == 0
     page = (tmp_path / "annual_review.html").read_text("utf-8")
     assert not NETWORK_REFERENCE.search(page) and "annual_review" not in page.split("<body", 1)[-1][:200]
+
+
+def test_lookback(small_store, small_export, tmp_path):
+    from hotline_analysis.cli import main
+    from hotline_analysis.report import lookback
+
+    store, _ = small_store
+    truth = json.loads((small_export / "ground_truth.json").read_text("utf-8"))
+    register = small_export / "supervision.csv"
+    reg = pd.read_csv(register)
+    assert set(zip(reg.department, reg.month)) == {(d["name"], m) for d in truth["departments"]
+                                                   for m in d["supervised_months"]}
+    t = lookback(store.root, ["2020-11", "2020-12"], "2021-02", register)
+    assert set(t.department) == {x["department"] for x in truth["lookback"]}
+    assert set(t.months_after) == {2, 3} and t.rate_ratio.notna().all()
+    assert set(t.verdict) <= {"fell", "rose", "no clear change"}
+    assert main(["lookback", "--store", str(store.root), "--supervised", "2020-11,2020-12", "--at", "2021-02",
+                 "--register", str(register), "--out", str(tmp_path)]) == 0
+    assert not NETWORK_REFERENCE.search((tmp_path / "lookback.html").read_text("utf-8"))
+    assert main(["lookback", "--store", str(store.root), "--supervised", "2020-11", "--at", "2021-02",
+                 "--register", str(tmp_path / "missing.csv")]) == 2
