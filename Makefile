@@ -13,7 +13,7 @@ JOBS   ?= 2
 help:
 	@echo "make report   set up .venv and run the main job on the default Zibo scenario"
 	@echo "make test     set up .venv and run the whole test suite"
-	@echo "make lab      open JupyterLab in the project with its .venv"
+	@echo "make lab      open notebooks/exploratory.ipynb in JupyterLab with the project .venv"
 	@echo "make benchmark  full-scale timing and memory runs (not part of make test)"
 
 $(STAMP): pyproject.toml
@@ -37,7 +37,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab
+	$(BIN)/jupyter lab notebooks/exploratory.ipynb
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_synth.py
