@@ -14,6 +14,19 @@ class UserError(Exception):
     """A problem the user can fix; printed without a traceback."""
 
 
+def _require_store(path: str) -> Path:
+    """The store folder, or a message saying how to make one."""
+    if not (Path(path) / "manifest.json").exists():
+        raise UserError(f"{path} is not a store; run 'hotline ingest ... --store {path}' first")
+    return Path(path)
+
+
+def _add_store_and_lang(parser: argparse.ArgumentParser, lang: bool = True) -> None:
+    parser.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"), help="store folder")
+    if lang:
+        parser.add_argument("--lang", default="zh", choices=("zh", "en"), help="zh (default) or en")
+
+
 def _cmd_synth(args: argparse.Namespace) -> None:
     from .synth import ScenarioConfig, generate, write_export
 
@@ -69,9 +82,7 @@ def _cmd_summary(args: argparse.Namespace) -> None:
         month = pd.Period(args.month, "M")
     except (ValueError, TypeError):
         raise UserError(f"--month must be YYYY-MM, got {args.month!r}") from None
-    store = Store(Path(args.store))
-    if not store.exists():
-        raise UserError(f"{args.store} is not a store; run 'hotline ingest ... --store {args.store}' first")
+    store = Store(_require_store(args.store))
     aggregates = store.aggregates()
     if aggregates is not None:  # the fast path: counts per department and month, plus the month's own rows
         orders, month_orders = aggregates, store.load(months=[str(month)], columns=COLUMNS)
@@ -100,7 +111,6 @@ def _cmd_report(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from .report import run_report
-    from .store import Store
 
     try:
         first, last = pd.Period(args.month, "M"), pd.Period(args.to or args.month, "M")
@@ -108,10 +118,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
         raise UserError(f"--month/--to must be YYYY-MM, got {args.month!r} / {args.to!r}") from None
     if last < first:
         raise UserError(f"--to {args.to} is before --month {args.month}")
-    if args.lang not in ("zh", "en"):
-        raise UserError(f"--lang must be zh or en, got {args.lang!r}")
-    if not Store(Path(args.store)).exists():
-        raise UserError(f"{args.store} is not a store; run 'hotline ingest ... --store {args.store}' first")
+    _require_store(args.store)
     months = [str(m) for m in pd.period_range(first, last, freq="M")]
     outs = [Path(args.out) / m if args.out else None for m in months]
     if args.jobs > 1 and len(months) > 1:
@@ -131,8 +138,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
 def _cmd_annual(args: argparse.Namespace) -> None:
     from .report import NOTEBOOK_DIR
 
-    if not (Path(args.store) / "manifest.json").exists():
-        raise UserError(f"{args.store} is not a store; run 'hotline ingest ... --store {args.store}' first")
+    _require_store(args.store)
     out = Path(args.out) if args.out else paths.REPORTS_DIR / Path(args.store).name / f"annual-{args.year}"
     page = _run_notebook(NOTEBOOK_DIR.parent / "annual_review.ipynb", out,
                          {"store": str(Path(args.store).resolve()), "year": args.year, "lang": args.lang},
@@ -156,9 +162,7 @@ def _cmd_lookback(args: argparse.Namespace) -> None:
 
     from .report import NOTEBOOK_DIR
 
-    store = Path(args.store)
-    if not (store / "manifest.json").exists():
-        raise UserError(f"{args.store} is not a store; run 'hotline ingest ... --store {args.store}' first")
+    store = _require_store(args.store)
     months = [m.strip() for m in args.supervised.split(",") if m.strip()]
     try:
         [pd.Period(m, "M") for m in [*months, args.at]]
@@ -208,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("summary", help="write summary.json for one month (key figures, no notebooks)",
                        description="Net complaints, MoM/YoY change, rank, satisfaction with its interval, trend and "
                                    "flags per department, validated against the summary JSON Schema.")
-    m.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"), help="store folder")
+    _add_store_and_lang(m, lang=False)
     m.add_argument("--month", required=True, help="the month reported, YYYY-MM")
     m.add_argument("--out", default="summary.json", help="output file (default: summary.json)")
     m.add_argument("--dataset", default=None, help="dataset name in the summary (default: the store's folder name)")
@@ -221,11 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Execute notebooks/monthly/*.ipynb with papermill for each month and write "
                                    "reports/<dataset>/<YYYY-MM>/: index.html, one HTML per notebook (no code), the "
                                    "executed notebooks, figures/*.png, summary.json and tables.xlsx.")
-    r.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"), help="store folder")
+    _add_store_and_lang(r)
     r.add_argument("--month", required=True, help="first month, YYYY-MM")
     r.add_argument("--to", default=None, help="last month, YYYY-MM (default: --month)")
     r.add_argument("--out", default=None, help="folder holding one sub-folder per month (default: reports/<store name>)")
-    r.add_argument("--lang", default="zh", help="zh (default) or en")
     r.add_argument("--config", default=None, help="YAML overriding config/default.yaml")
     r.add_argument("--jobs", type=int, default=1, help="months run in parallel (default: 1)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -235,23 +238,21 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run notebooks/annual_review.ipynb for a year: departments ranked by annual net "
                                    "complaints, the top N (config ranking.review_top_n) and those whose annual net "
                                    "complaints rose significantly become candidates for next year's review.")
-    a.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"), help="store folder")
+    _add_store_and_lang(a)
     a.add_argument("--year", type=int, required=True, help="the year reviewed, e.g. 2020")
     a.add_argument("--out", default=None, help="output folder (default: reports/<store name>/annual-<year>)")
-    a.add_argument("--lang", default="zh", help="zh (default) or en")
     a.set_defaults(func=_cmd_annual)
 
     lb = sub.add_parser("lookback", help="look-back (回头看): did supervised departments' complaints fall?",
                         description="Run notebooks/lookback.ipynb: for the departments the register lists as "
                                     "supervised in the given months, an interrupted time series of net complaints "
                                     "up to --at (step after supervision, seasonal, robust quasi-Poisson).")
-    lb.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"), help="store folder")
+    _add_store_and_lang(lb)
     lb.add_argument("--supervised", required=True, help="supervision months, e.g. 2020-11,2020-12")
     lb.add_argument("--at", required=True, help="the month of the look-back, YYYY-MM")
     lb.add_argument("--register", default=None,
                     help="CSV department,month of hearings (default: data/raw/<store name>/supervision.csv)")
     lb.add_argument("--out", default=None, help="output folder (default: reports/<store name>/lookback-<at>)")
-    lb.add_argument("--lang", default="zh", help="zh (default) or en")
     lb.set_defaults(func=_cmd_lookback)
     return p
 
