@@ -119,6 +119,14 @@ def _cmd_report(args: argparse.Namespace) -> None:
     if last < first:
         raise UserError(f"--to {args.to} is before --month {args.month}")
     _require_store(args.store)
+    if args.pdf:
+        import shutil
+
+        from .report import BROWSERS
+
+        if not any(map(shutil.which, BROWSERS)):
+            raise UserError("--pdf needs a locally installed Chromium (e.g. 'apt-get install chromium'); "
+                            "without it, open index.html and print from a browser")
     months = [str(m) for m in pd.period_range(first, last, freq="M")]
     outs = [Path(args.out) / m if args.out else None for m in months]
     if args.jobs > 1 and len(months) > 1:
@@ -133,6 +141,13 @@ def _cmd_report(args: argparse.Namespace) -> None:
         for m, o in zip(months, outs):
             folder = run_report(args.store, m, o, args.lang, args.config, progress=not args.quiet)
             print(f"report {m}: {folder / 'index.html'}")
+    if args.pdf:
+        from .report import print_pdf
+
+        for m, o in zip(months, outs):
+            folder = o or paths.REPORTS_DIR / Path(args.store).name / m
+            pdfs = print_pdf(sorted(folder.glob("0*.html")))
+            print(f"report {m}: {len(pdfs)} PDF pages beside the HTML")
 
 
 def _cmd_annual(args: argparse.Namespace) -> None:
@@ -231,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default=None, help="folder holding one sub-folder per month (default: reports/<store name>)")
     r.add_argument("--config", default=None, help="YAML overriding config/default.yaml")
     r.add_argument("--jobs", type=int, default=1, help="months run in parallel (default: 1)")
+    r.add_argument("--pdf", action="store_true", help="also print each page to PDF with a local Chromium")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(func=_cmd_report)
 

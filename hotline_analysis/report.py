@@ -454,6 +454,34 @@ def run_report(store: str | Path, month: str, out: str | Path | None = None, lan
     return out
 
 
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
+
+
+def print_pdf(pages: list[Path]) -> list[Path]:
+    """Print HTML pages to PDF with a locally installed Chromium (headless, no network); return the PDFs.
+
+    Raises ``FileNotFoundError`` with what to install when no browser is found.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    browser = next((b for b in map(shutil.which, BROWSERS) if b), None)
+    if browser is None:
+        raise FileNotFoundError("no Chromium found for --pdf; install one (e.g. 'apt-get install chromium') "
+                                "or print index.html from a browser")
+    out = []
+    for page in pages:
+        pdf = page.with_suffix(".pdf")
+        with tempfile.TemporaryDirectory() as profile:
+            subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                            f"--user-data-dir={profile}", f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
+                            page.resolve().as_uri()], check=True, capture_output=True, timeout=120)
+        out.append(pdf)
+    return out
+
+
 def _write_index(out: Path, month: pd.Period, lang: str, pages: list[tuple[str, str]], figures: list[Path]) -> None:
     t = TITLES[lang]
     esc = html.escape

@@ -46,3 +46,12 @@ def test_synth_writes_scenario_and_refuses_to_overwrite(tmp_path, capsys):
 def test_synth_errors_say_what_to_do(tmp_path, capsys, bad, message):
     assert main(["synth", "--out", str(tmp_path / "x"), "--quiet", *bad]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_pdf_without_a_browser_says_what_to_install(monkeypatch, small_store, capsys):
+    import shutil
+
+    store, _ = small_store
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert main(["report", "--store", str(store.root), "--month", "2020-12", "--pdf", "--quiet"]) == 2
+    assert "Chromium" in capsys.readouterr().err
