@@ -30,6 +30,7 @@ def test_html_is_offline_and_hides_code(pack):
     for page in pack.glob("*.html"):
         text = page.read_text("utf-8")
         assert not NETWORK_REFERENCE.search(text), page.name
+        assert "data:font/woff;base64," in text, page.name  # Chinese renders without a system CJK font
         assert "load_month" not in text and "import " not in text.split("<body", 1)[-1].split("<style", 1)[0]
 
 
