@@ -40,6 +40,13 @@ TITLES = {
 }
 
 
+#: Display words for trends and flags.
+WORDS = {"zh": {"falling": "下降", "rising": "上升", "no_trend": "无明显变化", "surge": "激增",
+                "satisfaction_drop": "满意率下降", "commend": "表扬"},
+         "en": {"falling": "falling", "rising": "rising", "no_trend": "no trend", "surge": "surge",
+                "satisfaction_drop": "satisfaction drop", "commend": "commend"}}
+
+
 @dataclass
 class MonthData:
     """What the monthly notebooks need, loaded once."""
@@ -126,8 +133,10 @@ def summary(md: MonthData) -> dict:
 def department_table(summary_: dict, lang: str = "zh") -> pd.DataFrame:
     """The summary's department rows as a table with display headers."""
     t = pd.DataFrame(summary_["departments"])
-    t["flags"] = t["flags"].map(lambda f: ", ".join(f))
-    t["satisfaction_rate"] = t["satisfaction_rate"] * 100
+    words = WORDS[lang]
+    t["flags"] = t["flags"].map(lambda f: "、".join(words[x] for x in f) if lang == "zh" else ", ".join(f))
+    t["trend"] = t["trend"].map(words)
+    t["satisfaction_rate"] = (t["satisfaction_rate"] * 100).round(2)
     t = t.drop(columns=["satisfaction_ci"])
     if lang == "zh":
         t = t.rename(columns={"department": "承办单位", "net_complaints": "净投诉量", "net_complaints_prev_month": "上月",
