@@ -20,7 +20,7 @@ import time
 import pandas as pd
 
 from hotline_analysis import paths
-from hotline_analysis.catalog import KIND_DEPARTMENT, load_departments
+from hotline_analysis.catalog import municipal_departments
 from hotline_analysis.config import load_config
 from hotline_analysis.store import Store
 from hotline_analysis.summary import COLUMNS, build_summary
@@ -33,8 +33,7 @@ def main() -> None:
     args = ap.parse_args()
     cfg = load_config()
     store = Store(args.store)
-    ref = load_departments(paths.DEPARTMENTS_CSV)
-    deps = sorted(ref.loc[ref.kind == KIND_DEPARTMENT, "name"].unique())
+    deps = sorted(municipal_departments())
     t0 = time.perf_counter()
     aggregates = store.aggregates()
     month_orders = store.load(months=[args.month], columns=COLUMNS)

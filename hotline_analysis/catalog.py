@@ -68,6 +68,17 @@ def load_departments(path: str | Path) -> pd.DataFrame:
     return df
 
 
+def municipal_departments(path: str | Path | None = None) -> set[str]:
+    """Canonical names of the supervised municipal departments in the alias table (empty if there is none)."""
+    from . import paths
+
+    path = Path(path) if path else paths.DEPARTMENTS_CSV
+    if not path.exists():
+        return set()
+    ref = load_departments(path)
+    return set(ref.loc[ref.kind == KIND_DEPARTMENT, "name"])
+
+
 def load_districts(path: str | Path) -> pd.DataFrame:
     """Read the district population table (``district,population,...``)."""
     df = pd.read_csv(path, encoding="utf-8")

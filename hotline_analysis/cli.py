@@ -72,30 +72,15 @@ def _cmd_summary(args: argparse.Namespace) -> None:
 
     import pandas as pd
 
-    from . import schema as S
-    from .catalog import KIND_DEPARTMENT, load_departments
-    from .config import load_config
-    from .store import Store
-    from .summary import COLUMNS, build_summary
+    from .report import load_month, summary as month_summary
 
     try:
         month = pd.Period(args.month, "M")
     except (ValueError, TypeError):
         raise UserError(f"--month must be YYYY-MM, got {args.month!r}") from None
-    store = Store(_require_store(args.store))
-    aggregates = store.aggregates()
-    if aggregates is not None:  # the fast path: counts per department and month, plus the month's own rows
-        orders, month_orders = aggregates, store.load(months=[str(month)], columns=COLUMNS)
-    else:
-        orders, month_orders = store.load(columns=COLUMNS), None
-    departments = None
-    if not args.all_units and paths.DEPARTMENTS_CSV.exists():
-        ref = load_departments(paths.DEPARTMENTS_CSV)
-        known = set(orders[S.DEPARTMENT].dropna().unique())
-        departments = sorted(set(ref.loc[ref.kind == KIND_DEPARTMENT, "name"]) & known) or None
+    store = _require_store(args.store)
     try:
-        summary = build_summary(orders, str(month), load_config(args.config), args.dataset or store.root.name,
-                                departments, month_orders)
+        summary = month_summary(load_month(store, str(month), args.config, args.dataset, args.all_units))
     except ValueError as exc:
         raise UserError(str(exc)) from None
     out = Path(args.out)
@@ -151,31 +136,20 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
 
 def _cmd_annual(args: argparse.Namespace) -> None:
-    from .report import NOTEBOOK_DIR
+    from .report import NOTEBOOK_DIR, run_notebook
 
     _require_store(args.store)
     out = Path(args.out) if args.out else paths.REPORTS_DIR / Path(args.store).name / f"annual-{args.year}"
-    page = _run_notebook(NOTEBOOK_DIR.parent / "annual_review.ipynb", out,
+    page = run_notebook(NOTEBOOK_DIR.parent / "annual_review.ipynb", out,
                          {"store": str(Path(args.store).resolve()), "year": args.year, "lang": args.lang},
                          f"annual review {args.year}")
     print(f"annual review {args.year}: {page}")
 
 
-def _run_notebook(nb: Path, out: Path, params: dict, title: str) -> Path:
-    import papermill as pm
-
-    from .report import _export_html
-
-    out.mkdir(parents=True, exist_ok=True)
-    pm.execute_notebook(str(nb), str(out / nb.name), parameters=params, progress_bar=False, kernel_name="python3",
-                        cwd=str(out))
-    return _export_html(out / nb.name, out / f"{nb.stem}.html", title)
-
-
 def _cmd_lookback(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from .report import NOTEBOOK_DIR
+    from .report import NOTEBOOK_DIR, run_notebook
 
     store = _require_store(args.store)
     months = [m.strip() for m in args.supervised.split(",") if m.strip()]
@@ -187,7 +161,7 @@ def _cmd_lookback(args: argparse.Namespace) -> None:
     if not register.exists():
         raise UserError(f"no register of hearings at {register}; give --register PATH (CSV department,month)")
     out = Path(args.out) if args.out else paths.REPORTS_DIR / store.name / f"lookback-{args.at}"
-    page = _run_notebook(NOTEBOOK_DIR.parent / "lookback.ipynb", out,
+    page = run_notebook(NOTEBOOK_DIR.parent / "lookback.ipynb", out,
                          {"store": str(store.resolve()), "supervised": ",".join(months), "at": args.at,
                           "register": str(register.resolve()), "lang": args.lang}, f"look-back {args.at}")
     print(f"look-back at {args.at}: {page}")

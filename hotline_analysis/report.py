@@ -22,7 +22,7 @@ import pandas as pd
 from . import __version__, paths
 from . import metrics as M
 from . import schema as S
-from .catalog import KIND_DEPARTMENT, load_departments
+from .catalog import municipal_departments
 from .config import load_config
 from .store import Store
 from .stats import bh_adjust, satisfaction_shift
@@ -87,12 +87,10 @@ def load_month(store: str | Path, month: str, config: str | Path | None = None, 
     m = pd.Period(month, "M")
     orders = st.load(months=[str(m), str(m - 1), str(m - 12)], columns=[*COLUMNS, S.CHANNEL, S.DISTRICT])
     orders = M.flag_net(M.with_month(orders), load_config(config))
-    deps = None
-    if not all_units and paths.DEPARTMENTS_CSV.exists():
-        ref = load_departments(paths.DEPARTMENTS_CSV)
-        known = set(orders[S.DEPARTMENT].dropna().unique())
-        deps = sorted(set(ref.loc[ref.kind == KIND_DEPARTMENT, "name"]) & known) or None
-    return MonthData(st, m, load_config(config), dataset or st.root.name, deps, orders, st.aggregates())
+    aggregates = st.aggregates()
+    known = set((aggregates if aggregates is not None else orders)[S.DEPARTMENT].dropna().unique())
+    deps = None if all_units else (sorted(municipal_departments() & known) or None)
+    return MonthData(st, m, load_config(config), dataset or st.root.name, deps, orders, aggregates)
 
 
 def breakdown(md: MonthData, by: str, lang: str = "zh") -> pd.DataFrame:
@@ -226,9 +224,9 @@ def annual_review(store: str | Path, year: int, config: str | Path | None = None
     cfg = load_config(config)
     agg = st.aggregates()
     orders = agg if agg is not None else M.with_month(st.load(columns=COLUMNS))
-    if not all_units and paths.DEPARTMENTS_CSV.exists():
-        ref = load_departments(paths.DEPARTMENTS_CSV)
-        orders = orders[orders[S.DEPARTMENT].isin(set(ref.loc[ref.kind == KIND_DEPARTMENT, "name"]))]
+    deps = municipal_departments()
+    if not all_units and deps:
+        orders = orders[orders[S.DEPARTMENT].isin(deps)]
     vol = M.monthly_volume(orders, cfg)
     return review_candidates(vol[vol[M.MONTH].dt.year.isin([year - 1, year])], year, cfg)
 
@@ -426,10 +424,19 @@ def _export_html(nb_path: Path, out: Path, title: str) -> Path:
     return out
 
 
+def run_notebook(nb: Path, out: Path, params: dict, title: str) -> Path:
+    """Execute ``nb`` with papermill into ``out`` and export it as HTML without code; return the HTML page."""
+    import papermill as pm
+
+    out.mkdir(parents=True, exist_ok=True)
+    pm.execute_notebook(str(nb), str(out / nb.name), parameters=params, progress_bar=False, kernel_name="python3",
+                        cwd=str(out))
+    return _export_html(out / nb.name, out / f"{nb.stem}.html", title)
+
+
 def run_report(store: str | Path, month: str, out: str | Path | None = None, lang: str = "zh",
                config: str | Path | None = None, progress: bool = True) -> Path:
     """Execute the monthly notebooks for ``month`` and write the report pack; return its folder."""
-    import papermill as pm
     from tqdm.auto import tqdm
 
     m = pd.Period(month, "M")
@@ -442,11 +449,8 @@ def run_report(store: str | Path, month: str, out: str | Path | None = None, lan
               "config": str(config) if config else ""}
     pages = []
     for nb in tqdm(notebooks, desc=f"report {m}", disable=not progress):
-        executed = out / nb.name
-        pm.execute_notebook(str(nb), str(executed), parameters=params, progress_bar=False, kernel_name="python3",
-                            cwd=str(out))
         title = TITLES[lang].get(nb.stem, nb.stem)
-        pages.append((title, _export_html(executed, out / f"{nb.stem}.html", title).name))
+        pages.append((title, run_notebook(nb, out, params, title).name))
     md = load_month(store, str(m), config)
     summ = summary(md)
     (out / "summary.json").write_text(json.dumps(summ, ensure_ascii=False, indent=1), encoding="utf-8")
