@@ -129,16 +129,19 @@ def bh_adjust(p_values, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
 # --- count comparisons ------------------------------------------------------------------------------------
 
 
-def rate_ratio_test(current: int, base: int, alternative: str = "two-sided") -> float:
-    """p-value that two Poisson counts over equal exposure share one rate.
+def rate_ratio_test(current: int, base: int, alternative: str = "two-sided", exposure_ratio: float = 1.0) -> float:
+    """p-value that two Poisson counts share one rate.
 
-    Conditional (exact) test: given ``current + base``, ``current`` is
-    Binomial(n, 1/2) under equal rates.
+    Conditional (exact) test: given ``n = current + base``, ``current`` is
+    Binomial(n, r / (1 + r)) under equal rates, where ``r`` is the exposure of
+    the current period over that of the base (1 for two single months, 1/3 for
+    one month against the three months before it).
     """
     n = int(current + base)
     if n == 0:
         return 1.0
-    return float(sps.binomtest(int(current), n, 0.5, alternative=alternative).pvalue)
+    p0 = exposure_ratio / (1.0 + exposure_ratio)
+    return float(sps.binomtest(int(current), n, p0, alternative=alternative).pvalue)
 
 
 # --- interrupted time series and difference-in-differences --------------------------------------------------

@@ -130,6 +130,11 @@ class Store:
     def parts(self) -> list[Path]:
         return [self.root / p for f in self.manifest()["files"].values() for p in f["parts"]]
 
+    def months(self) -> list[str]:
+        """The months (``YYYY-MM``) that hold stored rows, in order."""
+        found = {tuple(int(x.split("=")[1]) for x in p.parts[-3:-1]) for p in self.parts()}
+        return [f"{y:04d}-{m:02d}" for y, m in sorted(found)]
+
     # --- writing ------------------------------------------------------------------
     def write_parts(self, source: str, sha: str, frame: pd.DataFrame, quarantine: pd.DataFrame) -> dict:
         """Write one source file's rows (by month) and quarantine; not visible until :meth:`commit`."""

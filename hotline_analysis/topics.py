@@ -1,0 +1,474 @@
+"""Hot topics: the main issues of a month, from the categories and from the citizens' own words.
+
+For each department (or any other grouping) and month:
+
+1. **Segment** the texts with jieba: its bundled dictionary plus a user
+   dictionary of department names, districts and hotline domain terms
+   (``resources/topics/domain_terms.txt``); stop words
+   (``resources/topics/stopwords.txt``), numbers, masks and one-character
+   tokens are dropped.
+2. **Keywords** that are *distinctive* (:func:`keyness`): a word's share of
+   the department's orders against its share of the rest of the city's orders
+   in the same month, as the z-score of the log odds ratio. Place names and
+   boilerplate, which every department shares, score near zero. With a single
+   group (data without departments) the comparison is general Chinese: the
+   document frequency ``exp(-idf)`` of the IDF table bundled with jieba.
+3. **Issues** (:func:`extract_issues`): the department's top keywords are
+   grouped by how often they occur in the same orders (Jaccard similarity,
+   average-linkage clustering); each order goes to the issue whose keywords it
+   contains with the highest total keyness. An issue has a short label (its
+   leading keywords), its keywords, its order count, its main category and two
+   or three masked example excerpts.
+4. **Change against the baseline**: the same keywords are counted, with the
+   same rule, in the department's orders of the trailing months. An issue is
+   *emerging* when its count is significantly above the trailing monthly mean:
+   exact conditional Poisson test (one-sided), Benjamini-Hochberg across all
+   issues of the run.
+
+Data without text (a city that exports categories only) get one issue per
+category, with the same counts, baseline and test.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
+
+from . import metrics as M
+from . import paths
+from . import schema as S
+from .privacy import mask_texts
+from .stats import bh_adjust, rate_ratio_test
+
+#: Defaults of the ``topics`` section of the configuration.
+DEFAULTS = {
+    "baseline_months": 3,  # trailing months the change is measured against
+    "top_n": 10,  # issues per department in reports and summary.json
+    "keywords": 30,  # distinctive keywords per department that issues are built from
+    "min_orders": 3,  # a keyword, and an issue, needs at least this many orders
+    "min_z": 3.0,  # a keyword's keyness z-score must reach this
+    "min_idf": 5.0,  # and its IDF in general Chinese (jieba's table): words as common as 公司 or 出现 say nothing
+    "link": 0.3,  # keywords whose orders overlap at least this much (Jaccard, average linkage) form one issue
+    "examples": 3,  # example excerpts per issue
+    "excerpt_chars": 60,
+    "alpha": 0.05,  # emerging issues: false discovery rate
+}
+
+_TOKEN_OK = re.compile(r"[\u4e00-\u9fff]")  # a keyword holds at least one Chinese character
+_RESOURCES = resources.files("hotline_analysis.resources").joinpath("topics")
+
+
+def settings(cfg: dict | None = None) -> dict:
+    """The ``topics`` settings of a configuration, with :data:`DEFAULTS` for what it leaves out."""
+    return {**DEFAULTS, **((cfg or {}).get("topics") or {})}
+
+
+# --- segmentation -------------------------------------------------------------------------------------------
+
+
+def _word_lines(text: str) -> list[str]:
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """The stop words shipped with the package."""
+    return frozenset(_word_lines(_RESOURCES.joinpath("stopwords.txt").read_text("utf-8")))
+
+
+@lru_cache(maxsize=4)
+def tokenizer(departments_csv: str | None = None, districts_csv: str | None = None):
+    """A jieba tokenizer with the domain terms, department names and aliases, and districts added."""
+    import jieba
+
+    from .catalog import load_departments, load_districts
+
+    tk = jieba.Tokenizer()
+    tk.initialize()
+    for line in _word_lines(_RESOURCES.joinpath("domain_terms.txt").read_text("utf-8")):
+        word, *rest = line.split()
+        tk.add_word(word, int(rest[0]) if rest else None, rest[1] if len(rest) > 1 else None)
+    dep = Path(departments_csv) if departments_csv else paths.DEPARTMENTS_CSV
+    dis = Path(districts_csv) if districts_csv else paths.DISTRICTS_CSV
+    names: set[str] = set()
+    if dep.exists():
+        ref = load_departments(dep)
+        names |= set(ref["alias"]) | set(ref["name"])
+    if dis.exists():
+        names |= set(load_districts(dis)["district"])
+    for name in sorted(n for n in names if isinstance(n, str) and " " not in n):
+        tk.add_word(name, 50, "nt")
+    return tk
+
+
+def segment(texts, tk=None) -> list[list[str]]:
+    """The distinct keyword tokens of each text (stop words, numbers and single characters dropped).
+
+    >>> segment(["市民来电反映：小区物业费上涨，希望尽快落实。"])
+    [['小区', '物业费', '上涨']]
+    """
+    tk = tk or tokenizer()
+    stops = stop_words()
+    out, seen = [], {}
+    for t in texts:
+        if t is None or (isinstance(t, float) and math.isnan(t)):
+            out.append([])
+            continue
+        if t not in seen:
+            words = dict.fromkeys(w for w in tk.lcut(t, HMM=False)
+                                  if len(w) > 1 and w not in stops and _TOKEN_OK.search(w))
+            seen[t] = list(words)
+        out.append(seen[t])
+    return out
+
+
+@lru_cache(maxsize=1)
+def _general_idf() -> tuple[dict, float]:
+    from jieba.analyse.tfidf import TFIDF
+
+    t = TFIDF()
+    return t.idf_freq, t.median_idf
+
+
+# --- keyness ------------------------------------------------------------------------------------------------
+
+
+def keyness(hits: np.ndarray, n: int, ref_hits: np.ndarray | None = None, ref_n: int | None = None,
+            ref_share: np.ndarray | None = None) -> np.ndarray:
+    """z-score of the log odds ratio that a word occurs in a group's orders rather than the reference's.
+
+    With ``hits`` of ``n`` orders in the group and ``ref_hits`` of ``ref_n``
+    in the reference, the log odds ratio of the 2x2 table, each cell plus 0.5
+    (Haldane-Anscombe), over Woolf's standard error:
+
+    .. math:: z = \\frac{\\log\\frac{(a+½)(d+½)}{(b+½)(c+½)}}{\\sqrt{\\frac1{a+½}+\\frac1{b+½}+\\frac1{c+½}+\\frac1{d+½}}}
+
+    with ``a = hits, b = n - hits, c = ref_hits, d = ref_n - ref_hits``.
+    Against a known share ``p`` (``ref_share``) the reference terms are
+    ``logit(p)`` and no variance.
+
+    >>> round(float(keyness(np.array([30]), 100, np.array([10]), 400)[0]), 3)
+    7.302
+    """
+    a = np.asarray(hits, dtype=float) + 0.5
+    b = n - np.asarray(hits, dtype=float) + 0.5
+    if ref_share is not None:
+        p = np.clip(np.asarray(ref_share, dtype=float), 1e-9, 1 - 1e-9)
+        return (np.log(a / b) - np.log(p / (1 - p))) / np.sqrt(1 / a + 1 / b)
+    c = np.asarray(ref_hits, dtype=float) + 0.5
+    d = ref_n - np.asarray(ref_hits, dtype=float) + 0.5
+    return np.log(a * d / (b * c)) / np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+
+
+def distinctive_words(tokens: pd.Series, groups: pd.Series, min_orders: int = 3) -> pd.DataFrame:
+    """Per group, every word in at least ``min_orders`` of its orders with its keyness against the other groups.
+
+    ``tokens`` holds one list of words per order (:func:`segment`), ``groups``
+    the group of each order. Columns: ``group, word, orders, share, z, idf``
+    (``idf``: the word's IDF in general Chinese, jieba's table), sorted by group
+    and descending z. A single group is compared with general Chinese.
+    """
+    long = pd.DataFrame({"group": groups.to_numpy(), "word": tokens.to_numpy()}).explode("word").dropna()
+    df = long.groupby(["group", "word"], observed=True).size().rename("orders").reset_index()
+    n_group = groups.value_counts()
+    n_all = int(n_group.sum())
+    total = df.groupby("word")["orders"].sum()
+    df = df[df.orders >= min_orders].copy()
+    n = df.group.map(n_group).to_numpy()
+    idf, median = _general_idf()
+    df["idf"] = df.word.map(idf).fillna(median).to_numpy(dtype=float)
+    if len(n_group) > 1:
+        rest = df.word.map(total).to_numpy() - df.orders.to_numpy()
+        df["z"] = keyness(df.orders.to_numpy(), n, rest, n_all - n)
+    else:
+        df["z"] = keyness(df.orders.to_numpy(), n, ref_share=np.exp(-df.idf.to_numpy()))
+    df["share"] = df.orders / n
+    return df.sort_values(["group", "z"], ascending=[True, False]).reset_index(drop=True)[
+        ["group", "word", "orders", "share", "z", "idf"]]
+
+
+# --- issues -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TopicResult:
+    """Issues of one month per group, with their change against the trailing months.
+
+    ``issues`` has one row per issue: ``department, rank, label, keywords,
+    orders, share, baseline_mean, change, rate_ratio, p_value, q_value,
+    emerging, category, examples`` (``rank`` 1 = most orders; ``share`` of the
+    group's orders; ``baseline_mean`` per trailing month; ``examples`` masked
+    excerpts). ``keywords`` has every distinctive word per group.
+    """
+
+    month: str
+    baseline_months: int
+    issues: pd.DataFrame
+    keywords: pd.DataFrame
+    orders: pd.Series = field(repr=False)  # orders per group this month
+    assignments: pd.DataFrame = field(repr=False)  # per order of the month: department and its issue's rank (NA: none)
+    top_n: int = 10
+
+    def top(self, department: str | None = None, n: int | None = None) -> pd.DataFrame:
+        """The ``n`` largest issues of one department, or of every department."""
+        n = n or self.top_n
+        t = self.issues if department is None else self.issues[self.issues.department == department]
+        return t[t["rank"] <= n].reset_index(drop=True)
+
+    def city(self, n: int | None = None) -> pd.DataFrame:
+        """The city's ``n`` largest issues across departments."""
+        return self.issues.sort_values(["orders", "department"], ascending=[False, True]).head(
+            n or self.top_n).reset_index(drop=True)
+
+    def emerging(self) -> pd.DataFrame:
+        """Issues significantly above their trailing monthly mean (largest excess first)."""
+        e = self.issues[self.issues.emerging]
+        return e.sort_values("change", ascending=False).reset_index(drop=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.issues.copy()
+
+    def summary(self) -> str:
+        deps = self.issues.department.nunique()
+        return (f"{self.month}: {len(self.issues)} issues in {deps} groups, "
+                f"{int(self.issues.emerging.sum())} emerging against the {self.baseline_months} months before")
+
+    def questions(self, department: str, lang: str = "zh", n: int | None = None) -> list[str]:
+        """The department's top issues as sentences a committee member can read aloud."""
+        return [question(r, self.baseline_months, lang) for r in self.top(department, n).itertuples()]
+
+    def to_summary(self, departments: list[str] | None = None) -> list[dict]:
+        """summary.json's ``topics``: per department the labels and keywords of its top issues."""
+        out = []
+        for dep, g in self.top().groupby("department", sort=True):
+            if departments is not None and dep not in departments:
+                continue
+            out.append({"department": str(dep), "topics": [str(x) for x in g.label],
+                        "issues": [{"label": str(r.label), "keywords": [str(k) for k in r.keywords],
+                                    "orders": int(r.orders), "emerging": bool(r.emerging)}
+                                   for r in g.itertuples()]})
+        return out
+
+
+def question(r, baseline_months: int, lang: str = "zh") -> str:
+    """One issue (a row of :attr:`TopicResult.issues`) as a sentence."""
+    mean = r.baseline_mean
+    example = f"“{r.examples[0]}”" if len(r.examples) else ""
+    if lang == "zh":
+        if np.isnan(mean):
+            change = "无前期数据可比"
+        elif r.emerging:
+            change = f"比前{baseline_months}个月月均（{mean:.0f}件）多{r.change:.0f}件，显著上升"
+        else:
+            change = f"前{baseline_months}个月月均{mean:.0f}件"
+        cat = f"（{r.category}）" if r.category else ""
+        return f"本月{r.orders}件投诉反映“{r.label}”{cat}，{change}。例如：{example}"
+    if np.isnan(mean):
+        change = "no earlier months to compare"
+    elif r.emerging:
+        change = f"{r.change:.0f} more than the mean of the {baseline_months} months before ({mean:.0f}), a significant rise"
+    else:
+        change = f"{mean:.0f} a month in the {baseline_months} months before"
+    cat = f" ({r.category})" if r.category else ""
+    return f"{r.orders} complaints this month about “{r.label}”{cat}; {change}. For example: {example}"
+
+
+def _hits(texts: pa.Array, words: list[str]) -> np.ndarray:
+    """Boolean matrix: does text i contain word j."""
+    out = np.zeros((len(texts), len(words)), dtype=bool)
+    for j, w in enumerate(words):
+        out[:, j] = pc.fill_null(pc.match_substring(texts, w), False).to_numpy(zero_copy_only=False)
+    return out
+
+
+def _group_keywords(hits: np.ndarray, link: float) -> np.ndarray:
+    """Cluster label per keyword: average linkage on 1 - Jaccard of the orders holding them."""
+    k = hits.shape[1]
+    if k == 1:
+        return np.array([1])
+    h = hits.astype(np.int32)
+    both = h.T @ h
+    df = np.diag(both)
+    union = df[:, None] + df[None, :] - both
+    jac = np.divide(both, union, out=np.zeros_like(both, dtype=float), where=union > 0)
+    dist = 1.0 - jac
+    np.fill_diagonal(dist, 0.0)
+    return fcluster(linkage(squareform(dist, checks=False), method="average"), t=1.0 - link, criterion="distance")
+
+
+def _assign(hits: np.ndarray, weights: np.ndarray, cluster: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Issue index of each order (-1: none): the cluster whose keywords it holds with the most weight."""
+    member = np.zeros((len(cluster), n_clusters))
+    member[np.arange(len(cluster)), cluster] = weights
+    score = hits.astype(float) @ member
+    best = score.argmax(axis=1) if n_clusters else np.zeros(len(hits), dtype=int)
+    return np.where(score.max(axis=1, initial=0) > 0, best, -1)
+
+
+def _excerpt(text: str, words: list[str], width: int) -> str:
+    """About ``width`` characters of ``text`` around its first keyword."""
+    text = " ".join(text.split())
+    pos = min((text.find(w) for w in words if w in text), default=0)
+    start = max(0, pos - width // 3)
+    cut = text[start:start + width]
+    return ("…" if start > 0 else "") + cut + ("…" if start + width < len(text) else "")
+
+
+def _label(words: list[str]) -> str:
+    """The leading keywords, skipping any that another chosen one contains."""
+    chosen: list[str] = []
+    for w in words:
+        if not any(w in c or c in w for c in chosen):
+            chosen.append(w)
+        if len(chosen) == 3:
+            break
+    return "、".join(chosen)
+
+
+def _mode(values: pd.Series) -> str:
+    v = values.dropna().astype(str)
+    v = v[v != ""]
+    return str(v.value_counts().index[0]) if len(v) else ""
+
+
+def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None, *, month: str = "",
+                   by: str = S.DEPARTMENT, baseline_months: int | None = None, cfg: dict | None = None,
+                   tk=None) -> TopicResult:
+    """The issues of ``current`` (one month of orders) per ``by`` group, against the trailing ``baseline``.
+
+    Both frames need ``by``, ``content`` and ``category_l2`` (``order_id`` is
+    kept when present). ``baseline`` holds the same kind of orders of the
+    ``baseline_months`` months before (None: no comparison). Settings:
+    :func:`settings`.
+    """
+    s = settings(cfg)
+    k_months = baseline_months if baseline_months is not None else s["baseline_months"]
+    cur = current.reset_index(drop=True)
+    groups = cur[by].astype("string").fillna("")
+    base = None if baseline is None else baseline.reset_index(drop=True)
+    base_groups = None if base is None else base[by].astype("string").fillna("")
+    has_text = S.CONTENT in cur and cur[S.CONTENT].fillna("").astype(str).str.strip().ne("").any()
+
+    words = pd.DataFrame(columns=["group", "word", "orders", "share", "z", "idf"])
+    if has_text:
+        tokens = pd.Series(segment(cur[S.CONTENT].tolist(), tk))
+        words = distinctive_words(tokens, groups, s["min_orders"])
+    rows = []
+    key = np.full(len(cur), None, dtype=object)  # issue of each order: (group, local id)
+    for g, idx in groups.groupby(groups, sort=True).groups.items():
+        part = cur.loc[idx]
+        bpart = None if base is None else base[(base_groups == g).to_numpy()]
+        if has_text:
+            kw = words[(words.group == g) & (words.z >= s["min_z"]) & (words.idf >= s["min_idf"])].head(s["keywords"])
+            new, which = _text_issues(g, part, bpart, kw, s)
+        else:
+            new, which = _category_issues(g, part, bpart)
+        rows += new
+        for i, c in zip(idx, which):
+            if c is not None:
+                key[i] = (g, c)
+    issues = pd.DataFrame(rows, columns=["key", "department", "label", "keywords", "orders", "base_orders",
+                                         "category", "examples"])
+    n_group = groups.value_counts()
+    issues = issues[issues.orders >= s["min_orders"]].copy()
+    issues["share"] = issues.orders / issues.department.map(n_group).to_numpy()
+    issues["baseline_mean"] = issues.base_orders / k_months if base is not None and k_months else np.nan
+    issues["change"] = issues.orders - issues.baseline_mean
+    issues["rate_ratio"] = issues.orders / issues.baseline_mean.where(issues.baseline_mean > 0)
+    if base is not None and k_months:
+        issues["p_value"] = [rate_ratio_test(a, b, "greater", exposure_ratio=1 / k_months)
+                             for a, b in zip(issues.orders, issues.base_orders)]
+    else:
+        issues["p_value"] = np.nan
+    reject, q = bh_adjust(issues.p_value.to_numpy(), s["alpha"])
+    issues["q_value"] = q
+    issues["emerging"] = reject
+    issues = issues.sort_values(["department", "orders", "label"], ascending=[True, False, True])
+    issues["rank"] = issues.groupby("department").cumcount() + 1
+    rank_of = dict(zip(issues.key, issues["rank"]))
+    assigned = pd.DataFrame({"department": groups.to_numpy(),
+                             "rank": pd.array([rank_of.get(k) for k in key], dtype="Int64")}, index=cur.index)
+    if S.ORDER_ID in cur:
+        assigned.insert(0, S.ORDER_ID, cur[S.ORDER_ID].to_numpy())
+    cols = ["department", "rank", "label", "keywords", "orders", "share", "baseline_mean", "change", "rate_ratio",
+            "p_value", "q_value", "emerging", "category", "examples"]
+    return TopicResult(month=month, baseline_months=k_months, issues=issues[cols].reset_index(drop=True),
+                       keywords=words.rename(columns={"group": "department"}), orders=n_group,
+                       assignments=assigned, top_n=s["top_n"])
+
+
+def _texts(df: pd.DataFrame) -> pa.Array:
+    return pa.array(df[S.CONTENT].astype("string").fillna("").to_numpy(dtype=object), type=pa.string())
+
+
+def _text_issues(g: str, part: pd.DataFrame, bpart: pd.DataFrame | None, kw: pd.DataFrame, s: dict) -> list:
+    if kw.empty:
+        return [], [None] * len(part)
+    words = kw.word.tolist()
+    texts = _texts(part)
+    hits = _hits(texts, words)
+    cluster = _group_keywords(hits, s["link"]) - 1
+    n_cl = int(cluster.max()) + 1
+    weights = kw.z.to_numpy()
+    which = _assign(hits, weights, cluster, n_cl)
+    base_which = (_assign(_hits(_texts(bpart), words), weights, cluster, n_cl)
+                  if bpart is not None and len(bpart) else np.array([], dtype=int))
+    score = hits.astype(float) @ weights
+    rows = []
+    for c in range(n_cl):
+        mine = np.flatnonzero(which == c)
+        if len(mine) == 0:
+            continue
+        members = [words[j] for j in np.flatnonzero(cluster == c)]
+        weight = hits[mine][:, cluster == c].sum(axis=0) * kw.idf.to_numpy()[cluster == c]
+        members = [w for _, w in sorted(zip(-weight, members))]  # most orders, most specific first
+        best = mine[np.lexsort((mine, -score[mine]))][: s["examples"]]
+        masked = mask_texts(texts.take(pa.array(best))).to_pylist()
+        rows.append(((g, c), g, _label(members), members, len(mine), int((base_which == c).sum()),
+                     _mode(part[S.CATEGORY_L2].iloc[mine]) if S.CATEGORY_L2 in part else "",
+                     [_excerpt(t, members, s["excerpt_chars"]) for t in masked]))
+    return rows, [int(c) if c >= 0 else None for c in which]
+
+
+def _category_issues(g: str, part: pd.DataFrame, bpart: pd.DataFrame | None) -> list:
+    cats = part[S.CATEGORY_L2].astype("string").fillna("")
+    counts = cats[cats != ""].value_counts()
+    base = (bpart[S.CATEGORY_L2].astype("string").value_counts() if bpart is not None and len(bpart)
+            else pd.Series(dtype=int))
+    rows = [((g, str(c)), g, str(c), [], int(n), int(base.get(c, 0)), str(c), []) for c, n in counts.items()]
+    return rows, [c if c else None for c in cats.astype(object).fillna("")]
+
+
+# --- from the store -----------------------------------------------------------------------------------------
+
+#: Store columns topic extraction reads (the net-complaint rules' columns, the text and the category).
+COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.CATEGORY_L2, S.REQUEST_TYPE, S.IS_VALID, S.IS_REASONABLE,
+           S.STATUS, S.DUPLICATE_OF, S.CONTENT]
+
+
+def month_topics(store, month: str, cfg: dict, departments: list[str] | None = None) -> TopicResult:
+    """Issues of the month's net complaints per department, against the trailing months of the store."""
+    s = settings(cfg)
+    m = pd.Period(month, "M")
+    k = int(s["baseline_months"])
+    available = set(store.months())
+    trailing = [str(m - i) for i in range(1, k + 1) if str(m - i) in available]
+    orders = store.load(months=[str(m), *trailing], columns=COLUMNS)
+    orders = M.flag_net(M.with_month(orders), cfg)
+    orders = orders[orders["is_net_complaint"].to_numpy(dtype=bool)]
+    if departments:
+        orders = orders[orders[S.DEPARTMENT].isin(departments)]
+    is_cur = (orders[M.MONTH] == m).to_numpy()
+    return extract_issues(orders[is_cur], orders[~is_cur] if trailing else None, month=str(m),
+                          baseline_months=len(trailing), cfg=cfg)
