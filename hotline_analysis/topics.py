@@ -59,7 +59,7 @@ DEFAULTS = {
     "min_orders": 3,  # a keyword, and an issue, needs at least this many orders
     "min_z": 3.0,  # a keyword's keyness z-score must reach this
     "min_idf": 5.0,  # and its IDF in general Chinese (jieba's table): words as common as 公司 or 出现 say nothing
-    "link": 0.3,  # keywords whose orders overlap at least this much (Jaccard, average linkage) form one issue
+    "link": 0.2,  # keywords whose orders overlap at least this much (Jaccard, average linkage) form one issue
     "examples": 3,  # example excerpts per issue
     "excerpt_chars": 60,
     "alpha": 0.05,  # emerging issues: false discovery rate
