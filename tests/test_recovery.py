@@ -15,6 +15,7 @@ import pytest
 from hotline_analysis import metrics as M
 from hotline_analysis import rank as R
 from hotline_analysis import stats as ST
+from hotline_analysis import topics as T
 from hotline_analysis.config import load_config
 from hotline_analysis.ingest.pipeline import ingest
 from hotline_analysis.ingest.presets import load_preset
@@ -27,13 +28,19 @@ COLS = ["order_id", "received_at", "department", "request_type", "is_valid", "is
 
 
 @pytest.fixture(scope="module")
-def half(tmp_path_factory):
+def half_store(tmp_path_factory):
+    """The scenario at half volume, ingested: (truth, Store)."""
     sc = generate(ScenarioConfig(scale=0.5, seed=7))
     raw = tmp_path_factory.mktemp("half")
     write_export(sc, raw, progress=False)
     ingest([raw], load_preset("zibo12345"), raw / "store", progress=False)
-    df = Store(raw / "store").load(columns=COLS)
-    truth = sc.truth
+    return sc.truth, Store(raw / "store")
+
+
+@pytest.fixture(scope="module")
+def half(half_store):
+    truth, store = half_store
+    df = store.load(columns=COLS)
     names = [d["name"] for d in truth["departments"]]
     exposure = df.groupby(df.received_at.dt.to_period("M")).size()
     deps = df[df.department.isin(names)]
@@ -90,3 +97,24 @@ def test_satisfaction_shifts_found(half):
     planted = {(s["department"], s["month"], np.sign(s["delta_pp"])) for s in truth["satisfaction_shifts"]}
     assert len(found & planted) >= 3      # of 6; 6 of 6 at full volume
     assert len(found - planted) <= 1
+
+
+def test_planted_hot_topics_among_the_top_ten_issues(half_store):
+    # An issue is the planted topic when at least two of its three example
+    # orders name one of the topic's keywords; 26 of 26 at full volume.
+    truth, store = half_store
+    deps = [d["name"] for d in truth["departments"]]
+    found, emerging, total, missed = 0, 0, 0, []
+    results = {}
+    for h in truth["hot_topics"]:
+        for m in h["months"]:
+            if m not in results:
+                results[m] = T.month_topics(store, m, CFG, deps)
+            top = results[m].top(h["department"])
+            hit = top[top.examples.map(lambda ex: sum(any(k in e for k in h["keywords"]) for e in ex) >= 2)]
+            total += 1
+            found += len(hit) > 0
+            missed += [] if len(hit) else [(h["topic"], m)]
+            emerging += bool(len(hit) and hit.emerging.any())
+    assert found >= total - 2, missed  # topics of the smallest departments have a handful of orders at half volume  # the smallest departments' topics have a handful of orders at half volume
+    assert emerging >= 8  # first months of a topic rise significantly; 14 of 26 at full volume
