@@ -116,5 +116,5 @@ def test_planted_hot_topics_among_the_top_ten_issues(half_store):
             found += len(hit) > 0
             missed += [] if len(hit) else [(h["topic"], m)]
             emerging += bool(len(hit) and hit.emerging.any())
-    assert found >= total - 2, missed  # topics of the smallest departments have a handful of orders at half volume  # the smallest departments' topics have a handful of orders at half volume
+    assert found >= total - 2, missed  # topics of the smallest departments have a handful of orders at half volume
     assert emerging >= 8  # first months of a topic rise significantly; 14 of 26 at full volume
