@@ -80,7 +80,8 @@ def _cmd_summary(args: argparse.Namespace) -> None:
         raise UserError(f"--month must be YYYY-MM, got {args.month!r}") from None
     store = _require_store(args.store)
     try:
-        summary = month_summary(load_month(store, str(month), args.config, args.dataset, args.all_units))
+        summary = month_summary(load_month(store, str(month), args.config, args.dataset, args.all_units),
+                                text_topics=args.topics == "text")
     except ValueError as exc:
         raise UserError(str(exc)) from None
     out = Path(args.out)
@@ -208,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--config", default=None, help="YAML overriding config/default.yaml")
     m.add_argument("--all-units", action="store_true",
                    help="every unit in the store, not only the municipal departments of the alias table")
+    m.add_argument("--topics", choices=["text", "categories"], default="text",
+                   help="topics from the texts (issues with keywords, a few seconds) or the most frequent "
+                        "categories (default: text)")
     m.set_defaults(func=_cmd_summary)
 
     r = sub.add_parser("report", help="run the monthly notebooks and write the report pack",

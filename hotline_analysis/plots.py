@@ -121,6 +121,25 @@ def satisfaction_intervals(table: pd.DataFrame, label: str = "department", lang:
     return fig
 
 
+def issue_bars(issues: pd.DataFrame, colors: dict | None = None, lang: str = "zh", title: str = "") -> plt.Figure:
+    """The month's issues (rows of :attr:`hotline_analysis.topics.TopicResult.issues`): orders as bars in the
+    department's colour, the trailing monthly mean as a black tick, emerging issues marked with ▲."""
+    use_cjk_font()
+    t = issues.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(9, 0.4 * len(t) + 1.3))
+    y = np.arange(len(t))
+    ax.barh(y, t["orders"], color=[(colors or {}).get(d, "C0") for d in t["department"]])
+    ax.scatter(t["baseline_mean"], y, marker="|", s=250, color="black", zorder=3,
+               label="前期月均" if lang == "zh" else "mean of the months before")
+    ax.set_yticks(y, [f"{'▲ ' if e else ''}{d}：{lab}" for d, lab, e in zip(t["department"], t["label"], t["emerging"])],
+                  fontsize=9)
+    ax.set_xlabel("件数" if lang == "zh" else "Orders")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
 def save(fig: plt.Figure, path: str | Path, dpi: int = 130) -> Path:
     """Write a figure as PNG and close it."""
     path = Path(path)

@@ -15,6 +15,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +28,7 @@ from .config import load_config
 from .store import Store
 from .stats import bh_adjust, satisfaction_shift
 from .summary import COLUMNS, build_summary
+from .topics import TopicResult, month_topics
 
 NOTEBOOK_DIR = paths.PROJECT_ROOT / "notebooks" / "monthly"
 TITLES = {
@@ -62,6 +64,11 @@ class MonthData:
     @property
     def this_month(self) -> pd.DataFrame:
         return self.orders[self.orders[M.MONTH] == self.month]
+
+    @cached_property
+    def topics(self) -> TopicResult:
+        """The month's issues per department from the texts (:func:`hotline_analysis.topics.month_topics`)."""
+        return month_topics(self.store, str(self.month), self.cfg, self.departments)
 
 
 def default_store() -> Path:
@@ -119,13 +126,18 @@ def daily_counts(md: MonthData) -> pd.Series:
     return t.groupby(t[S.RECEIVED_AT].dt.normalize()).size()
 
 
-def summary(md: MonthData) -> dict:
-    """summary.json of the month (from the store's aggregate table when there is one)."""
-    month_rows = md.this_month
+def summary(md: MonthData, text_topics: bool = True) -> dict:
+    """summary.json of the month (from the store's aggregate table when there is one).
+
+    Topics are the issues from the texts (:attr:`MonthData.topics`), or with
+    ``text_topics=False`` each department's most frequent categories.
+    """
+    topics = md.topics.to_summary(md.departments) if text_topics else None
     if md.aggregates is not None:
-        return build_summary(md.aggregates, str(md.month), md.cfg, md.dataset, md.departments, month_rows)
+        return build_summary(md.aggregates, str(md.month), md.cfg, md.dataset, md.departments, md.this_month,
+                             topics=topics)
     full = md.store.load(columns=COLUMNS)
-    return build_summary(full, str(md.month), md.cfg, md.dataset, md.departments)
+    return build_summary(full, str(md.month), md.cfg, md.dataset, md.departments, topics=topics)
 
 
 def department_table(summary_: dict, lang: str = "zh") -> pd.DataFrame:
@@ -169,6 +181,15 @@ def satisfaction_table(md: MonthData) -> pd.DataFrame:
     return out.sort_values("satisfaction_rate").reset_index(drop=True)
 
 
+#: Words of the action list.
+ACTION_WORDS = {"zh": {"call": "约谈/专题询问", "commend": "表扬典型", "surge": "投诉量激增",
+                       "satisfaction_drop": "满意率显著下降", "rising": "投诉量持续上升", "commend_r": "同比显著下降",
+                       "top": "净投诉量居前"},
+                "en": {"call": "call before the committee", "commend": "commend", "surge": "surge in complaints",
+                       "satisfaction_drop": "significant satisfaction drop", "rising": "rising trend",
+                       "commend_r": "significant fall year over year", "top": "most net complaints"}}
+
+
 def action_list(summary_: dict, lang: str = "zh") -> pd.DataFrame:
     """"One assessment, one action": who is called before the committee and why, who is commended.
 
@@ -176,11 +197,7 @@ def action_list(summary_: dict, lang: str = "zh") -> pd.DataFrame:
     has a surge, a significant satisfaction drop or a rising trend; commended
     when its fall year over year is significant.
     """
-    words = {"zh": {"call": "约谈/专题询问", "commend": "表扬典型", "surge": "投诉量激增",
-                    "satisfaction_drop": "满意率显著下降", "rising": "投诉量持续上升", "commend_r": "同比显著下降"},
-             "en": {"call": "call before the committee", "commend": "commend", "surge": "surge in complaints",
-                    "satisfaction_drop": "significant satisfaction drop", "rising": "rising trend",
-                    "commend_r": "significant fall year over year"}}[lang]
+    words = ACTION_WORDS[lang]
     rows = []
     for d in summary_["departments"]:
         reasons = [words[f] for f in d["flags"] if f in ("surge", "satisfaction_drop")]
@@ -193,22 +210,75 @@ def action_list(summary_: dict, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["department", "action", "reasons"])
 
 
-def topic_table(md: MonthData, top: int = 10) -> pd.DataFrame:
-    """The main issues of the month by category: net complaints per (department, category), with last month.
+#: Column headers of the issue tables.
+ISSUE_HEADERS = {
+    "zh": {"department": "部门", "rank": "序号", "label": "问题", "keywords": "关键词", "orders": "件数",
+           "baseline_mean": "前期月均", "change": "增减", "emerging": "新出现/显著上升", "category": "主要类别",
+           "examples": "例句", "question": "质询问题", "why": "列入原因"},
+    "en": {"department": "department", "rank": "rank", "label": "issue", "keywords": "keywords", "orders": "orders",
+           "baseline_mean": "mean before", "change": "change", "emerging": "emerging", "category": "main category",
+           "examples": "examples", "question": "question", "why": "why listed"},
+}
 
-    Columns: ``department, category_l2, net_complaints, prev_month, change`` (the
-    ``top`` categories of each department; city-wide rows have department ``全市``/``City``).
+
+def _issue_display(t: pd.DataFrame, lang: str) -> pd.DataFrame:
+    t = t.copy()
+    t["keywords"] = t["keywords"].map("、".join if lang == "zh" else ", ".join)
+    t["examples"] = t["examples"].map(lambda ex: " / ".join(ex))
+    t["baseline_mean"] = t["baseline_mean"].round(1)
+    t["change"] = t["change"].round(1)
+    t["emerging"] = t["emerging"].map({True: "是" if lang == "zh" else "yes", False: ""})
+    cols = ["department", "rank", "label", "keywords", "orders", "baseline_mean", "change", "emerging", "category",
+            "examples"]
+    return t[cols].rename(columns=ISSUE_HEADERS[lang]).reset_index(drop=True)
+
+
+def issue_table(md: MonthData, lang: str = "zh", department: str | None = None) -> pd.DataFrame:
+    """The top issues of every department (or one), with keywords, counts, change and examples, for display."""
+    return _issue_display(md.topics.top(department), lang)
+
+
+def city_issues(md: MonthData, lang: str = "zh", n: int | None = None) -> pd.DataFrame:
+    """The city's largest issues of the month across departments, for display."""
+    return _issue_display(md.topics.city(n), lang)
+
+
+def emerging_issues(md: MonthData, lang: str = "zh") -> pd.DataFrame:
+    """Issues significantly above their trailing monthly mean, largest rise first, for display."""
+    return _issue_display(md.topics.emerging(), lang)
+
+
+def question_list(md: MonthData, summary_: dict, lang: str = "zh", n: int | None = None,
+                  example: bool = True) -> pd.DataFrame:
+    """The committee's questions: the top issues, read aloud, of every department called before it.
+
+    Departments on the action list (:func:`action_list`) to be called, then
+    the three with the most net complaints (Zibo's committee read the
+    complaints of the departments with the most complaints). Columns:
+    ``department, why, rank, question``.
     """
-    net = md.orders[md.orders["is_net_complaint"].to_numpy(dtype=bool)]
-    if md.departments:
-        net = net[net[S.DEPARTMENT].isin(md.departments)]
-    g = net.groupby([S.DEPARTMENT, S.CATEGORY_L2, M.MONTH], observed=True).size().unstack(M.MONTH)
-    cur = g.get(md.month, pd.Series(0, index=g.index)).fillna(0).astype(int)
-    prev = g.get(md.month - 1, pd.Series(0, index=g.index)).fillna(0).astype(int)
-    t = pd.DataFrame({"net_complaints": cur, "prev_month": prev}).reset_index()
-    t["change"] = t.net_complaints - t.prev_month
-    t = t[t.net_complaints > 0].sort_values([S.DEPARTMENT, "net_complaints"], ascending=[True, False])
-    return t.groupby(S.DEPARTMENT, observed=True).head(top).reset_index(drop=True)
+    acts = action_list(summary_, lang)
+    called = acts[acts.action == ACTION_WORDS[lang]["call"]]
+    why = dict(zip(called.department, called.reasons))
+    for d in summary_["departments"][:3]:
+        why.setdefault(d["department"], ACTION_WORDS[lang]["top"])
+    net = {d["department"]: d["net_complaints"] for d in summary_["departments"]}
+    rows = []
+    for dep, reason in why.items():
+        qs = md.topics.questions(dep, lang, n, example) or [
+            f"本月净投诉{net.get(dep, 0)}件，较为分散，未形成集中反映的问题。" if lang == "zh" else
+            f"{net.get(dep, 0)} net complaints this month, too scattered to form an issue."]
+        rows += [(dep, reason, i + 1, q) for i, q in enumerate(qs)]
+    return pd.DataFrame(rows, columns=["department", "why", "rank", "question"])
+
+
+def questions_markdown(questions: pd.DataFrame) -> str:
+    """The question list (:func:`question_list`) as Markdown: a heading per department, numbered questions
+    (citizen text HTML-escaped)."""
+    esc = html.escape
+    return "\n\n".join(f"### {esc(dep)}（{esc(q.why.iloc[0])}）\n\n"
+                       + "\n".join(f"{r.rank}. {esc(r.question)}" for r in q.itertuples())
+                       for dep, q in questions.groupby("department", sort=False)) or "—"
 
 
 def annual_review(store: str | Path, year: int, config: str | Path | None = None,
@@ -290,8 +360,10 @@ def headline(summary_: dict, lang: str = "zh") -> list[str]:
             f"Surges {len(f['surge'])}, satisfaction drops {len(f['satisfaction_drop'])}, commended {len(f['commend'])}"]
 
 
-def write_briefing(summary_: dict, figures: Path, path: Path, lang: str = "zh") -> Path:
-    """``briefing.pptx``: title, headline figures, ranking chart, flags, satisfaction, actions."""
+def write_briefing(summary_: dict, figures: Path, path: Path, lang: str = "zh",
+                   questions: pd.DataFrame | None = None) -> Path:
+    """``briefing.pptx``: title, headline figures, ranking chart, flags, satisfaction, hot topics, actions and
+    one slide of questions per department called (``questions``: :func:`question_list` without examples)."""
     from pptx import Presentation
     from pptx.util import Inches, Pt
 
@@ -302,15 +374,16 @@ def write_briefing(summary_: dict, figures: Path, path: Path, lang: str = "zh") 
     s.shapes.title.text = f"{t['index']} · {summary_['month']}"
     s.placeholders[1].text = summary_["dataset"]
 
-    def bullets(title: str, lines: list[str]) -> None:
+    def bullets(title: str, lines: list[str], size: int = 20) -> None:
         slide = prs.slides.add_slide(prs.slide_layouts[1])
         slide.shapes.title.text = title
         body = slide.placeholders[1].text_frame
         body.clear()
+        body.word_wrap = True
         for i, line in enumerate(lines or ["—"]):
             p = body.paragraphs[0] if i == 0 else body.add_paragraph()
             p.text = line
-            p.font.size = Pt(20)
+            p.font.size = Pt(size)
 
     def picture(title: str, png: Path) -> None:
         if not png.exists():
@@ -324,15 +397,21 @@ def write_briefing(summary_: dict, figures: Path, path: Path, lang: str = "zh") 
     f = summary_["flags"]
     bullets("预警" if lang == "zh" else "Flags", [f"{k}: {', '.join(v) or '—'}" for k, v in f.items()])
     picture("满意度" if lang == "zh" else "Satisfaction", figures / "satisfaction.png")
+    picture(t["04_topics"], figures / "topics.png")
     acts = action_list(summary_, lang)
     bullets(t.get("05_actions", "Actions"), [f"{a.department}: {a.action}（{a.reasons}）" if lang == "zh"
                                             else f"{a.department}: {a.action} ({a.reasons})" for a in acts.itertuples()])
+    for dep, q in ([] if questions is None else questions.groupby("department", sort=False)):
+        bullets(f"{dep} · {'质询问题' if lang == 'zh' else 'questions'}（{q.why.iloc[0]}）",
+                [f"{r.rank}. {r.question}" for r in q.itertuples()], size=13)
     prs.save(path)
     return path
 
 
-def write_slides(summary_: dict, figures: Path, path: Path, lang: str = "zh") -> Path:
-    """``slides.html``: a self-contained reveal.js deck (library inlined, charts embedded) that opens offline."""
+def write_slides(summary_: dict, figures: Path, path: Path, lang: str = "zh",
+                 questions: pd.DataFrame | None = None) -> Path:
+    """``slides.html``: a self-contained reveal.js deck (library inlined, charts embedded) that opens offline;
+    the same slides as :func:`write_briefing`."""
     import base64
     from importlib import resources as ir
 
@@ -361,9 +440,14 @@ def write_slides(summary_: dict, figures: Path, path: Path, lang: str = "zh") ->
         f"<section><h3>{'预警' if lang == 'zh' else 'Flags'}</h3>"
         + items([f"{k}: {', '.join(v) or '—'}" for k, v in summary_["flags"].items()]) + "</section>",
         img("satisfaction.png", "满意度" if lang == "zh" else "Satisfaction"),
+        img("topics.png", t["04_topics"]),
         f"<section><h3>{esc(t.get('05_actions', 'Actions'))}</h3>"
         + items([f"{a.department}: {a.action} ({a.reasons})" for a in acts.itertuples()]) + "</section>",
     ]
+    for dep, q in ([] if questions is None else questions.groupby("department", sort=False)):
+        sections.append(f"<section><h3>{esc(dep)} · {'质询问题' if lang == 'zh' else 'questions'}</h3>"
+                        f"<div style='font-size:0.55em'>{items([f'{r.rank}. {r.question}' for r in q.itertuples()])}"
+                        "</div></section>")
     page = f"""<!DOCTYPE html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
 <title>{esc(t['index'])} {esc(summary_['month'])}</title>
@@ -454,13 +538,19 @@ def run_report(store: str | Path, month: str, out: str | Path | None = None, lan
     md = load_month(store, str(m), config)
     summ = summary(md)
     (out / "summary.json").write_text(json.dumps(summ, ensure_ascii=False, indent=1), encoding="utf-8")
-    write_tables({("部门" if lang == "zh" else "departments"): department_table(summ, lang),
-                  ("诉求类型" if lang == "zh" else "request types"): breakdown(md, S.REQUEST_TYPE, lang),
-                  ("受理渠道" if lang == "zh" else "channels"): breakdown(md, S.CHANNEL, lang),
-                  ("区县" if lang == "zh" else "districts"): breakdown(md, S.DISTRICT, lang)},
+    questions = question_list(md, summ, lang)
+    zh = lang == "zh"
+    write_tables({("部门" if zh else "departments"): department_table(summ, lang),
+                  ("诉求类型" if zh else "request types"): breakdown(md, S.REQUEST_TYPE, lang),
+                  ("受理渠道" if zh else "channels"): breakdown(md, S.CHANNEL, lang),
+                  ("区县" if zh else "districts"): breakdown(md, S.DISTRICT, lang),
+                  ("热点问题" if zh else "issues"): issue_table(md, lang),
+                  ("新出现问题" if zh else "emerging issues"): emerging_issues(md, lang),
+                  ("质询问题清单" if zh else "questions"): questions.rename(columns=ISSUE_HEADERS[lang])},
                  out / "tables.xlsx")
-    write_briefing(summ, figures, out / "briefing.pptx", lang)
-    write_slides(summ, figures, out / "slides.html", lang)
+    short = question_list(md, summ, lang, example=False)
+    write_briefing(summ, figures, out / "briefing.pptx", lang, short)
+    write_slides(summ, figures, out / "slides.html", lang, short)
     pages.append(("幻灯片 (slides.html)" if lang == "zh" else "Slides", "slides.html"))
     pages.append(("PowerPoint" if lang == "en" else "汇报幻灯片 (briefing.pptx)", "briefing.pptx"))
     _write_index(out, m, lang, pages, sorted(figures.glob("*.png")))

@@ -14,6 +14,7 @@ from . import metrics as M
 from . import rank as R
 from . import schema as S
 from .stats import bh_adjust, satisfaction_shift
+from .topics import settings as topic_settings
 
 #: Columns of the store a summary needs.
 COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.CATEGORY_L2, S.REQUEST_TYPE, S.IS_VALID, S.IS_REASONABLE,
@@ -36,13 +37,17 @@ def _num(x, digits: int = 2):
 
 
 def build_summary(orders: pd.DataFrame, month: str, cfg: dict, dataset: str,
-                  departments: list[str] | None = None, month_orders: pd.DataFrame | None = None) -> dict:
+                  departments: list[str] | None = None, month_orders: pd.DataFrame | None = None,
+                  topics: list[dict] | None = None) -> dict:
     """Key figures of ``month`` for every department (see DESIGN.md, summary.json).
 
     ``orders`` are canonical work orders up to and including ``month`` (more
     history makes better flags), or the store's aggregate table
     (:meth:`hotline_analysis.store.Store.aggregates`), in which case
     ``month_orders`` (the month's work orders) supply the topics.
+    ``topics`` (:meth:`hotline_analysis.topics.TopicResult.to_summary`) are
+    the issues from the texts; without them, a department's topics are its
+    most frequent categories.
     ``departments`` restricts the table to the supervised departments (e.g.
     the 37 municipal departments); by default every department present.
     Percentages are in percent; a change on a base below
@@ -106,22 +111,23 @@ def build_summary(orders: pd.DataFrame, month: str, cfg: dict, dataset: str,
     tw = M.weights(this)
     net_this = this["is_net_complaint"].to_numpy(dtype=bool)
     excluded = pd.Series(tw[~net_this]).groupby(this.loc[~net_this, "exclusion_reason"].astype(str).to_numpy()).sum()
-    rows_m = this if month_orders is None else M.flag_net(M.with_month(month_orders), cfg)
-    rows_m = rows_m[rows_m[S.DEPARTMENT].isin(deps) & rows_m["is_net_complaint"].to_numpy(dtype=bool)]
-    topics = (rows_m.groupby(S.DEPARTMENT, observed=True)[S.CATEGORY_L2]
-              .agg(lambda c: c.value_counts().head(cfg["ranking"]["top_n"]).index.tolist()))
+    if topics is None:
+        rows_m = this if month_orders is None else M.flag_net(M.with_month(month_orders), cfg)
+        rows_m = rows_m[rows_m[S.DEPARTMENT].isin(deps) & rows_m["is_net_complaint"].to_numpy(dtype=bool)]
+        cats = (rows_m.groupby(S.DEPARTMENT, observed=True)[S.CATEGORY_L2]
+                .agg(lambda c: c.value_counts().head(cfg["ranking"]["top_n"]).index.tolist()))
+        topics = [{"department": dep, "topics": [str(t) for t in cats[dep]]} for dep in deps if dep in cats.index]
     summary = {
         "dataset": dataset,
         "month": str(m),
         "generated_by": f"hotline_analysis {__version__}",
         "rules": {"net_complaint": cfg["net_complaint"], "flags": cfg["flags"], "change": cfg["change"],
-                  "trend": cfg["trend"]},
+                  "trend": cfg["trend"], "topics": topic_settings(cfg)},
         "ledger": {"records": int(tw.sum()), "net_complaints": int(tw[net_this].sum()),
                    "excluded": {k: int(v) for k, v in excluded.items()}},
         "departments": rows,
         "flags": {f: [r["department"] for r in rows if f in r["flags"]]
                   for f in ("surge", "satisfaction_drop", "commend")},
-        "topics": [{"department": dep, "topics": [str(t) for t in topics.get(dep, [])]} for dep in deps
-                   if dep in topics.index],
+        "topics": topics,
     }
     return validate_summary(summary)

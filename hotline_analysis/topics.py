@@ -25,8 +25,9 @@ For each department (or any other grouping) and month:
    exact conditional Poisson test (one-sided), Benjamini-Hochberg across all
    issues of the run.
 
-Data without text (a city that exports categories only) get one issue per
-category, with the same counts, baseline and test.
+Data without text (a city that exports categories only), and departments
+with too few orders for a distinctive word, get one issue per category, with
+the same counts, baseline and test (and no keywords).
 """
 
 from __future__ import annotations
@@ -244,9 +245,9 @@ class TopicResult:
         return (f"{self.month}: {len(self.issues)} issues in {deps} groups, "
                 f"{int(self.issues.emerging.sum())} emerging against the {self.baseline_months} months before")
 
-    def questions(self, department: str, lang: str = "zh", n: int | None = None) -> list[str]:
+    def questions(self, department: str, lang: str = "zh", n: int | None = None, example: bool = True) -> list[str]:
         """The department's top issues as sentences a committee member can read aloud."""
-        return [question(r, self.baseline_months, lang) for r in self.top(department, n).itertuples()]
+        return [question(r, self.baseline_months, lang, example) for r in self.top(department, n).itertuples()]
 
     def to_summary(self, departments: list[str] | None = None) -> list[dict]:
         """summary.json's ``topics``: per department the labels and keywords of its top issues."""
@@ -261,10 +262,10 @@ class TopicResult:
         return out
 
 
-def question(r, baseline_months: int, lang: str = "zh") -> str:
-    """One issue (a row of :attr:`TopicResult.issues`) as a sentence."""
+def question(r, baseline_months: int, lang: str = "zh", example: bool = True) -> str:
+    """One issue (a row of :attr:`TopicResult.issues`) as a sentence, with its first example unless told not to."""
     mean = r.baseline_mean
-    example = f"“{r.examples[0]}”" if len(r.examples) else ""
+    ex = f"“{r.examples[0]}”" if example and len(r.examples) else ""
     if lang == "zh":
         if np.isnan(mean):
             change = "无前期数据可比"
@@ -273,7 +274,7 @@ def question(r, baseline_months: int, lang: str = "zh") -> str:
         else:
             change = f"前{baseline_months}个月月均{mean:.0f}件"
         cat = f"（{r.category}）" if r.category else ""
-        return f"本月{r.orders}件投诉反映“{r.label}”{cat}，{change}。例如：{example}"
+        return f"本月{r.orders}件投诉反映“{r.label}”{cat}，{change}。" + (f"例如：{ex}" if ex else "")
     if np.isnan(mean):
         change = "no earlier months to compare"
     elif r.emerging:
@@ -281,7 +282,7 @@ def question(r, baseline_months: int, lang: str = "zh") -> str:
     else:
         change = f"{mean:.0f} a month in the {baseline_months} months before"
     cat = f" ({r.category})" if r.category else ""
-    return f"{r.orders} complaints this month about “{r.label}”{cat}; {change}. For example: {example}"
+    return f"{r.orders} complaints this month about “{r.label}”{cat}; {change}." + (f" For example: {ex}" if ex else "")
 
 
 def _hits(texts: pa.Array, words: list[str]) -> np.ndarray:
@@ -372,6 +373,8 @@ def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None, 
         if has_text:
             kw = words[(words.group == g) & (words.z >= s["min_z"]) & (words.idf >= s["min_idf"])].head(s["keywords"])
             new, which = _text_issues(g, part, bpart, kw, s)
+            if not new:  # too few orders for distinctive words: its categories stand in
+                new, which = _category_issues(g, part, bpart)
         else:
             new, which = _category_issues(g, part, bpart)
         rows += new

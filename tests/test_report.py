@@ -18,9 +18,10 @@ def pack(small_store, tmp_path_factory):
 
 
 def test_pack_has_the_files_of_design(pack):
-    for name in ("index.html", "01_overview.html", "02_departments.html", "03_satisfaction.html", "05_actions.html",
-                 "01_overview.ipynb", "summary.json", "tables.xlsx", "figures/daily.png", "figures/ranking.png",
-                 "figures/satisfaction.png", "slides.html", "briefing.pptx"):
+    for name in ("index.html", "01_overview.html", "02_departments.html", "03_satisfaction.html", "04_topics.html",
+                 "05_actions.html", "01_overview.ipynb", "summary.json", "tables.xlsx", "figures/daily.png",
+                 "figures/ranking.png", "figures/satisfaction.png", "figures/topics.png", "slides.html",
+                 "briefing.pptx"):
         assert (pack / name).exists(), name
     index = (pack / "index.html").read_text("utf-8")
     assert "01_overview.html" in index and "summary.json" in index and "tables.xlsx" in index
@@ -37,12 +38,53 @@ def test_html_is_offline_and_hides_code(pack):
 def test_summary_and_workbook_agree(pack):
     summary = validate_summary(json.loads((pack / "summary.json").read_text("utf-8")))
     sheets = pd.read_excel(pack / "tables.xlsx", sheet_name=None, engine="calamine")
-    assert set(sheets) == {"部门", "诉求类型", "受理渠道", "区县"}
+    assert set(sheets) == {"部门", "诉求类型", "受理渠道", "区县", "热点问题", "新出现问题", "质询问题清单"}
     deps = sheets["部门"].set_index("承办单位")
     for row in summary["departments"]:
         assert deps.loc[row["department"], "净投诉量"] == row["net_complaints"]
         assert deps.loc[row["department"], "排名"] == row["rank"]
     assert sheets["诉求类型"]["records"].sum() == summary["ledger"]["records"]
+
+
+def test_topics_agree_across_summary_workbook_notebook_and_slides(pack):
+    from pptx import Presentation
+
+    summary = json.loads((pack / "summary.json").read_text("utf-8"))
+    sheets = pd.read_excel(pack / "tables.xlsx", sheet_name=None, engine="calamine")
+    issues = sheets["热点问题"]
+    assert len(summary["topics"]) > 0
+    for t in summary["topics"]:
+        rows = issues[issues["部门"] == t["department"]].sort_values("序号")
+        assert rows["问题"].tolist() == t["topics"]
+        assert rows["件数"].tolist() == [i["orders"] for i in t["issues"]]
+        assert rows["关键词"].fillna("").tolist() == ["、".join(i["keywords"]) for i in t["issues"]]
+    page = (pack / "04_topics.html").read_text("utf-8")
+    assert all(lab in page for lab in issues["问题"].head(10))
+    questions = sheets["质询问题清单"]
+    assert len(questions) > 0
+    top3 = [d["department"] for d in summary["departments"][:3]]
+    assert set(top3) <= set(questions["部门"])  # the three with most net complaints are always asked
+    deck = Presentation(str(pack / "briefing.pptx"))
+    titles = [s.shapes.title.text for s in deck.slides if s.shapes.title is not None]
+    assert all(any(t.startswith(f"{d} · 质询问题") for t in titles) for d in questions["部门"].unique())
+    first = next(s for s in deck.slides if s.shapes.title is not None and s.shapes.title.text.startswith(top3[0]))
+    text = "".join(sh.text_frame.text for sh in first.shapes if sh.has_text_frame)
+    label = summary["topics"][[t["department"] for t in summary["topics"]].index(top3[0])]["topics"][0]
+    assert f"“{label}”" in text
+    slides = (pack / "slides.html").read_text("utf-8")
+    assert f"{top3[0]} · 质询问题" in slides
+
+
+def test_department_figures_agree_across_notebook_slides_and_summary(pack):
+    summary = json.loads((pack / "summary.json").read_text("utf-8"))
+    tables = pd.read_html(pack / "02_departments.html", flavor="lxml") if False else None  # noqa: F841
+    page = (pack / "02_departments.html").read_text("utf-8")
+    for d in summary["departments"][:5]:  # the notebook's table shows the same net complaints as the summary
+        assert f">{d['department']}<" in page
+        row = page.split(f">{d['department']}<", 1)[1].split("</tr>", 1)[0]
+        assert f">{d['net_complaints']}<" in row
+    slides = (pack / "slides.html").read_text("utf-8")
+    assert f"{summary['ledger']['net_complaints']:,}" in slides and f"{summary['ledger']['records']:,}" in slides
 
 
 def test_no_pii_canary_in_the_pack(pack, small_export):
