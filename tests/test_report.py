@@ -77,7 +77,6 @@ def test_topics_agree_across_summary_workbook_notebook_and_slides(pack):
 
 def test_department_figures_agree_across_notebook_slides_and_summary(pack):
     summary = json.loads((pack / "summary.json").read_text("utf-8"))
-    tables = pd.read_html(pack / "02_departments.html", flavor="lxml") if False else None  # noqa: F841
     page = (pack / "02_departments.html").read_text("utf-8")
     for d in summary["departments"][:5]:  # the notebook's table shows the same net complaints as the summary
         assert f">{d['department']}<" in page
