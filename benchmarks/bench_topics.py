@@ -1,0 +1,76 @@
+"""Benchmark: hot topics for one month on the full-scale store.
+
+Reports the time to load the month and its trailing months (net-complaint
+columns and the texts), to segment the month's texts with jieba, and to build
+the issues of every department; peak memory; and, when the scenario's
+ground_truth.json is at hand, how many planted hot topics of that month are
+among the top ten issues of their department. Target (issue 6): seconds, not
+minutes.
+
+    python benchmarks/bench_topics.py [--store data/processed/zibo] [--month 2021-02]
+        [--truth data/raw/zibo/ground_truth.json] [--all-units]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from hotline_analysis import metrics as M
+from hotline_analysis import paths
+from hotline_analysis import topics as T
+from hotline_analysis.catalog import municipal_departments
+from hotline_analysis.config import load_config
+from hotline_analysis.store import Store
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"))
+    ap.add_argument("--month", default="2021-02")
+    ap.add_argument("--truth", default=str(paths.RAW_DIR / "zibo" / "ground_truth.json"))
+    ap.add_argument("--all-units", action="store_true",
+                    help="every unit (district governments, utilities too), not only the municipal departments")
+    args = ap.parse_args()
+    cfg = load_config()
+    store = Store(args.store)
+    deps = sorted(municipal_departments())
+    T.tokenizer()  # dictionary load (about 1 s, once per process), not counted below
+    m = pd.Period(args.month, "M")
+    k = T.settings(cfg)["baseline_months"]
+
+    t0 = time.perf_counter()
+    orders = store.load(months=[str(m - i) for i in range(k + 1)], columns=T.COLUMNS)
+    orders = M.flag_net(M.with_month(orders), cfg)
+    orders = orders[orders["is_net_complaint"].to_numpy(dtype=bool)]
+    if not args.all_units:
+        orders = orders[orders["department"].isin(deps)]
+    t1 = time.perf_counter()
+    cur = orders[orders[M.MONTH] == m]
+    T.segment(cur["content"].tolist())
+    t2 = time.perf_counter()
+    result = T.extract_issues(cur, orders[orders[M.MONTH] != m], month=str(m), baseline_months=k, cfg=cfg)
+    t3 = time.perf_counter()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    out = {"month": str(m), "net_complaints_this_month": len(cur), "trailing_orders": len(orders) - len(cur),
+           "load_s": round(t1 - t0, 2), "segment_s": round(t2 - t1, 2),
+           "issues_s (segmentation included)": round(t3 - t2, 2), "total_s": round(t1 - t0 + t3 - t2, 2),
+           "peak_rss_gb": round(peak, 2), "issues": len(result.issues), "emerging": int(result.issues.emerging.sum())}
+    truth = Path(args.truth)
+    if truth.exists():
+        planted = [h for h in json.loads(truth.read_text("utf-8"))["hot_topics"] if str(m) in h["months"]]
+        found = 0
+        for h in planted:
+            top = result.top(h["department"])
+            found += any(sum(any(w in e for w in h["keywords"]) for e in ex) >= 2 for ex in top.examples)
+        out["planted_hot_topics_in_top_ten"] = f"{found} of {len(planted)}"
+    print(json.dumps(out, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
