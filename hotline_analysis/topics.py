@@ -270,7 +270,7 @@ def question(r, baseline_months: int, lang: str = "zh", example: bool = True) ->
         if np.isnan(mean):
             change = "无前期数据可比"
         elif r.emerging:
-            change = f"比前{baseline_months}个月月均（{mean:.0f}件）多{r.change:.0f}件，显著上升"
+            change = f"比前{baseline_months}个月月均（{mean:.0f}件）多{r.change:.0f}件，显著上升，请说明原因和措施"
         else:
             change = f"前{baseline_months}个月月均{mean:.0f}件"
         cat = f"（{r.category}）" if r.category else ""
@@ -278,7 +278,8 @@ def question(r, baseline_months: int, lang: str = "zh", example: bool = True) ->
     if np.isnan(mean):
         change = "no earlier months to compare"
     elif r.emerging:
-        change = f"{r.change:.0f} more than the mean of the {baseline_months} months before ({mean:.0f}), a significant rise"
+        change = (f"{r.change:.0f} more than the mean of the {baseline_months} months before ({mean:.0f}), "
+                  "a significant rise: what is the cause, and what is being done")
     else:
         change = f"{mean:.0f} a month in the {baseline_months} months before"
     cat = f" ({r.category})" if r.category else ""
