@@ -76,6 +76,12 @@ def default_store() -> Path:
     return Path(os.environ.get("HOTLINE_STORE") or paths.PROCESSED_DIR / "zibo")
 
 
+def default_register() -> Path:
+    """The register of hearings a notebook uses when its ``register`` parameter is empty:
+    ``$HOTLINE_REGISTER`` or the synthetic scenario's data/raw/zibo/supervision.csv."""
+    return Path(os.environ.get("HOTLINE_REGISTER") or paths.RAW_DIR / "zibo" / "supervision.csv")
+
+
 def save_figure(fig, figures_dir: str, name: str):
     """Save ``fig`` as ``figures_dir/name`` (nothing is written when ``figures_dir`` is empty); return it for display."""
     from . import plots

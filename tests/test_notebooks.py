@@ -21,11 +21,11 @@ def test_notebooks_are_stored_without_outputs():
         assert "def " not in "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code"), nb
 
 
-def test_stored_notebooks_run_with_nbval(small_store):
+def test_stored_notebooks_run_with_nbval(small_store, small_export):
     store, _ = small_store
-    env = {**os.environ, "HOTLINE_STORE": str(store.root)}
-    # the look-back notebook needs a register of hearings; tests/test_report.py runs it with one
-    targets = [NOTEBOOKS / "monthly", NOTEBOOKS / "annual_review.ipynb", NOTEBOOKS / "exploratory.ipynb"]
+    env = {**os.environ, "HOTLINE_STORE": str(store.root), "HOTLINE_REGISTER": str(small_export / "supervision.csv")}
+    targets = [NOTEBOOKS / "monthly", NOTEBOOKS / "annual_review.ipynb", NOTEBOOKS / "exploratory.ipynb",
+               NOTEBOOKS / "lookback.ipynb"]
     run = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-o", "addopts=", "-p", "no:cacheprovider",
                           *map(str, targets)], env=env, capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
