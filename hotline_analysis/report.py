@@ -516,11 +516,21 @@ def _export_html(nb_path: Path, out: Path, title: str) -> Path:
 
 def run_notebook(nb: Path, out: Path, params: dict, title: str) -> Path:
     """Execute ``nb`` with papermill into ``out`` and export it as HTML without code; return the HTML page."""
+    import tempfile
+
     import papermill as pm
+    from jupyter_client import KernelManager
 
     out.mkdir(parents=True, exist_ok=True)
-    pm.execute_notebook(str(nb), str(out / nb.name), parameters=params, progress_bar=False, kernel_name="python3",
-                        cwd=str(out))
+    with tempfile.TemporaryDirectory(prefix="hotline-kernel-") as tmp:
+        # the kernel talks over local IPC sockets, not TCP ports on localhost
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(tmp) / "kernel"))
+        try:
+            pm.execute_notebook(str(nb), str(out / nb.name), parameters=params, progress_bar=False,
+                                kernel_name="python3", cwd=str(out), km=km)
+        finally:
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
     return _export_html(out / nb.name, out / f"{nb.stem}.html", title)
 
 

@@ -32,6 +32,7 @@ the same counts, baseline and test (and no keywords).
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -94,6 +95,8 @@ def tokenizer(departments_csv: str | None = None, districts_csv: str | None = No
     import jieba
 
     from .catalog import load_departments, load_districts
+
+    jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter on stderr
 
     tk = jieba.Tokenizer()
     tk.initialize()
