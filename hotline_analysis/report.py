@@ -569,7 +569,7 @@ def run_report(store: str | Path, month: str, out: str | Path | None = None, lan
     write_slides(summ, figures, out / "slides.html", lang, short)
     pages.append(("幻灯片 (slides.html)" if lang == "zh" else "Slides", "slides.html"))
     pages.append(("PowerPoint" if lang == "en" else "汇报幻灯片 (briefing.pptx)", "briefing.pptx"))
-    _write_index(out, m, lang, pages, sorted(figures.glob("*.png")))
+    _write_index(out, m, lang, pages, sorted(figures.glob("*.png")), summ)
     embed_font(sorted(out.glob("*.html")))
     return out
 
@@ -635,9 +635,13 @@ def print_pdf(pages: list[Path]) -> list[Path]:
     return out
 
 
-def _write_index(out: Path, month: pd.Period, lang: str, pages: list[tuple[str, str]], figures: list[Path]) -> None:
+def _write_index(out: Path, month: pd.Period, lang: str, pages: list[tuple[str, str]], figures: list[Path],
+                 summary_: dict | None = None) -> None:
     t = TITLES[lang]
     esc = html.escape
+    heads = "" if summary_ is None else (
+        f"<h2>{'本月要点' if lang == 'zh' else 'Headlines'}</h2><ul>"
+        + "".join(f"<li>{esc(x)}</li>" for x in headline(summary_, lang)) + "</ul>")
     items = "".join(f'<li><a href="{esc(href)}">{esc(title)}</a></li>' for title, href in pages)
     items += f'<li><a href="summary.json">{esc(t["summary"])}</a></li><li><a href="tables.xlsx">{esc(t["tables"])}</a></li>'
     figs = "".join(f'<li><a href="figures/{esc(f.name)}">{esc(f.name)}</a></li>' for f in figures)
@@ -645,7 +649,7 @@ def _write_index(out: Path, month: pd.Period, lang: str, pages: list[tuple[str, 
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
 <title>{esc(t['index'])} {month}</title>
 <style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.6}}</style></head>
-<body><h1>{esc(t['index'])} · {month}</h1><ul>{items}</ul>
+<body><h1>{esc(t['index'])} · {month}</h1>{heads}<h2>{'报告' if lang == 'zh' else 'Report'}</h2><ul>{items}</ul>
 <h2>{esc(t['figures'])}</h2><ul>{figs}</ul>
 <p><small>hotline_analysis {__version__}</small></p></body></html>
 """
