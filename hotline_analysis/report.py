@@ -344,6 +344,30 @@ def lookback(store: str | Path, supervised: list[str], at: str, register: str | 
                                        "p_value", "verdict"])
 
 
+def lookback_did(store: str | Path, supervised: list[str], at: str, register: str | Path,
+                 config: str | Path | None = None):
+    """The look-back as one difference in differences: departments supervised in ``supervised`` months
+    against the municipal departments the register never lists, months up to ``at``.
+
+    Each supervised department is treated from the month after its hearing.
+    Returns a :class:`hotline_analysis.stats.DiDResult`; its pre-period check
+    says when the comparison departments were already drifting apart (then
+    trust the interrupted time series of :func:`lookback` instead).
+    """
+    from .stats import did
+
+    st = Store(Path(store) if store else default_store())
+    reg = pd.read_csv(register, dtype=str)
+    chosen = reg[reg.month.isin(supervised)]
+    start = {d: pd.Period(m, "M") + 1 for d, m in zip(chosen.department, chosen.month)}
+    control = sorted(municipal_departments() - set(reg.department))
+    agg = st.aggregates()
+    orders = agg if agg is not None else M.with_month(st.load(columns=COLUMNS))
+    vol = M.monthly_volume(orders[orders[S.DEPARTMENT].isin(set(start) | set(control))], load_config(config))
+    vol = vol[vol[M.MONTH] <= pd.Period(at, "M")]
+    return did(vol, list(start), start)
+
+
 # --- briefing ----------------------------------------------------------------------------------------
 
 

@@ -221,31 +221,54 @@ class DiDResult(_Result):
     p_value: float
     n_treated: int
     n_control: int
+    pretrend_rr: float  # per month, supervised relative to comparison, before supervision
+    pretrend_p: float  # small: the groups already drifted apart before, parallel trends doubtful
+
+    @property
+    def parallel_trends_doubtful(self) -> bool:
+        return bool(self.pretrend_p < 0.05)
 
     def summary(self) -> str:
+        warn = (f"; parallel trends doubtful (pre-period drift {self.pretrend_rr:.3f}/month, p = {self.pretrend_p:.3g})"
+                if self.parallel_trends_doubtful else "")
         return (f"DiD rate ratio {self.rate_ratio:.3f} [{self.ci_low:.3f}, {self.ci_high:.3f}], p = {self.p_value:.3g} "
-                f"({self.n_treated} supervised vs {self.n_control} comparison departments)")
+                f"({self.n_treated} supervised vs {self.n_control} comparison departments){warn}")
 
 
-def did(panel: pd.DataFrame, treated: list[str], start: pd.Period, unit: str = "department",
+def did(panel: pd.DataFrame, treated: list[str], start: pd.Period | dict, unit: str = "department",
         time: str = "month", value: str = "net_complaints") -> DiDResult:
     """Poisson difference-in-differences with unit and month fixed effects.
 
     ``log E[y_ut] = a_u + g_t + d * treated_u * post_t``; ``exp(d)`` is the
     ratio by which supervised units' counts changed beyond the change in
-    comparison units.  Quasi-Poisson standard errors clustered by unit.
+    comparison units.  Poisson estimates with standard errors clustered by
+    unit.  The estimate is only as good as the parallel-trends assumption;
+    the pre-period check fits ``a_u + g_t + c * treated_u * t`` on the months
+    before ``start`` and reports ``exp(c)`` and its p-value. ``start`` is the
+    first treated month, or a mapping of treated unit to its own first treated
+    month (staggered supervision; the pre-period ends before the earliest).
     """
     d = panel[[unit, time, value]].copy()
-    d["treat_post"] = (d[unit].isin(treated) & (d[time] >= start)).astype(float)
+    is_treated = d[unit].isin(treated)
+    first = d[unit].map(start) if isinstance(start, dict) else pd.Series(start, index=d.index)
+    d["treat_post"] = (is_treated & (d[time] >= first)).astype(float)
+    b, se, p = _fe_poisson(d, unit, time, value, "treat_post")
+    pre = d[d[time] < (min(start.values()) if isinstance(start, dict) else start)].copy()
+    pre["treat_trend"] = is_treated[pre.index].astype(float) * (pre[time] - pre[time].min()).map(lambda x: x.n)
+    pb, _, pp = _fe_poisson(pre, unit, time, value, "treat_trend") if pre[time].nunique() >= 3 else (np.nan,) * 3
+    z = sps.norm.ppf(0.975)
+    return DiDResult(float(np.exp(b)), float(np.exp(b - z * se)), float(np.exp(b + z * se)), float(p),
+                     len(set(treated) & set(d[unit])), int(d.loc[~is_treated, unit].nunique()),
+                     float(np.exp(pb)), float(pp))
+
+
+def _fe_poisson(d: pd.DataFrame, unit: str, time: str, value: str, term: str) -> tuple[float, float, float]:
+    """Coefficient, cluster-robust standard error and p-value of ``term`` in a two-way fixed-effects Poisson model."""
     X = pd.get_dummies(d[[unit]].astype(str), drop_first=True, dtype=float)
     X = X.join(pd.get_dummies(d[[time]].astype(str), drop_first=True, dtype=float))
     X.insert(0, "const", 1.0)
-    X["treat_post"] = d["treat_post"]
-    groups = pd.factorize(d[unit])[0]
+    X[term] = d[term]
     fit = sm.GLM(d[value].to_numpy(float), X.to_numpy(float), family=sm.families.Poisson()).fit(
-        cov_type="cluster", cov_kwds={"groups": groups})
-    i = X.columns.get_loc("treat_post")
-    b, se = fit.params[i], fit.bse[i]
-    z = sps.norm.ppf(0.975)
-    return DiDResult(float(np.exp(b)), float(np.exp(b - z * se)), float(np.exp(b + z * se)), float(fit.pvalues[i]),
-                     len(set(treated) & set(d[unit])), int(d.loc[~d[unit].isin(treated), unit].nunique()))
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(d[unit])[0]})
+    i = X.columns.get_loc(term)
+    return float(fit.params[i]), float(fit.bse[i]), float(fit.pvalues[i])

@@ -148,7 +148,7 @@ def test_annual_review(small_store, tmp_path, small_export):
 
 def test_lookback(small_store, small_export, tmp_path):
     from hotline_analysis.cli import main
-    from hotline_analysis.report import lookback
+    from hotline_analysis.report import lookback, lookback_did
 
     store, _ = small_store
     truth = json.loads((small_export / "ground_truth.json").read_text("utf-8"))
@@ -160,6 +160,9 @@ def test_lookback(small_store, small_export, tmp_path):
     assert set(t.department) == {x["department"] for x in truth["lookback"]}
     assert set(t.months_after) == {2, 3} and t.rate_ratio.notna().all()
     assert set(t.verdict) <= {"fell", "rose", "no clear change"}
+    r = lookback_did(store.root, ["2020-11", "2020-12"], "2021-02", register)
+    assert r.n_treated == len(t) and r.n_control >= 1 and 0 < r.ci_low <= r.rate_ratio <= r.ci_high
+    assert 0 <= r.pretrend_p <= 1
     assert main(["lookback", "--store", str(store.root), "--supervised", "2020-11,2020-12", "--at", "2021-02",
                  "--register", str(register), "--out", str(tmp_path)]) == 0
     assert not NETWORK_REFERENCE.search((tmp_path / "lookback.html").read_text("utf-8"))

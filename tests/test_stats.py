@@ -89,3 +89,16 @@ def test_did_recovers_a_planted_effect():
     r = ST.did(panel, ["u0", "u1", "u2", "u3"], pd.Period("2020-07", "M"))
     assert r.ci_low < 0.7 < r.ci_high and r.p_value < 0.001
     assert (r.n_treated, r.n_control) == (4, 8)
+    assert not r.parallel_trends_doubtful and 0.97 < r.pretrend_rr < 1.03
+
+
+def test_did_warns_when_comparison_units_drift_apart_before():
+    # treated units flat, comparison units falling 8% a month all year: the DiD "effect" is the drift
+    rng = np.random.default_rng(5)
+    months = pd.period_range("2020-01", "2020-12", freq="M")
+    rows = [(f"u{u}", m, rng.poisson(200 * (0.92 ** i if u >= 4 else 1.0)))
+            for u in range(12) for i, m in enumerate(months)]
+    panel = pd.DataFrame(rows, columns=["department", "month", "net_complaints"])
+    r = ST.did(panel, ["u0", "u1", "u2", "u3"], pd.Period("2020-07", "M"))
+    assert r.parallel_trends_doubtful and r.pretrend_rr == pytest.approx(1 / 0.92, rel=0.02)
+    assert "parallel trends doubtful" in r.summary()
