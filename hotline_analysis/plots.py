@@ -14,6 +14,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -74,7 +75,7 @@ def ranking_bar(table: pd.DataFrame, value: str = "net_complaints", label: str =
 
 def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = "department",
                   colors: dict | None = None, lang: str = "zh", title: str = "", ncols: int = 6) -> plt.Figure:
-    """Small multiples: one panel per group, its monthly series."""
+    """Small multiples: one panel per group, its monthly series (and a dashed ``trend`` column when present)."""
     use_cjk_font()
     groups = list(table.groupby(by, observed=True))
     nrows = int(np.ceil(len(groups) / ncols))
@@ -82,6 +83,10 @@ def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = 
     for ax, (name, g) in zip(axes.flat, groups):
         g = g.sort_values(MONTH)
         ax.plot(g[MONTH].dt.to_timestamp(), g[value], color=(colors or {}).get(name, "C0"), lw=1.4)
+        if "trend" in g:
+            ax.plot(g[MONTH].dt.to_timestamp(), g["trend"], color="black", lw=1.0, ls="--")
+        ax.xaxis.set_major_locator(mdates.YearLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         ax.set_title(str(name), fontsize=9)
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(groups):]:

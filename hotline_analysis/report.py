@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import __version__, paths
@@ -160,6 +161,56 @@ def department_table(summary_: dict, lang: str = "zh") -> pd.DataFrame:
                               "rank": "排名", "surveyed": "回访数", "satisfaction_rate": "满意率(%)",
                               "trend": "趋势", "flags": "预警"})
     return t
+
+
+def monthly_history(md: MonthData) -> pd.DataFrame:
+    """Net complaints per department and month up to the report month (from the store's aggregate table)."""
+    orders = md.aggregates if md.aggregates is not None else M.with_month(md.store.load(columns=COLUMNS))
+    if md.departments:
+        orders = orders[orders[S.DEPARTMENT].isin(md.departments)]
+    vol = M.monthly_volume(orders, md.cfg)
+    return vol[vol[M.MONTH] <= md.month].reset_index(drop=True)
+
+
+def rank_movers(md: MonthData, n: int = 5) -> pd.DataFrame:
+    """The ``n`` departments that climbed most in the net-complaint ranking since last month, and the ``n``
+    that fell most. Columns: ``department, net_complaints, rank, rank_prev_month, rank_change`` (positive:
+    moved up towards rank 1, i.e. relatively more complaints)."""
+    from .rank import rank_month
+
+    r = rank_month(monthly_history(md), md.month).dropna(subset=["rank_change"])
+    r = r[r.rank_change != 0].sort_values(["rank_change", "department"], ascending=[False, True])
+    return pd.concat([r.head(n), r[r.rank_change < 0].tail(n).iloc[::-1]]).drop_duplicates().reset_index(drop=True)
+
+
+def long_trends(md: MonthData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The longer view per department: seasonal Mann-Kendall with Sen's slope over the last
+    ``trend.mk_window_months`` months, and the STL trend line for plots.
+
+    Returns ``(tests, lines)``: ``tests`` has ``department, trend, slope_per_year, p_value, q_value``
+    (Benjamini-Hochberg across departments; ``trend`` stays ``no_trend`` unless q is below ``trend.alpha``);
+    ``lines`` is the monthly history with a ``trend`` column (STL, where 24 months or more are available).
+    """
+    from .stats import decompose, trend_test
+
+    hist = monthly_history(md)
+    window = md.cfg["trend"].get("mk_window_months", 24)
+    rows, lines = [], []
+    for dep, g in hist.groupby(S.DEPARTMENT, observed=True):
+        g = g.sort_values(M.MONTH)
+        full = pd.Series(g.net_complaints.to_numpy(float),
+                         index=pd.period_range(g[M.MONTH].min(), md.month, freq="M")[: len(g)])
+        recent = full.iloc[-window:]
+        r = trend_test(recent) if len(recent) >= 24 else None
+        rows.append((dep, r.slope_per_year if r else np.nan, r.p_value if r else np.nan, r.z if r else np.nan))
+        g = g.assign(trend=decompose(full).trend.to_numpy() if len(full) >= 24 else np.nan)
+        lines.append(g)
+    tests = pd.DataFrame(rows, columns=["department", "slope_per_year", "p_value", "z"])
+    reject, q = bh_adjust(tests.p_value.to_numpy(), md.cfg["trend"]["alpha"])
+    tests["q_value"] = q
+    tests["trend"] = np.where(reject, np.where(tests.z < 0, "falling", "rising"), "no_trend")
+    tests = tests[["department", "trend", "slope_per_year", "p_value", "q_value"]]
+    return tests.sort_values("slope_per_year").reset_index(drop=True), pd.concat(lines, ignore_index=True)
 
 
 def satisfaction_table(md: MonthData) -> pd.DataFrame:

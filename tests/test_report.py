@@ -20,7 +20,8 @@ def pack(small_store, tmp_path_factory):
 def test_pack_has_the_files_of_design(pack):
     for name in ("index.html", "01_overview.html", "02_departments.html", "03_satisfaction.html", "04_topics.html",
                  "05_actions.html", "01_overview.ipynb", "summary.json", "tables.xlsx", "figures/daily.png",
-                 "figures/ranking.png", "figures/satisfaction.png", "figures/topics.png", "slides.html",
+                 "figures/ranking.png", "figures/satisfaction.png", "figures/topics.png", "figures/trends.png",
+                 "slides.html",
                  "briefing.pptx"):
         assert (pack / name).exists(), name
     index = (pack / "index.html").read_text("utf-8")
