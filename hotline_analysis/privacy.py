@@ -19,6 +19,8 @@ Examples
 '我叫[姓名]，家住张店区'
 >>> mask_text("工单ZB2020120404388，电话0533-1234567")
 '工单ZB2020120404388，电话[电话]'
+>>> mask_text("电话13912345678,13812345678 或 139 1234 5678、Tel１３９１２３４５６７８")
+'电话[电话],[电话] 或 [电话]、Tel[电话]'
 """
 
 from __future__ import annotations
@@ -36,14 +38,20 @@ import pyarrow.compute as pc
 KEY_ENV = "HOTLINE_PSEUDONYM_KEY"
 KEY_FILE = Path.home() / ".config" / "hotline_analysis" / "pseudonym.key"
 
+_D = "[0-9０-９]"  # a digit, ASCII or full-width
+
 #: (pattern, replacement) applied in order; RE2 syntax (pyarrow), ``\\1`` refers to a group.
+#: Phone patterns run twice (:func:`mask_texts`) so that two numbers written back to back are both masked.
 MASKS: list[tuple[str, str]] = [
     (r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", "[邮箱]"),
-    (r"(^|[^0-9])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]", r"\1[身份证号]"),
-    (r"(^|[^0-9A-Za-z])(?:\+?86[- ]?)?1[3-9]\d{9}([^0-9]|$)", r"\1[电话]\2"),
-    (r"(^|[^0-9A-Za-z])0\d{2,3}-?\d{7,8}([^0-9]|$)", r"\1[电话]\2"),
+    (rf"(^|[^0-9０-９])[1-9]{_D}{{5}}[ -]?(?:18|19|20|１８|１９|２０){_D}{{2}}{_D}{{4}}[ -]?{_D}{{3}}[0-9Xx０-９Ｘｘ]",
+     r"\1[身份证号]"),
+    (rf"(^|[^0-9０-９])(?:\+?86[- ]?)?[1１][3-9３-９]{_D}[ -]?{_D}{{4}}[ -]?{_D}{{4}}([^0-9０-９]|$)",
+     r"\1[电话]\2"),
+    (rf"(^|[^0-9A-Za-z０-９])[0０]{_D}{{2,3}}[- ]?{_D}{{7,8}}([^0-9０-９]|$)", r"\1[电话]\2"),
     (r"(我叫|本人|我是|姓名[:：]?)\p{Han}{2,4}?([，,。；;\s]|$)", r"\1[姓名]\2"),
 ]
+_PHONES = MASKS[2:4]
 
 
 def pseudonym_key() -> bytes:
@@ -84,7 +92,7 @@ def mask_text(text: str) -> str:
 
 
 #: Texts without any of these cannot hold an identifier of :data:`MASKS`; they are left as they are.
-_MAY_HOLD_PII = r"\d{7}|@|我叫|本人|我是|姓名"
+_MAY_HOLD_PII = rf"{_D}{{3}}[ -]?{_D}{{4}}|@|我叫|本人|我是|姓名"
 
 
 def mask_texts(texts: pa.Array) -> pa.Array:
@@ -95,7 +103,7 @@ def mask_texts(texts: pa.Array) -> pa.Array:
     if len(idx) == 0:
         return texts
     sub = texts.take(idx)
-    for pattern, repl in MASKS:
+    for pattern, repl in [*MASKS, *_PHONES]:
         sub = pc.replace_substring_regex(sub, pattern, repl)
     positions = np.arange(len(texts))
     positions[idx.to_numpy()] = len(texts) + np.arange(len(idx))

@@ -329,13 +329,16 @@ def question_list(md: MonthData, summary_: dict, lang: str = "zh", n: int | None
     return pd.DataFrame(rows, columns=["department", "why", "rank", "question"])
 
 
-def questions_markdown(questions: pd.DataFrame) -> str:
-    """The question list (:func:`question_list`) as Markdown: a heading per department, numbered questions
-    (citizen text HTML-escaped)."""
+def questions_html(questions: pd.DataFrame) -> str:
+    """The question list (:func:`question_list`) as HTML: a heading per department, numbered questions.
+
+    Everything is escaped, and nothing passes through Markdown, so citizen text
+    (links, asterisks, tags) shows as written.
+    """
     esc = html.escape
-    return "\n\n".join(f"### {esc(dep)}（{esc(q.why.iloc[0])}）\n\n"
-                       + "\n".join(f"{r.rank}. {esc(r.question)}" for r in q.itertuples())
-                       for dep, q in questions.groupby("department", sort=False)) or "—"
+    return "".join(f"<h3>{esc(dep)}（{esc(q.why.iloc[0])}）</h3><ol>"
+                   + "".join(f"<li>{esc(r.question)}</li>" for r in q.itertuples()) + "</ol>"
+                   for dep, q in questions.groupby("department", sort=False)) or "<p>—</p>"
 
 
 def annual_review(store: str | Path, year: int, config: str | Path | None = None,

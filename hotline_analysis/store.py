@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,6 +178,7 @@ class Store:
         for p in [*self.root.glob("duplicates-*.parquet*"), *self.root.glob("aggregates-*.parquet*")]:
             if p.name not in keep:
                 p.unlink()
+        shutil.rmtree(self.root / "cache", ignore_errors=True)  # results derived from the store as it was
 
     def save_ledger(self, ledger: dict, stamp: str) -> Path:
         path = self.root / "ledgers" / f"ingest-{stamp}.json"

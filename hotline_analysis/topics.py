@@ -32,6 +32,8 @@ the same counts, baseline and test (and no keywords).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 import re
@@ -47,6 +49,7 @@ import pyarrow.compute as pc
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
+from . import __version__
 from . import metrics as M
 from . import paths
 from . import schema as S
@@ -65,9 +68,11 @@ DEFAULTS = {
     "examples": 3,  # example excerpts per issue
     "excerpt_chars": 60,
     "alpha": 0.05,  # emerging issues: false discovery rate
+    "min_ratio": 1.5,  # and at least this rate ratio against the trailing months
 }
 
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fff]")  # a keyword holds at least one Chinese character
+_LONG_NUMBER = re.compile(r"[0-9０-９](?:[ -]?[0-9０-９]){6,}")
 _RESOURCES = resources.files("hotline_analysis.resources").joinpath("topics")
 
 
@@ -126,7 +131,7 @@ def segment(texts, tk=None) -> list[list[str]]:
     stops = stop_words()
     out, seen = [], {}
     for t in texts:
-        if t is None or (isinstance(t, float) and math.isnan(t)):
+        if t is None or t is pd.NA or (isinstance(t, float) and math.isnan(t)):
             out.append([])
             continue
         if t not in seen:
@@ -240,8 +245,26 @@ class TopicResult:
         e = self.issues[self.issues.emerging]
         return e.sort_values("change", ascending=False).reset_index(drop=True)
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.issues.copy()
+    def save(self, folder: Path) -> None:
+        """Write the result as Parquet tables and a small JSON file (``meta.json`` last: its presence marks
+        a complete result)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("issues", "keywords", "assignments"):
+            getattr(self, name).to_parquet(folder / f"{name}.parquet")
+        meta = {"month": self.month, "baseline_months": self.baseline_months, "top_n": self.top_n,
+                "orders": {str(k): int(v) for k, v in self.orders.items()}}
+        (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> TopicResult:
+        """Read a result written by :meth:`save`."""
+        meta = json.loads((folder / "meta.json").read_text("utf-8"))
+        issues = pd.read_parquet(folder / "issues.parquet")
+        for col in ("keywords", "examples"):
+            issues[col] = issues[col].map(list)
+        return cls(meta["month"], meta["baseline_months"], issues, pd.read_parquet(folder / "keywords.parquet"),
+                   pd.Series(meta["orders"], dtype=int), pd.read_parquet(folder / "assignments.parquet"),
+                   meta["top_n"])
 
     def summary(self) -> str:
         deps = self.issues.department.nunique()
@@ -323,7 +346,7 @@ def _assign(hits: np.ndarray, weights: np.ndarray, cluster: np.ndarray, n_cluste
 
 def _excerpt(text: str, words: list[str], width: int) -> str:
     """About ``width`` characters of ``text`` around its first keyword."""
-    text = " ".join(text.split())
+    text = _LONG_NUMBER.sub("[号码]", " ".join(text.split()))  # whatever masking missed: no run of 7 digits
     pos = min((text.find(w) for w in words if w in text), default=0)
     start = max(0, pos - width // 3)
     cut = text[start:start + width]
@@ -341,85 +364,122 @@ def _label(words: list[str]) -> str:
     return "、".join(chosen)
 
 
-def _mode(values: pd.Series) -> str:
-    v = values.dropna().astype(str)
+def _mode(part: pd.DataFrame, rows: np.ndarray) -> str:
+    """The most frequent category of some rows of ``part`` ('' without a category column)."""
+    if S.CATEGORY_L2 not in part:
+        return ""
+    v = part[S.CATEGORY_L2].iloc[rows].dropna().astype(str)
     v = v[v != ""]
     return str(v.value_counts().index[0]) if len(v) else ""
 
 
-def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None, *, month: str = "",
-                   by: str = S.DEPARTMENT, baseline_months: int | None = None, cfg: dict | None = None,
+def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None,
+                   year_ago: pd.DataFrame | None = None, *, month: str = "", by: str = S.DEPARTMENT,
+                   baseline_months: int | None = None, groups: list[str] | None = None, cfg: dict | None = None,
                    tk=None) -> TopicResult:
     """The issues of ``current`` (one month of orders) per ``by`` group, against the trailing ``baseline``.
 
-    Both frames need ``by``, ``content`` and ``category_l2`` (``order_id`` is
-    kept when present). ``baseline`` holds the same kind of orders of the
-    ``baseline_months`` months before (None: no comparison). Settings:
-    :func:`settings`.
+    The frames need ``by`` and ``content`` (``category_l2`` and ``order_id``
+    are used when present). ``baseline`` holds the orders of the
+    ``baseline_months`` months before, ``year_ago`` those of the same month a
+    year earlier (either may be None). Every group of ``current`` is the
+    reference of the others' keyness; issues are built for ``groups`` (default:
+    every group; orders without a group are reference only).
+
+    An issue is emerging when its count is significantly above (one-sided
+    exact conditional Poisson test, the exposure being the frames' total
+    orders, so a busier month does not make every issue rise) both the
+    trailing months and, when given, the same month a year earlier (so a
+    seasonal return is not news), its rate ratio against the trailing months
+    is at least ``min_ratio``, and the Benjamini-Hochberg false discovery rate
+    across the issues holds. Settings: :func:`settings`.
     """
     s = settings(cfg)
     k_months = baseline_months if baseline_months is not None else s["baseline_months"]
     cur = current.reset_index(drop=True)
-    groups = cur[by].astype("string").fillna("")
-    base = None if baseline is None else baseline.reset_index(drop=True)
-    base_groups = None if base is None else base[by].astype("string").fillna("")
-    has_text = S.CONTENT in cur and cur[S.CONTENT].fillna("").astype(str).str.strip().ne("").any()
+    labels = cur[by].astype("string").fillna("")
+    wanted = sorted(set(labels) - {""}) if groups is None else sorted(set(groups) & set(labels))
+    refs = {name: (None if f is None or not len(f) else f.reset_index(drop=True)) for name, f in
+            (("base", baseline), ("year", year_ago))}
+    ref_groups = {name: (None if f is None else f[by].astype("string").fillna("")) for name, f in refs.items()}
+    has_text = S.CONTENT in cur and cur[S.CONTENT].astype("string").fillna("").str.strip().ne("").any()
 
     words = pd.DataFrame(columns=["group", "word", "orders", "share", "z", "idf"])
     if has_text:
         tokens = pd.Series(segment(cur[S.CONTENT].tolist(), tk))
-        words = distinctive_words(tokens, groups, s["min_orders"])
+        words = distinctive_words(tokens, labels, s["min_orders"])
+        words = words[~words.word.isin(_names())]  # who and where, not what
     rows = []
     key = np.full(len(cur), None, dtype=object)  # issue of each order: (group, local id)
-    for g, idx in groups.groupby(groups, sort=True).groups.items():
+    positions = labels.groupby(labels, sort=True).groups
+    for g in wanted:
+        idx = positions[g]
         part = cur.loc[idx]
-        bpart = None if base is None else base[(base_groups == g).to_numpy()]
+        rparts = {n: (None if f is None else f[(ref_groups[n] == g).to_numpy()]) for n, f in refs.items()}
+        new, which = [], []
         if has_text:
             kw = words[(words.group == g) & (words.z >= s["min_z"]) & (words.idf >= s["min_idf"])].head(s["keywords"])
-            new, which = _text_issues(g, part, bpart, kw, s)
-            if not new:  # too few orders for distinctive words: its categories stand in
-                new, which = _category_issues(g, part, bpart)
-        else:
-            new, which = _category_issues(g, part, bpart)
+            new, which = _text_issues(g, part, rparts, kw, s)
+        if not new:  # no text, or too few orders for a distinctive word: the categories stand in
+            new, which = _category_issues(g, part, rparts)
         rows += new
         for i, c in zip(idx, which):
             if c is not None:
                 key[i] = (g, c)
     issues = pd.DataFrame(rows, columns=["key", "department", "label", "keywords", "orders", "base_orders",
-                                         "category", "examples"])
-    n_group = groups.value_counts()
+                                         "year_orders", "category", "examples"])
+    n_group = labels[labels.isin(wanted)].value_counts()
     issues = issues[issues.orders >= s["min_orders"]].copy()
     issues["share"] = issues.orders / issues.department.map(n_group).to_numpy()
+    base, year = refs["base"], refs["year"]
     issues["baseline_mean"] = issues.base_orders / k_months if base is not None and k_months else np.nan
     issues["change"] = issues.orders - issues.baseline_mean
     issues["rate_ratio"] = issues.orders / issues.baseline_mean.where(issues.baseline_mean > 0)
+    p = np.full(len(issues), np.nan)
     if base is not None and k_months:
-        issues["p_value"] = [rate_ratio_test(a, b, "greater", exposure_ratio=1 / k_months)
-                             for a, b in zip(issues.orders, issues.base_orders)]
-    else:
-        issues["p_value"] = np.nan
-    reject, q = bh_adjust(issues.p_value.to_numpy(), s["alpha"])
+        p = np.array([rate_ratio_test(a, b, "greater", exposure_ratio=len(cur) / len(base))
+                      for a, b in zip(issues.orders, issues.base_orders)])
+        if year is not None:  # intersection-union test: above the trailing months and last year
+            p = np.maximum(p, [rate_ratio_test(a, b, "greater", exposure_ratio=len(cur) / len(year))
+                               for a, b in zip(issues.orders, issues.year_orders)])
+    issues["p_value"] = p
+    reject, q = bh_adjust(p, s["alpha"])
     issues["q_value"] = q
-    issues["emerging"] = reject
+    issues["emerging"] = reject & (issues.rate_ratio.fillna(np.inf) >= s["min_ratio"]).to_numpy()
     issues = issues.sort_values(["department", "orders", "label"], ascending=[True, False, True])
     issues["rank"] = issues.groupby("department").cumcount() + 1
     rank_of = dict(zip(issues.key, issues["rank"]))
-    assigned = pd.DataFrame({"department": groups.to_numpy(),
-                             "rank": pd.array([rank_of.get(k) for k in key], dtype="Int64")}, index=cur.index)
+    assigned = pd.DataFrame({"department": labels.to_numpy(),
+                             "rank": pd.array([rank_of.get(k) for k in key], dtype="Int64")}, index=current.index)
     if S.ORDER_ID in cur:
         assigned.insert(0, S.ORDER_ID, cur[S.ORDER_ID].to_numpy())
+    assigned = assigned[labels.isin(wanted).to_numpy()]
     cols = ["department", "rank", "label", "keywords", "orders", "share", "baseline_mean", "change", "rate_ratio",
             "p_value", "q_value", "emerging", "category", "examples"]
     return TopicResult(month=month, baseline_months=k_months, issues=issues[cols].reset_index(drop=True),
-                       keywords=words.rename(columns={"group": "department"}), orders=n_group,
-                       assignments=assigned, top_n=s["top_n"])
+                       keywords=words[words.group.isin(wanted)].rename(columns={"group": "department"}),
+                       orders=n_group, assignments=assigned, top_n=s["top_n"])
+
+
+@lru_cache(maxsize=1)
+def _names() -> frozenset[str]:
+    """Department names, aliases and districts of the reference tables (never keywords)."""
+    from .catalog import load_departments, load_districts
+
+    names: set[str] = set()
+    if paths.DEPARTMENTS_CSV.exists():
+        ref = load_departments(paths.DEPARTMENTS_CSV)
+        names |= set(ref["alias"]) | set(ref["name"])
+    if paths.DISTRICTS_CSV.exists():
+        names |= set(load_districts(paths.DISTRICTS_CSV)["district"])
+    return frozenset(n for n in names if isinstance(n, str))
 
 
 def _texts(df: pd.DataFrame) -> pa.Array:
     return pa.array(df[S.CONTENT].astype("string").fillna("").to_numpy(dtype=object), type=pa.string())
 
 
-def _text_issues(g: str, part: pd.DataFrame, bpart: pd.DataFrame | None, kw: pd.DataFrame, s: dict) -> list:
+def _text_issues(g: str, part: pd.DataFrame, refs: dict, kw: pd.DataFrame, s: dict) -> tuple[list, list]:
     if kw.empty:
         return [], [None] * len(part)
     words = kw.word.tolist()
@@ -429,8 +489,8 @@ def _text_issues(g: str, part: pd.DataFrame, bpart: pd.DataFrame | None, kw: pd.
     n_cl = int(cluster.max()) + 1
     weights = kw.z.to_numpy()
     which = _assign(hits, weights, cluster, n_cl)
-    base_which = (_assign(_hits(_texts(bpart), words), weights, cluster, n_cl)
-                  if bpart is not None and len(bpart) else np.array([], dtype=int))
+    ref_which = {n: (_assign(_hits(_texts(f), words), weights, cluster, n_cl) if f is not None and len(f)
+                     else np.array([], dtype=int)) for n, f in refs.items()}
     score = hits.astype(float) @ weights
     rows = []
     for c in range(n_cl):
@@ -442,18 +502,21 @@ def _text_issues(g: str, part: pd.DataFrame, bpart: pd.DataFrame | None, kw: pd.
         members = [w for _, w in sorted(zip(-weight, members))]  # most orders, most specific first
         best = mine[np.lexsort((mine, -score[mine]))][: s["examples"]]
         masked = mask_texts(texts.take(pa.array(best))).to_pylist()
-        rows.append(((g, c), g, _label(members), members, len(mine), int((base_which == c).sum()),
-                     _mode(part[S.CATEGORY_L2].iloc[mine]) if S.CATEGORY_L2 in part else "",
+        rows.append(((g, c), g, _label(members), members, len(mine), int((ref_which["base"] == c).sum()),
+                     int((ref_which["year"] == c).sum()), _mode(part, mine),
                      [_excerpt(t, members, s["excerpt_chars"]) for t in masked]))
     return rows, [int(c) if c >= 0 else None for c in which]
 
 
-def _category_issues(g: str, part: pd.DataFrame, bpart: pd.DataFrame | None) -> list:
+def _category_issues(g: str, part: pd.DataFrame, refs: dict) -> tuple[list, list]:
+    if S.CATEGORY_L2 not in part:
+        return [], [None] * len(part)
     cats = part[S.CATEGORY_L2].astype("string").fillna("")
     counts = cats[cats != ""].value_counts()
-    base = (bpart[S.CATEGORY_L2].astype("string").value_counts() if bpart is not None and len(bpart)
-            else pd.Series(dtype=int))
-    rows = [((g, str(c)), g, str(c), [], int(n), int(base.get(c, 0)), str(c), []) for c, n in counts.items()]
+    ref = {n: (f[S.CATEGORY_L2].astype("string").value_counts() if f is not None and S.CATEGORY_L2 in f
+               else pd.Series(dtype=int)) for n, f in refs.items()}
+    rows = [((g, str(c)), g, str(c), [], int(n), int(ref["base"].get(c, 0)), int(ref["year"].get(c, 0)), "", [])
+            for c, n in counts.items()]
     return rows, [c if c else None for c in cats.astype(object).fillna("")]
 
 
@@ -464,18 +527,38 @@ COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.CATEGORY_L2, S.REQUEST_TYP
            S.STATUS, S.DUPLICATE_OF, S.CONTENT]
 
 
-def month_topics(store, month: str, cfg: dict, departments: list[str] | None = None) -> TopicResult:
-    """Issues of the month's net complaints per department, against the trailing months of the store."""
+def month_topics(store, month: str, cfg: dict, departments: list[str] | None = None,
+                 cache: bool = True) -> TopicResult:
+    """Issues of the month's net complaints per department, against the trailing months and the same month
+    a year earlier in the store.
+
+    Keyness compares each department with every other unit of the city
+    (district governments and utilities too); issues are built for
+    ``departments`` (default: every unit). The result is cached in the store's
+    ``cache/`` folder, keyed by the store's manifest, the settings and the
+    departments, so the pages of one report compute it once.
+    """
     s = settings(cfg)
     m = pd.Period(month, "M")
     k = int(s["baseline_months"])
     available = set(store.months())
     trailing = [str(m - i) for i in range(1, k + 1) if str(m - i) in available]
-    orders = store.load(months=[str(m), *trailing], columns=COLUMNS)
+    last_year = [str(m - 12)] if str(m - 12) in available else []
+    path = None
+    if cache and store.exists():
+        stamp = json.dumps([store.manifest(), s, cfg.get("net_complaint"), sorted(departments or []), str(m),
+                            __version__], sort_keys=True, default=str)
+        path = store.root / "cache" / f"topics-{m}-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}"
+        if (path / "meta.json").exists():
+            return TopicResult.load(path)
+    orders = store.load(months=[str(m), *trailing, *last_year], columns=COLUMNS)
     orders = M.flag_net(M.with_month(orders), cfg)
     orders = orders[orders["is_net_complaint"].to_numpy(dtype=bool)]
-    if departments:
-        orders = orders[orders[S.DEPARTMENT].isin(departments)]
-    is_cur = (orders[M.MONTH] == m).to_numpy()
-    return extract_issues(orders[is_cur], orders[~is_cur] if trailing else None, month=str(m),
-                          baseline_months=len(trailing), cfg=cfg)
+    when = orders[M.MONTH]
+    result = extract_issues(orders[(when == m).to_numpy()],
+                            orders[(when < m).to_numpy() & (when >= m - k).to_numpy()] if trailing else None,
+                            orders[(when == m - 12).to_numpy()] if last_year else None,
+                            month=str(m), baseline_months=len(trailing), groups=departments, cfg=cfg)
+    if path is not None:
+        result.save(path)
+    return result

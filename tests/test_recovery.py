@@ -104,17 +104,29 @@ def test_planted_hot_topics_among_the_top_ten_issues(half_store):
     # orders name one of the topic's keywords; 26 of 26 at full volume.
     truth, store = half_store
     deps = [d["name"] for d in truth["departments"]]
-    found, emerging, total, missed = 0, 0, 0, []
+
+    def planted(row, month):
+        return any(h["department"] == row.department and month in h["months"]
+                   and sum(any(k in e for k in h["keywords"]) for e in row.examples) >= 2
+                   for h in truth["hot_topics"])
+
+    surges = {(x["department"], x["month"]) for x in truth["surges"]}
+    found, first_emerging, firsts, total, missed, false_emerging = 0, 0, 0, 0, [], []
     results = {}
     for h in truth["hot_topics"]:
         for m in h["months"]:
             if m not in results:
                 results[m] = T.month_topics(store, m, CFG, deps)
-            top = results[m].top(h["department"])
-            hit = top[top.examples.map(lambda ex: sum(any(k in e for k in h["keywords"]) for e in ex) >= 2)]
+            hit = [r for r in results[m].top(h["department"]).itertuples() if planted(r, m)]
             total += 1
-            found += len(hit) > 0
-            missed += [] if len(hit) else [(h["topic"], m)]
-            emerging += bool(len(hit) and hit.emerging.any())
+            found += bool(hit)
+            missed += [] if hit else [(h["topic"], m)]
+            if m == h["months"][0]:
+                firsts += 1
+                first_emerging += any(r.emerging for r in hit)
+    for m, r in results.items():  # emerging issues are planted topics or planted surges
+        false_emerging += [(m, x.department, x.label) for x in r.emerging().itertuples()
+                           if not planted(x, m) and (x.department, m) not in surges]
     assert found >= total - 2, missed  # topics of the smallest departments have a handful of orders at half volume
-    assert emerging >= 8  # first months of a topic rise significantly; 14 of 26 at full volume
+    assert first_emerging >= 4  # of 10 first months; 5 at half volume, 9 at full volume (smaller counts, less power)
+    assert len(false_emerging) <= 2, false_emerging  # 1 in these months at full volume
