@@ -9,10 +9,12 @@ For each department (or any other grouping) and month:
    tokens are dropped.
 2. **Keywords** that are *distinctive* (:func:`keyness`): a word's share of
    the department's orders against its share of the rest of the city's orders
-   in the same month, as the z-score of the log odds ratio. Place names and
-   boilerplate, which every department shares, score near zero. With a single
-   group (data without departments) the comparison is general Chinese: the
-   document frequency ``exp(-idf)`` of the IDF table bundled with jieba.
+   in the same month, as the z-score of the log odds ratio (place names and
+   boilerplate, which every department shares, score near zero), plus words
+   distinctive against the department's own trailing months (what is new this
+   month). With a single group (data without departments) the comparison is
+   general Chinese: the document frequency ``exp(-idf)`` of the IDF table
+   bundled with jieba.
 3. **Issues** (:func:`extract_issues`): the department's top keywords are
    grouped by how often they occur in the same orders (Jaccard similarity,
    average-linkage clustering); each order goes to the issue whose keywords it
@@ -418,7 +420,7 @@ def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None,
         rparts = {n: (None if f is None else f[(ref_groups[n] == g).to_numpy()]) for n, f in refs.items()}
         new, which = [], []
         if has_text:
-            kw = words[(words.group == g) & (words.z >= s["min_z"]) & (words.idf >= s["min_idf"])].head(s["keywords"])
+            kw = _keywords(words[(words.group == g) & (words.idf >= s["min_idf"])], part, rparts["base"], s)
             new, which = _text_issues(g, part, rparts, kw, s)
         if not new:  # no text, or too few orders for a distinctive word: the categories stand in
             new, which = _category_issues(g, part, rparts)
@@ -459,6 +461,25 @@ def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None,
     return TopicResult(month=month, baseline_months=k_months, issues=issues[cols].reset_index(drop=True),
                        keywords=words[words.group.isin(wanted)].rename(columns={"group": "department"}),
                        orders=n_group, assignments=assigned, top_n=s["top_n"])
+
+
+def _keywords(words: pd.DataFrame, part: pd.DataFrame, base: pd.DataFrame | None, s: dict) -> pd.DataFrame:
+    """A department's keywords: the most distinctive against the rest of the city, plus (up to a third as
+    many) words distinctive against its own trailing months (``z_base``), which is what is new this month.
+
+    ``z_base`` counts orders holding the word as a substring in both periods, over the 300 words the
+    department's orders hold most often.
+    """
+    k = s["keywords"]
+    city = words[words.z >= s["min_z"]].head(k)
+    if base is None or not len(base) or not len(words):
+        return city
+    cand = words.nlargest(300, "orders")
+    now = _hits(_texts(part), cand.word.tolist()).sum(axis=0)
+    before = _hits(_texts(base), cand.word.tolist()).sum(axis=0)
+    cand = cand.assign(z_base=keyness(now, len(part), before, len(base)))
+    new = cand[(cand.z_base >= s["min_z"]) & ~cand.word.isin(city.word)].nlargest(max(1, k // 3), "z_base")
+    return pd.concat([city, new.drop(columns="z_base")])
 
 
 @lru_cache(maxsize=1)
