@@ -44,6 +44,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_summary.py
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_topics.py
 
 clean-data:
 	rm -rf data/raw/zibo data/processed/* reports/*/
