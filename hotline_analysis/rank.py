@@ -8,6 +8,8 @@ Benjamini-Hochberg control across departments.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
@@ -53,10 +55,16 @@ def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, ma
     (the Spring Festival falling in January one year and February the next)
     are not taken for surges.  The bound is the ``level`` quantile of a negative
     binomial with the model's mean and variance ``phi * mu`` (Poisson when
-    ``phi <= 1``).  Returns (expected, upper bound, dispersion phi).
+    ``phi <= 1``).  Returns (expected, upper bound, dispersion phi); NaN for
+    all three when the history cannot support a fit (too few months with
+    orders, or a fit that does not converge on a sparse series).
     """
     month = pd.Period(month, "M")
     h = history[history.index < month].iloc[-max_history:].astype(float)
+    if exposure is not None:  # a month in which the city had no orders says nothing about shares
+        h = h[(exposure.reindex(h.index).fillna(0) > 0).to_numpy()]
+        if not exposure.get(month, 0) > 0 or len(h) < 4:
+            return np.nan, np.nan, np.nan
     t = np.array([(m - month).n for m in h.index], dtype=float)
     long = len(h) >= 24  # a linear trend and a second harmonic only with two years of history
     k = 2 if long else 1
@@ -68,7 +76,12 @@ def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, ma
     off0 = 0.0 if exposure is None else float(np.log(exposure[month]))
     keep = np.ones(len(y), dtype=bool)
     for _ in range(2):
-        fit = sm.GLM(y[keep], X[keep], family=sm.families.Poisson(), offset=off[keep]).fit()
+        try:
+            with warnings.catch_warnings():  # sparse series: statsmodels warns before it gives up
+                warnings.simplefilter("ignore", RuntimeWarning)
+                fit = sm.GLM(y[keep], X[keep], family=sm.families.Poisson(), offset=off[keep]).fit()
+        except (ValueError, np.linalg.LinAlgError):
+            return np.nan, np.nan, np.nan
         mu_all = np.exp(X @ fit.params + off)
         resid = (y - mu_all) / np.sqrt(mu_all)
         new_keep = resid <= 3
@@ -107,7 +120,7 @@ def surge_flags(table: pd.DataFrame, month: pd.Period, cfg: dict, value: str = "
             rows.append((name, obs, np.nan, np.nan, np.nan, False))
             continue
         mu, upper, _ = expected_count(hist, month, rules["prediction_level"], exposure=exposure)
-        change = (obs / mu - 1) * 100 if mu > 0 else np.nan
+        change = (obs / mu - 1) * 100 if mu > 0 else np.nan  # NaN (no fit): never a surge
         rows.append((name, obs, mu, upper, change, bool(obs > upper and change >= rules["min_change_pct"])))
     return pd.DataFrame(rows, columns=[by, "observed", "expected", "upper", "change_pct", "surge"])
 

@@ -86,3 +86,23 @@ def test_summary_from_the_aggregate_table_equals_the_row_level_one(small_store, 
     assert (build_summary(store.aggregates(), "2020-12", cfg, "zibo", deps,
                           store.load(months=["2020-12"], columns=COLUMNS))
             == build_summary(orders, "2020-12", cfg, "zibo", deps))
+
+
+def test_summary_of_a_sparse_real_export(tmp_path):
+    # NYC 311 sample: 1,999 requests over ten years, a handful per agency and month, no free text
+    from hotline_analysis.ingest.pipeline import ingest
+    from hotline_analysis.ingest.presets import load_preset
+
+    from .conftest import external
+
+    src = external("nyc311_sample_2010_2020", "nyc311_sample.csv")
+    ingest([src], load_preset("nyc311"), tmp_path / "store", progress=False)
+    out = tmp_path / "s.json"
+    assert main(["summary", "--store", str(tmp_path / "store"), "--month", "2019-06", "--out", str(out),
+                 "--all-units"]) == 0
+    s = validate_summary(json.loads(out.read_text("utf-8")))
+    rows = pd.read_csv(src, dtype=str)
+    june = rows[pd.to_datetime(rows["Created Date"], format="mixed").dt.to_period("M") == "2019-06"]
+    assert s["ledger"]["records"] == len(june)
+    assert {d["department"] for d in s["departments"] if d["net_complaints"]} == set(june["Agency"])
+    assert s["topics"] and all(not i["keywords"] for t in s["topics"] for i in t["issues"])  # categories only
