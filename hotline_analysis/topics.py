@@ -233,14 +233,14 @@ class TopicResult:
 
     def top(self, department: str | None = None, n: int | None = None) -> pd.DataFrame:
         """The ``n`` largest issues of one department, or of every department."""
-        n = n or self.top_n
+        n = self.top_n if n is None else n
         t = self.issues if department is None else self.issues[self.issues.department == department]
         return t[t["rank"] <= n].reset_index(drop=True)
 
     def city(self, n: int | None = None) -> pd.DataFrame:
         """The city's ``n`` largest issues across departments."""
         return self.issues.sort_values(["orders", "department"], ascending=[False, True]).head(
-            n or self.top_n).reset_index(drop=True)
+            self.top_n if n is None else n).reset_index(drop=True)
 
     def emerging(self) -> pd.DataFrame:
         """Issues significantly above their trailing monthly mean (largest excess first)."""
