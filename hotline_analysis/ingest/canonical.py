@@ -197,7 +197,8 @@ def to_canonical(raw: RawRead, preset: Preset, key: bytes, source_name: str | No
         S.SOURCE_FILE: name, S.SOURCE_ROW: row.to_numpy(zero_copy_only=False),
     })
     keep = ~(no_id | df[S.RECEIVED_AT].isna().to_numpy())
-    df = df[keep]
+    if not keep.all():
+        df = df[keep]
     dup = df[S.ORDER_ID].duplicated(keep="first").to_numpy()
     if dup.any():
         first = df.drop_duplicates(S.ORDER_ID).set_index(S.ORDER_ID)[S.SOURCE_ROW]
