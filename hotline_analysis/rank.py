@@ -153,6 +153,30 @@ def yoy_test(table: pd.DataFrame, month: pd.Period, months: int = 1, value: str 
     return out
 
 
+def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value: str = "net_complaints",
+               by: str = S.DEPARTMENT, alpha: float = 0.05) -> pd.DataFrame:
+    """A group's trend: its last 1, 3 or 6 months (``windows``) against the same months a year earlier.
+
+    For each window the exact conditional test of :func:`yoy_test`; a group's
+    p-value is the smallest over the windows times their number (Bonferroni,
+    capped at 1), so a change is found at the time scale where it shows (a
+    step two months ago, a steady decline over half a year) without more false
+    alarms; then Benjamini-Hochberg across groups. Columns: ``by, window,
+    current, base, ratio, p_value, q_value, direction`` (``window``,
+    ``current``, ``base`` and ``ratio`` of the window with the smallest p).
+    """
+    per = [yoy_test(table, month, w, value, by, alpha).assign(window=w) for w in windows]
+    long = pd.concat(per, ignore_index=True)
+    long["p_sort"] = long.p_value.fillna(np.inf)
+    best = long.sort_values(["p_sort", "window"]).groupby(by, observed=True, sort=True).head(1)
+    best = best.set_index(by).reindex(per[0][by]).reset_index()
+    best["p_value"] = np.minimum(best.p_value * len(windows), 1.0)
+    reject, best["q_value"] = bh_adjust(best.p_value, alpha)
+    best["direction"] = np.where(reject & (best.current < best.base), "falling",
+                                 np.where(reject & (best.current > best.base), "rising", "no_trend"))
+    return best[[by, "window", "current", "base", "ratio", "p_value", "q_value", "direction"]]
+
+
 def commendations(table: pd.DataFrame, month: pd.Period, cfg: dict, value: str = "net_complaints",
                   by: str = S.DEPARTMENT, min_fall_pct: float = 10.0) -> pd.DataFrame:
     """Departments that improved significantly: this month against the same month last year.

@@ -436,11 +436,11 @@ def headline(summary_: dict, lang: str = "zh") -> list[str]:
     if lang == "zh":
         return [f"受理工单 {led['records']:,} 件，净投诉 {led['net_complaints']:,} 件",
                 f"净投诉量最多：{top}",
-                f"投诉下降部门 {falling} 个，上升 {rising} 个（近三个月同比，经统计检验）",
+                f"投诉下降部门 {falling} 个，上升 {rising} 个（近1、3、6个月同比，经统计检验）",
                 f"激增预警 {len(f['surge'])} 个，满意率显著下降 {len(f['satisfaction_drop'])} 个，表扬 {len(f['commend'])} 个"]
     return [f"{led['records']:,} work orders, {led['net_complaints']:,} net complaints",
             f"Most net complaints: {top}",
-            f"{falling} departments falling, {rising} rising (last 3 months year over year, tested)",
+            f"{falling} departments falling, {rising} rising (last 1, 3 and 6 months year over year, tested)",
             f"Surges {len(f['surge'])}, satisfaction drops {len(f['satisfaction_drop'])}, commended {len(f['commend'])}"]
 
 

@@ -69,7 +69,7 @@ def build_summary(orders: pd.DataFrame, month: str, cfg: dict, dataset: str,
     cur = ch[ch[M.MONTH] == m].set_index(S.DEPARTMENT)
     ranks = R.rank_month(vol, m).set_index(S.DEPARTMENT)["rank"]
     surge = R.surge_flags(vol, m, cfg, exposure=exposure).set_index(S.DEPARTMENT)["surge"]
-    trend = R.yoy_test(vol, m, cfg["trend"]["window_months"], alpha=cfg["trend"]["alpha"]).set_index(S.DEPARTMENT)
+    trend = R.trend_scan(vol, m, cfg["trend"]["windows"], alpha=cfg["trend"]["alpha"]).set_index(S.DEPARTMENT)
     commend = R.commendations(vol, m, cfg).set_index(S.DEPARTMENT)["commend"]
     sat = M.satisfaction(dd[dd[M.MONTH].isin([m, m - 1])], cfg)
     sat_cur = sat[sat[M.MONTH] == m].set_index(S.DEPARTMENT)

@@ -39,6 +39,20 @@ def test_yoy_test_and_commendations_hand_worked():
     assert out.loc["fell", "direction"] == "falling"
 
 
+def test_trend_scan_takes_the_best_window_with_bonferroni_by_hand():
+    year = [100] * 12
+    # "step": 60 in the last month only; "steady": 80 a month for six months; "flat": unchanged
+    t = table({"step": year + [100] * 5 + [60], "steady": year + [80] * 6, "flat": year + [100] * 6},
+              start="2020-01")
+    out = R.trend_scan(t, "2021-06", [1, 3, 6]).set_index("department")
+    p_step = [binomtest(60, 160, 0.5).pvalue, binomtest(260, 560, 0.5).pvalue, binomtest(560, 1160, 0.5).pvalue]
+    p_steady = [binomtest(80, 180, 0.5).pvalue, binomtest(240, 540, 0.5).pvalue, binomtest(480, 1080, 0.5).pvalue]
+    assert out.loc["step", "window"] == 1 and out.loc["step", "p_value"] == pytest.approx(3 * min(p_step))
+    assert out.loc["steady", "window"] == 6 and out.loc["steady", "p_value"] == pytest.approx(3 * min(p_steady))
+    assert out.loc["flat", "p_value"] == 1.0 and out.loc["flat", "direction"] == "no_trend"
+    assert out.loc["step", "direction"] == "falling" and out.loc["steady", "direction"] == "falling"
+
+
 def test_review_candidates_top_n_plus_significant_risers():
     cfg = load_config()
     cfg["ranking"]["review_top_n"] = 2
