@@ -137,16 +137,14 @@ def yoy_test(table: pd.DataFrame, month: pd.Period, months: int = 1, value: str 
     """
     month = pd.Period(month, "M")
     window = [month - i for i in range(months)]
-    rows = []
-    for name, g in table.groupby(by, observed=True):
-        s = g.set_index(MONTH)[value]
-        if not all(m in s.index and (m - 12) in s.index for m in window):
-            rows.append((name, np.nan, np.nan, np.nan, np.nan))
-            continue
-        cur = float(s[window].sum())
-        base = float(s[[m - 12 for m in window]].sum())
-        rows.append((name, cur, base, cur / base if base else np.nan, rate_ratio_test(cur, base)))
-    out = pd.DataFrame(rows, columns=[by, "current", "base", "ratio", "p_value"])
+    wide = table.pivot_table(index=by, columns=MONTH, values=value, aggfunc="sum", observed=True)
+    wide = wide.reindex(columns=[*window, *[m - 12 for m in window]])  # a month absent from the table is NaN
+    cur = wide[window].sum(axis=1, min_count=months).where(wide[window].notna().all(axis=1))
+    base = wide[[m - 12 for m in window]].sum(axis=1).where(wide[[m - 12 for m in window]].notna().all(axis=1))
+    ok = (cur.notna() & base.notna()).to_numpy()
+    out = pd.DataFrame({by: wide.index, "current": np.where(ok, cur, np.nan), "base": np.where(ok, base, np.nan)})
+    out["ratio"] = out.current / out.base.where(out.base > 0)
+    out["p_value"] = [rate_ratio_test(c, b) if k else np.nan for c, b, k in zip(out.current, out.base, ok)]
     reject, out["q_value"] = bh_adjust(out.p_value, alpha)
     out["direction"] = np.where(reject & (out.current < out.base), "falling",
                                 np.where(reject & (out.current > out.base), "rising", "no_trend"))
