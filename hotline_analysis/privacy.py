@@ -80,8 +80,14 @@ def caller_keys(phones: pa.Array | list, key: bytes) -> pa.Array:
     arr = pa.array(phones, type=pa.string()) if not isinstance(phones, (pa.Array, pa.ChunkedArray)) else phones
     digits = pc.replace_substring_regex(arr, r"\D", "")
     uniq = pc.unique(digits).to_pylist()
-    mac_key = hashlib.sha256(key).digest()  # BLAKE2b keys are at most 64 bytes
-    lookup = {d: hashlib.blake2b(d.encode("ascii"), key=mac_key, digest_size=8).hexdigest() for d in uniq if d}
+    keyed = hashlib.blake2b(key=hashlib.sha256(key).digest(), digest_size=8)  # BLAKE2b keys are at most 64 bytes
+
+    def mac(d: str) -> str:
+        h = keyed.copy()  # the key block is hashed once, not once per number
+        h.update(d.encode("ascii"))
+        return h.hexdigest()
+
+    lookup = {d: mac(d) for d in uniq if d}
     keys = pa.array([lookup.get(d) for d in uniq], type=pa.string())
     return keys.take(pc.index_in(digits, value_set=pa.array(uniq, type=pa.string())))
 
