@@ -72,6 +72,8 @@ def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, ma
     X = np.column_stack([np.ones_like(t), *trend, harmonics(h.index.month, k)])
     x0 = np.column_stack([[1.0], *([[0.0]] if long else []), harmonics([month.month], k)])
     y = h.to_numpy()
+    if y.sum() < 5 * X.shape[1]:  # too few orders to fit a seasonal model
+        return np.nan, np.nan, np.nan
     off = np.zeros(len(y)) if exposure is None else np.log(exposure.reindex(h.index).to_numpy(float))
     off0 = 0.0 if exposure is None else float(np.log(exposure[month]))
     keep = np.ones(len(y), dtype=bool)
@@ -82,10 +84,12 @@ def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, ma
                 fit = sm.GLM(y[keep], X[keep], family=sm.families.Poisson(), offset=off[keep]).fit()
         except (ValueError, np.linalg.LinAlgError):
             return np.nan, np.nan, np.nan
+        if not fit.converged or not np.all(np.isfinite(fit.params)):
+            return np.nan, np.nan, np.nan
         mu_all = np.exp(X @ fit.params + off)
         resid = (y - mu_all) / np.sqrt(mu_all)
         new_keep = resid <= 3
-        if new_keep.sum() < X.shape[1] + 3 or (new_keep == keep).all():
+        if new_keep.sum() < X.shape[1] + 3 or (new_keep == keep).all() or y[new_keep].sum() == 0:
             break
         keep = new_keep
     phi = max(float(fit.pearson_chi2 / max(fit.df_resid, 1)), 1.0)
@@ -103,8 +107,9 @@ def surge_flags(table: pd.DataFrame, month: pd.Period, cfg: dict, value: str = "
     """Surge check for every group in ``month`` (rules: ``cfg['flags']['surge']``).
 
     Columns: ``by, observed, expected, upper, change_pct, surge``.  ``surge``
-    is true only when the count is at least ``min_change_pct`` above the
-    expected count **and** above the upper prediction bound of
+    is true only when the count is at least ``min_count`` (default 10), at
+    least ``min_change_pct`` above the expected count **and** above the upper
+    prediction bound of
     :func:`expected_count`; groups with fewer than ``min_history_months`` of
     history are not judged (``surge`` false, ``expected`` NaN).  ``exposure``
     is passed to :func:`expected_count`.
@@ -121,19 +126,53 @@ def surge_flags(table: pd.DataFrame, month: pd.Period, cfg: dict, value: str = "
             continue
         mu, upper, _ = expected_count(hist, month, rules["prediction_level"], exposure=exposure)
         change = (obs / mu - 1) * 100 if mu > 0 else np.nan  # NaN (no fit): never a surge
-        rows.append((name, obs, mu, upper, change, bool(obs > upper and change >= rules["min_change_pct"])))
+        big_enough = obs >= rules.get("min_count", 10)  # a handful of orders is never a surge
+        rows.append((name, obs, mu, upper, change,
+                     bool(big_enough and obs > upper and change >= rules["min_change_pct"])))
     return pd.DataFrame(rows, columns=[by, "observed", "expected", "upper", "change_pct", "surge"])
 
 
+def dispersion(table: pd.DataFrame, month: pd.Period, value: str = "net_complaints", by: str = S.DEPARTMENT,
+               history: int = 24) -> pd.Series:
+    """Extra-Poisson variation of each group's monthly counts, from its ``history`` months up to ``month``.
+
+    For three neighbouring months with counts ``a, b, c`` and a locally linear
+    mean (a trend or a season changes slowly from month to month; counts
+    scaled to 30-day months),
+    ``(a - 2b + c)^2 / (a + 4b + c)`` is about ``phi`` times a chi-square with
+    one degree of freedom; ``phi`` is the median of these terms over the
+    median of that chi-square (0.455), which one surge cannot move, and is at
+    least 1 (Poisson). NaN with fewer than six triples.
+    """
+    month = pd.Period(month, "M")
+    wide = table.pivot_table(index=by, columns=MONTH, values=value, aggfunc="sum", observed=True)
+    cols = sorted(m for m in wide.columns if month - history < m <= month)
+    days = np.array([m.days_in_month for m in cols], dtype=float)
+    x = wide[cols].to_numpy(float) * (30.0 / days)  # a 31-day month is not a rise
+    a, b, c = x[:, :-2], x[:, 1:-1], x[:, 2:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        terms = np.where(a + 4 * b + c > 0, (a - 2 * b + c) ** 2 / (a + 4 * b + c), np.nan)
+    n = np.sum(~np.isnan(terms), axis=1)
+    med = np.full(len(wide), np.nan)
+    if terms.size:
+        enough = n >= 6
+        med[enough] = np.nanmedian(terms[enough], axis=1)
+    return pd.Series(np.maximum(med / sps.chi2.ppf(0.5, 1), 1.0), index=wide.index, name="phi")
+
+
 def yoy_test(table: pd.DataFrame, month: pd.Period, months: int = 1, value: str = "net_complaints",
-             by: str = S.DEPARTMENT, alpha: float = 0.05) -> pd.DataFrame:
+             by: str = S.DEPARTMENT, alpha: float = 0.05, phi: pd.Series | None = None) -> pd.DataFrame:
     """Test each group's last ``months`` months against the same months a year earlier.
 
     Columns: ``by, current, base, ratio, p_value, q_value, direction``.
     Counts over equal exposure are compared with the exact conditional test
-    (:func:`hotline_analysis.stats.rate_ratio_test`), then Benjamini-Hochberg
-    across groups; ``direction`` is ``falling``/``rising`` when ``q < alpha``,
-    else ``no_trend``.
+    (:func:`hotline_analysis.stats.rate_ratio_test`); for a group whose
+    ``phi`` (:func:`dispersion`) exceeds 1, with the quasi-Poisson Wald test
+    ``z = log(current / base) / sqrt(phi (1/current + 1/base))`` instead, so
+    months that vary more than Poisson do not pass for a trend. Then
+    Benjamini-Hochberg across groups; ``direction`` is ``falling``/``rising``
+    when ``q < alpha``, else ``no_trend``. A window with a base of zero (a
+    department that did not exist a year earlier) is not tested.
     """
     month = pd.Period(month, "M")
     window = [month - i for i in range(months)]
@@ -141,10 +180,20 @@ def yoy_test(table: pd.DataFrame, month: pd.Period, months: int = 1, value: str 
     wide = wide.reindex(columns=[*window, *[m - 12 for m in window]])  # a month absent from the table is NaN
     cur = wide[window].sum(axis=1, min_count=months).where(wide[window].notna().all(axis=1))
     base = wide[[m - 12 for m in window]].sum(axis=1).where(wide[[m - 12 for m in window]].notna().all(axis=1))
-    ok = (cur.notna() & base.notna()).to_numpy()
+    ok = (cur.notna() & base.notna() & (base > 0)).to_numpy()
     out = pd.DataFrame({by: wide.index, "current": np.where(ok, cur, np.nan), "base": np.where(ok, base, np.nan)})
-    out["ratio"] = out.current / out.base.where(out.base > 0)
-    out["p_value"] = [rate_ratio_test(c, b) if k else np.nan for c, b, k in zip(out.current, out.base, ok)]
+    out["ratio"] = out.current / out.base
+    f = (phi.reindex(wide.index).fillna(1.0) if phi is not None else pd.Series(1.0, index=wide.index)).to_numpy()
+    p = []
+    for c, b, k, ph in zip(out.current, out.base, ok, f):
+        if not k:
+            p.append(np.nan)
+        elif ph > 1 and c > 0:
+            z = np.log(c / b) / np.sqrt(ph * (1 / c + 1 / b))
+            p.append(float(2 * sps.norm.sf(abs(z))))
+        else:
+            p.append(rate_ratio_test(c, b))
+    out["p_value"] = p
     reject, out["q_value"] = bh_adjust(out.p_value, alpha)
     out["direction"] = np.where(reject & (out.current < out.base), "falling",
                                 np.where(reject & (out.current > out.base), "rising", "no_trend"))
@@ -155,20 +204,22 @@ def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value:
                by: str = S.DEPARTMENT, alpha: float = 0.05) -> pd.DataFrame:
     """A group's trend: its last 1, 3 or 6 months (``windows``) against the same months a year earlier.
 
-    For each window the exact conditional test of :func:`yoy_test`; a group's
-    p-value is the smallest over the windows times their number (Bonferroni,
-    capped at 1), so a change is found at the time scale where it shows (a
-    step two months ago, a steady decline over half a year) without more false
-    alarms; then Benjamini-Hochberg across groups. Columns: ``by, window,
-    current, base, ratio, p_value, q_value, direction`` (``window``,
-    ``current``, ``base`` and ``ratio`` of the window with the smallest p).
+    For each window the test of :func:`yoy_test` (quasi-Poisson with the
+    group's :func:`dispersion`); a group's p-value is the smallest over its
+    testable windows times their number (Bonferroni, capped at 1), so a change
+    is found at the time scale where it shows (a step two months ago, a steady
+    decline over half a year) without more false alarms; then
+    Benjamini-Hochberg across groups. Columns: ``by, window, current, base,
+    ratio, p_value, q_value, direction`` (of the window with the smallest p;
+    ``window`` NaN when none is testable).
     """
-    per = [yoy_test(table, month, w, value, by, alpha).assign(window=w) for w in windows]
+    phi = dispersion(table, month, value, by)
+    per = [yoy_test(table, month, w, value, by, alpha, phi).assign(window=w) for w in windows]
     long = pd.concat(per, ignore_index=True)
-    long["p_sort"] = long.p_value.fillna(np.inf)
-    best = long.sort_values(["p_sort", "window"]).groupby(by, observed=True, sort=True).head(1)
+    tested = long.dropna(subset=["p_value"]).groupby(by, observed=True).size()
+    best = long.dropna(subset=["p_value"]).sort_values(["p_value", "window"]).groupby(by, observed=True).head(1)
     best = best.set_index(by).reindex(per[0][by]).reset_index()
-    best["p_value"] = np.minimum(best.p_value * len(windows), 1.0)
+    best["p_value"] = np.minimum(best.p_value * best[by].map(tested).to_numpy(float), 1.0)
     reject, best["q_value"] = bh_adjust(best.p_value, alpha)
     best["direction"] = np.where(reject & (best.current < best.base), "falling",
                                  np.where(reject & (best.current > best.base), "rising", "no_trend"))

@@ -179,8 +179,9 @@ def rank_movers(md: MonthData, n: int = 5) -> pd.DataFrame:
     from .rank import rank_month
 
     r = rank_month(monthly_history(md), md.month).dropna(subset=["rank_change"])
-    r = r[r.rank_change != 0].sort_values(["rank_change", "department"], ascending=[False, True])
-    return pd.concat([r.head(n), r[r.rank_change < 0].tail(n).iloc[::-1]]).drop_duplicates().reset_index(drop=True)
+    up = r[r.rank_change > 0].sort_values(["rank_change", "department"], ascending=[False, True]).head(n)
+    down = r[r.rank_change < 0].sort_values(["rank_change", "department"]).head(n)
+    return pd.concat([up, down]).reset_index(drop=True)
 
 
 def long_trends(md: MonthData) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -412,9 +413,17 @@ def lookback_did(store: str | Path, supervised: list[str], at: str, register: st
 
     st = Store(Path(store) if store else default_store())
     reg = pd.read_csv(register, dtype=str)
-    chosen = reg[reg.month.isin(supervised)]
-    start = {d: pd.Period(m, "M") + 1 for d, m in zip(chosen.department, chosen.month)}
+    missing = {"department", "month"} - set(reg.columns)
+    if missing:
+        raise ValueError(f"{register}: the register needs columns department,month (missing {sorted(missing)})")
+    chosen = reg[reg.month.isin(supervised)].sort_values("month")
+    start: dict = {}
+    for d, m in zip(chosen.department, chosen.month):
+        start.setdefault(d, pd.Period(m, "M") + 1)  # the first hearing counts
     control = sorted(municipal_departments() - set(reg.department))
+    if not control:
+        raise ValueError("no comparison departments: every municipal department of the alias table is in the "
+                         "register (or there is no alias table); the difference in differences needs some never heard")
     agg = st.aggregates()
     orders = agg if agg is not None else M.with_month(st.load(columns=COLUMNS))
     vol = M.monthly_volume(orders[orders[S.DEPARTMENT].isin(set(start) | set(control))], load_config(config))

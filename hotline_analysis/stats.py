@@ -248,14 +248,22 @@ def did(panel: pd.DataFrame, treated: list[str], start: pd.Period | dict, unit: 
     first treated month, or a mapping of treated unit to its own first treated
     month (staggered supervision; the pre-period ends before the earliest).
     """
-    d = panel[[unit, time, value]].copy()
+    if isinstance(start, dict) and set(treated) - set(start):
+        raise ValueError(f"no start month for treated units {sorted(set(treated) - set(start))}")
+    d = panel[[unit, time, value]].reset_index(drop=True)
     is_treated = d[unit].isin(treated)
     first = d[unit].map(start) if isinstance(start, dict) else pd.Series(start, index=d.index)
     d["treat_post"] = (is_treated & (d[time] >= first)).astype(float)
     b, se, p = _fe_poisson(d, unit, time, value, "treat_post")
-    pre = d[d[time] < (min(start.values()) if isinstance(start, dict) else start)].copy()
-    pre["treat_trend"] = is_treated[pre.index].astype(float) * (pre[time] - pre[time].min()).map(lambda x: x.n)
-    pb, _, pp = _fe_poisson(pre, unit, time, value, "treat_trend") if pre[time].nunique() >= 3 else (np.nan,) * 3
+    in_pre = (d[time] < (min(start.values()) if isinstance(start, dict) else start)).to_numpy()
+    pre = d[in_pre].copy()
+    pre["treat_trend"] = is_treated[in_pre].astype(float).to_numpy() * (pre[time] - pre[time].min()).map(lambda x: x.n)
+    pb = pp = np.nan
+    if pre[time].nunique() >= 3 and pre.treat_trend.any() and (~is_treated[in_pre]).any():
+        try:
+            pb, _, pp = _fe_poisson(pre, unit, time, value, "treat_trend")
+        except (ValueError, np.linalg.LinAlgError):
+            pass
     z = sps.norm.ppf(0.975)
     return DiDResult(float(np.exp(b)), float(np.exp(b - z * se)), float(np.exp(b + z * se)), float(p),
                      len(set(treated) & set(d[unit])), int(d.loc[~is_treated, unit].nunique()),

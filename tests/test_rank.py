@@ -53,6 +53,21 @@ def test_trend_scan_takes_the_best_window_with_bonferroni_by_hand():
     assert out.loc["step", "direction"] == "falling" and out.loc["steady", "direction"] == "falling"
 
 
+def test_dispersion_and_no_trend_from_overdispersed_flat_months():
+    # 30 flat departments, 24 months, mean 500 and variance 4 x mean (negative binomial): the planted phi is 4
+    rng = np.random.default_rng(11)
+    n_nb = 500 / 3  # variance = mu + mu^2 / n = 4 mu
+    flat = {f"d{i}": list(rng.negative_binomial(n_nb, n_nb / (n_nb + 500), 24)) for i in range(30)}
+    poisson = {f"p{i}": list(rng.poisson(500, 24)) for i in range(30)}
+    t = table({**flat, **poisson}, start="2019-03")
+    phi = R.dispersion(t, "2021-02")
+    assert 2.5 < phi[list(flat)].median() < 6 and phi[list(poisson)].median() < 1.6
+    out = R.trend_scan(t[t.department.isin(list(flat))], "2021-02", [1, 3, 6])
+    assert (out.direction != "no_trend").sum() <= 2  # the exact Poisson test alone flags most of them
+    exact = R.yoy_test(t[t.department.isin(list(flat))], "2021-02", 3)
+    assert (exact.direction != "no_trend").sum() >= 5
+
+
 def test_review_candidates_top_n_plus_significant_risers():
     cfg = load_config()
     cfg["ranking"]["review_top_n"] = 2

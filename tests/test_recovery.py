@@ -55,7 +55,7 @@ def test_falling_trends_found_without_false_ones(half):
     rising = set(y.loc[y.direction == "rising", "department"])
     assert all(planted[d] == "falling" for d in falling)
     assert all(planted[d] == "rising" for d in rising)
-    assert len(falling) >= 14  # of 30 planted; 16 at half volume, 30 of 30 at full volume
+    assert len(falling) >= 8  # of 30 planted; 10 at half volume, 23 at full volume (quasi-Poisson, month noise)
 
 
 def test_surges_found_and_false_alarms_rare(half):
