@@ -603,22 +603,33 @@ def _export_html(nb_path: Path, out: Path, title: str) -> Path:
 
 def run_notebook(nb: Path, out: Path, params: dict, title: str) -> Path:
     """Execute ``nb`` with papermill into ``out`` and export it as HTML without code; return the HTML page."""
-    import tempfile
-
     import papermill as pm
-    from jupyter_client import KernelManager
 
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="hotline-kernel-") as tmp:
-        # the kernel talks over local IPC sockets, not TCP ports on localhost
-        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(tmp) / "kernel"))
-        try:
-            pm.execute_notebook(str(nb), str(out / nb.name), parameters=params, progress_bar=False,
-                                kernel_name="python3", cwd=str(out), km=km)
-        finally:
-            if km.has_kernel:
-                km.shutdown_kernel(now=True)
+    pm.execute_notebook(str(nb), str(out / nb.name), parameters=params, progress_bar=False, kernel_name="python3",
+                        cwd=str(out), kernel_manager_class=_ipc_kernel_manager())
     return _export_html(out / nb.name, out / f"{nb.stem}.html", title)
+
+
+def _ipc_kernel_manager():
+    """A kernel manager class whose kernels talk over local IPC sockets in a private temporary folder (not TCP
+    ports on localhost); nbclient owns it, so kernel, client and sockets are all cleaned up after the run."""
+    import shutil
+    import tempfile
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            self._ipc_dir = tempfile.mkdtemp(prefix="hotline-kernel-")
+            super().__init__(transport="ipc", ip=str(Path(self._ipc_dir) / "kernel"), **kwargs)
+
+        async def cleanup_resources(self, restart: bool = False) -> None:
+            await super().cleanup_resources(restart)
+            if not restart:
+                shutil.rmtree(self._ipc_dir, ignore_errors=True)
+
+    return IPCKernelManager
 
 
 def run_report(store: str | Path, month: str, out: str | Path | None = None, lang: str = "zh",
