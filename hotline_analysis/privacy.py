@@ -21,6 +21,8 @@ Examples
 '工单ZB2020120404388，电话[电话]'
 >>> mask_text("电话13912345678,13812345678 或 139 1234 5678、Tel１３９１２３４５６７８")
 '电话[电话],[电话] 或 [电话]、Tel[电话]'
+>>> [mask_text(t) for t in ["（0533）1234567", "139.1234.5678", "370302-1990-0101-1234", "卡号6217001820123456789"]]
+['[电话]', '[电话]', '[身份证号]', '卡号[号码]']
 """
 
 from __future__ import annotations
@@ -41,17 +43,21 @@ KEY_FILE = Path.home() / ".config" / "hotline_analysis" / "pseudonym.key"
 _D = "[0-9０-９]"  # a digit, ASCII or full-width
 
 #: (pattern, replacement) applied in order; RE2 syntax (pyarrow), ``\\1`` refers to a group.
-#: Phone patterns run twice (:func:`mask_texts`) so that two numbers written back to back are both masked.
+#: The number patterns run twice (:func:`mask_texts`) so that two numbers written back to back are both masked.
+_SEP = "[ .\\-－—]"  # what people put between groups of digits
+
 MASKS: list[tuple[str, str]] = [
     (r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", "[邮箱]"),
-    (rf"(^|[^0-9０-９])[1-9]{_D}{{5}}[ -]?(?:18|19|20|１８|１９|２０){_D}{{2}}{_D}{{4}}[ -]?{_D}{{3}}[0-9Xx０-９Ｘｘ]",
-     r"\1[身份证号]"),
-    (rf"(^|[^0-9０-９])(?:\+?86[- ]?)?[1１][3-9３-９]{_D}[ -]?{_D}{{4}}[ -]?{_D}{{4}}([^0-9０-９]|$)",
+    (rf"(^|[^0-9０-９])[1-9１-９]{_D}{{5}}{_SEP}?(?:18|19|20|１８|１９|２０){_D}{{2}}{_SEP}?{_D}{{4}}{_SEP}?{_D}{{3}}"
+     rf"[0-9Xx０-９Ｘｘ]([^0-9０-９]|$)", r"\1[身份证号]\2"),
+    (rf"(^|[^0-9０-９])(?:\+?86{_SEP}?)?[1１][3-9３-９]{_D}{_SEP}?{_D}{{4}}{_SEP}?{_D}{{4}}([^0-9０-９]|$)",
      r"\1[电话]\2"),
-    (rf"(^|[^0-9A-Za-z０-９])[0０]{_D}{{2,3}}[- ]?{_D}{{7,8}}([^0-9０-９]|$)", r"\1[电话]\2"),
+    (rf"(^|[^0-9A-Za-z０-９])(?:[0０]{_D}{{2,3}}{_SEP}?|[(（][0０]{_D}{{2,3}}[)）]{_SEP}?){_D}{{7,8}}([^0-9０-９]|$)",
+     r"\1[电话]\2"),
+    (rf"(^|[^0-9０-９]){_D}{{15,19}}([^0-9０-９]|$)", r"\1[号码]\2"),  # bank cards and other long numbers
     (r"(我叫|本人|我是|姓名[:：]?)\p{Han}{2,4}?([，,。；;\s]|$)", r"\1[姓名]\2"),
 ]
-_PHONES = MASKS[2:4]
+_PHONES = MASKS[1:5]  # run twice: a number right after another is found on the second pass
 
 
 def pseudonym_key() -> bytes:
@@ -98,7 +104,7 @@ def mask_text(text: str) -> str:
 
 
 #: Texts without any of these cannot hold an identifier of :data:`MASKS`; they are left as they are.
-_MAY_HOLD_PII = rf"{_D}{{3}}[ -]?{_D}{{4}}|@|我叫|本人|我是|姓名"
+_MAY_HOLD_PII = rf"{_D}{{3}}{_SEP}?{_D}{{4}}|{_D}{{4}}{_SEP}{_D}{{4}}|@|我叫|本人|我是|姓名"
 
 
 def mask_texts(texts: pa.Array) -> pa.Array:

@@ -39,6 +39,7 @@ import json
 import logging
 import math
 import re
+import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -248,14 +249,21 @@ class TopicResult:
         return e.sort_values("change", ascending=False).reset_index(drop=True)
 
     def save(self, folder: Path) -> None:
-        """Write the result as Parquet tables and a small JSON file (``meta.json`` last: its presence marks
-        a complete result)."""
-        folder.mkdir(parents=True, exist_ok=True)
+        """Write the result as Parquet tables and a small JSON file into ``folder`` (written aside, then
+        renamed into place)."""
+        import tempfile
+
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
         for name in ("issues", "keywords", "assignments"):
-            getattr(self, name).to_parquet(folder / f"{name}.parquet")
+            getattr(self, name).to_parquet(tmp / f"{name}.parquet")
         meta = {"month": self.month, "baseline_months": self.baseline_months, "top_n": self.top_n,
                 "orders": {str(k): int(v) for k, v in self.orders.items()}}
-        (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        try:
+            tmp.rename(folder)  # atomic: a reader sees the whole result or none
+        except OSError:  # another process wrote the same result first
+            shutil.rmtree(tmp, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path) -> TopicResult:
