@@ -578,8 +578,10 @@ def month_topics(store, month: str, cfg: dict, departments: list[str] | None = N
         stamp = json.dumps([store.manifest(), s, cfg.get("net_complaint"), sorted(departments or []), str(m),
                             __version__], sort_keys=True, default=str)
         path = store.root / "cache" / f"topics-{m}-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}"
-        if (path / "meta.json").exists():
+        try:
             return TopicResult.load(path)
+        except FileNotFoundError:  # not cached yet (or an ingest just cleared the cache)
+            pass
     orders = store.load(months=[str(m), *trailing, *last_year], columns=COLUMNS)
     orders = M.flag_net(M.with_month(orders), cfg)
     orders = orders[orders["is_net_complaint"].to_numpy(dtype=bool)]
