@@ -231,10 +231,11 @@ def commendations(table: pd.DataFrame, month: pd.Period, cfg: dict, value: str =
     """Departments that improved significantly: this month against the same month last year.
 
     A group is commended when its count fell by at least ``min_fall_pct`` and
-    the fall is significant after BH control (``cfg['flags']['commend']['alpha']``).
+    the fall is significant (quasi-Poisson with the group's :func:`dispersion`)
+    after BH control (``cfg['flags']['commend']['alpha']``).
     Columns: those of :func:`yoy_test` plus ``commend``.
     """
-    out = yoy_test(table, month, 1, value, by, cfg["flags"]["commend"]["alpha"])
+    out = yoy_test(table, month, 1, value, by, cfg["flags"]["commend"]["alpha"], dispersion(table, month, value, by))
     out["commend"] = (out.direction == "falling") & ((1 - out.ratio) * 100 >= min_fall_pct)
     return out
 
