@@ -80,7 +80,7 @@ def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, ma
     for _ in range(2):
         try:
             with warnings.catch_warnings():  # sparse series: statsmodels warns before it gives up
-                warnings.simplefilter("ignore", RuntimeWarning)
+                warnings.simplefilter("ignore")  # sparse or constant series: statsmodels warns, the checks below decide
                 fit = sm.GLM(y[keep], X[keep], family=sm.families.Poisson(), offset=off[keep]).fit()
         except (ValueError, np.linalg.LinAlgError):
             return np.nan, np.nan, np.nan
@@ -133,31 +133,50 @@ def surge_flags(table: pd.DataFrame, month: pd.Period, cfg: dict, value: str = "
 
 
 def dispersion(table: pd.DataFrame, month: pd.Period, value: str = "net_complaints", by: str = S.DEPARTMENT,
-               history: int = 24) -> pd.Series:
-    """Extra-Poisson variation of each group's monthly counts, from its ``history`` months up to ``month``.
+               history: int = 24, exposure: pd.Series | None = None) -> pd.Series:
+    """Extra-Poisson variation ``phi`` of each group's monthly counts over its ``history`` months up to ``month``.
 
-    For three neighbouring months with counts ``a, b, c`` and a locally linear
-    mean (a trend or a season changes slowly from month to month; counts
-    scaled to 30-day months),
-    ``(a - 2b + c)^2 / (a + 4b + c)`` is about ``phi`` times a chi-square with
-    one degree of freedom; ``phi`` is the median of these terms over the
-    median of that chi-square (0.455), which one surge cannot move, and is at
-    least 1 (Poisson). NaN with fewer than six triples.
+    A Poisson regression of the months on a quadratic trend and two annual
+    harmonics (with ``exposure``, e.g. the city's monthly orders, as offset, so
+    calendar effects such as the Spring Festival are not counted as noise);
+    months whose Pearson residual exceeds 3 times the square root of a robust
+    first estimate (the median squared residual over 0.455) are dropped as
+    surges and the model refitted; ``phi`` is the Pearson chi-square over its degrees of freedom,
+    at least 1 (Poisson). NaN with fewer than 12 months or too few orders.
     """
     month = pd.Period(month, "M")
-    wide = table.pivot_table(index=by, columns=MONTH, values=value, aggfunc="sum", observed=True)
-    cols = sorted(m for m in wide.columns if month - history < m <= month)
-    days = np.array([m.days_in_month for m in cols], dtype=float)
-    x = wide[cols].to_numpy(float) * (30.0 / days)  # a 31-day month is not a rise
-    a, b, c = x[:, :-2], x[:, 1:-1], x[:, 2:]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        terms = np.where(a + 4 * b + c > 0, (a - 2 * b + c) ** 2 / (a + 4 * b + c), np.nan)
-    n = np.sum(~np.isnan(terms), axis=1)
-    med = np.full(len(wide), np.nan)
-    if terms.size:
-        enough = n >= 6
-        med[enough] = np.nanmedian(terms[enough], axis=1)
-    return pd.Series(np.maximum(med / sps.chi2.ppf(0.5, 1), 1.0), index=wide.index, name="phi")
+    out = {}
+    for name, g in table.groupby(by, observed=True):
+        h = g.set_index(MONTH)[value].sort_index()
+        h = h[(h.index > month - history) & (h.index <= month)].astype(float)
+        if exposure is not None:
+            h = h[(exposure.reindex(h.index).fillna(0) > 0).to_numpy()]
+        t = np.array([(m - month).n for m in h.index], dtype=float) / 12
+        X = np.column_stack([np.ones_like(t), t, t ** 2, harmonics(h.index.month, 2)])
+        y = h.to_numpy()
+        if len(y) < 12 or y.sum() < 5 * X.shape[1]:
+            out[name] = np.nan
+            continue
+        off = np.zeros(len(y)) if exposure is None else np.log(exposure.reindex(h.index).to_numpy(float))
+        keep = np.ones(len(y), dtype=bool)
+        phi = np.nan
+        for _ in range(2):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # sparse or constant series: statsmodels warns, the checks below decide
+                    fit = sm.GLM(y[keep], X[keep], family=sm.families.Poisson(), offset=off[keep]).fit()
+            except (ValueError, np.linalg.LinAlgError):
+                break
+            phi = max(float(fit.pearson_chi2 / max(fit.df_resid, 1)), 1.0)
+            mu = np.exp(X @ fit.params + off)
+            r2 = (y - mu) ** 2 / mu
+            robust = max(float(np.median(r2[keep]) / sps.chi2.ppf(0.5, 1)), 1.0)  # one surge cannot move it
+            new_keep = r2 <= 9 * robust
+            if (new_keep == keep).all() or new_keep.sum() < X.shape[1] + 5:
+                break
+            keep = new_keep
+        out[name] = phi
+    return pd.Series(out, name="phi", dtype=float)
 
 
 def yoy_test(table: pd.DataFrame, month: pd.Period, months: int = 1, value: str = "net_complaints",
@@ -201,7 +220,7 @@ def yoy_test(table: pd.DataFrame, month: pd.Period, months: int = 1, value: str 
 
 
 def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value: str = "net_complaints",
-               by: str = S.DEPARTMENT, alpha: float = 0.05) -> pd.DataFrame:
+               by: str = S.DEPARTMENT, alpha: float = 0.05, exposure: pd.Series | None = None) -> pd.DataFrame:
     """A group's trend: its last 1, 3 or 6 months (``windows``) against the same months a year earlier.
 
     For each window the test of :func:`yoy_test` (quasi-Poisson with the
@@ -213,7 +232,7 @@ def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value:
     ratio, p_value, q_value, direction`` (of the window with the smallest p;
     ``window`` NaN when none is testable).
     """
-    phi = dispersion(table, month, value, by)
+    phi = dispersion(table, month, value, by, exposure=exposure)
     per = [yoy_test(table, month, w, value, by, alpha, phi).assign(window=w) for w in windows]
     long = pd.concat(per, ignore_index=True)
     tested = long.dropna(subset=["p_value"]).groupby(by, observed=True).size()
@@ -227,7 +246,7 @@ def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value:
 
 
 def commendations(table: pd.DataFrame, month: pd.Period, cfg: dict, value: str = "net_complaints",
-                  by: str = S.DEPARTMENT, min_fall_pct: float = 10.0) -> pd.DataFrame:
+                  by: str = S.DEPARTMENT, min_fall_pct: float = 10.0, exposure: pd.Series | None = None) -> pd.DataFrame:
     """Departments that improved significantly: this month against the same month last year.
 
     A group is commended when its count fell by at least ``min_fall_pct`` and
@@ -235,7 +254,8 @@ def commendations(table: pd.DataFrame, month: pd.Period, cfg: dict, value: str =
     after BH control (``cfg['flags']['commend']['alpha']``).
     Columns: those of :func:`yoy_test` plus ``commend``.
     """
-    out = yoy_test(table, month, 1, value, by, cfg["flags"]["commend"]["alpha"], dispersion(table, month, value, by))
+    out = yoy_test(table, month, 1, value, by, cfg["flags"]["commend"]["alpha"],
+                   dispersion(table, month, value, by, exposure=exposure))
     out["commend"] = (out.direction == "falling") & ((1 - out.ratio) * 100 >= min_fall_pct)
     return out
 

@@ -48,14 +48,14 @@ def half(half_store):
 
 
 def test_falling_trends_found_without_false_ones(half):
-    truth, _, vol, _ = half
+    truth, _, vol, exposure = half
     planted = {d["name"]: d["trend"] for d in truth["departments"]}
-    y = R.trend_scan(vol, "2021-02", CFG["trend"]["windows"], alpha=CFG["trend"]["alpha"])
+    y = R.trend_scan(vol, "2021-02", CFG["trend"]["windows"], alpha=CFG["trend"]["alpha"], exposure=exposure)
     falling = set(y.loc[y.direction == "falling", "department"])
     rising = set(y.loc[y.direction == "rising", "department"])
     assert all(planted[d] == "falling" for d in falling)
     assert all(planted[d] == "rising" for d in rising)
-    assert len(falling) >= 8  # of 30 planted; 10 at half volume, 23 at full volume (quasi-Poisson, month noise)
+    assert len(falling) >= 8  # of 30 planted; 11 at half volume, 27 at full volume (quasi-Poisson, month noise)
 
 
 def test_surges_found_and_false_alarms_rare(half):
