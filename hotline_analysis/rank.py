@@ -220,7 +220,8 @@ def yoy_test(table: pd.DataFrame, month: pd.Period, months: int = 1, value: str 
 
 
 def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value: str = "net_complaints",
-               by: str = S.DEPARTMENT, alpha: float = 0.05, exposure: pd.Series | None = None) -> pd.DataFrame:
+               by: str = S.DEPARTMENT, alpha: float = 0.05, exposure: pd.Series | None = None,
+               phi: pd.Series | None = None) -> pd.DataFrame:
     """A group's trend: its last 1, 3 or 6 months (``windows``) against the same months a year earlier.
 
     For each window the test of :func:`yoy_test` (quasi-Poisson with the
@@ -230,9 +231,10 @@ def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value:
     decline over half a year) without more false alarms; then
     Benjamini-Hochberg across groups. Columns: ``by, window, current, base,
     ratio, p_value, q_value, direction`` (of the window with the smallest p;
-    ``window`` NaN when none is testable).
+    ``window`` NaN when none is testable). ``phi`` (:func:`dispersion`) is
+    computed from ``exposure`` unless given.
     """
-    phi = dispersion(table, month, value, by, exposure=exposure)
+    phi = dispersion(table, month, value, by, exposure=exposure) if phi is None else phi
     per = [yoy_test(table, month, w, value, by, alpha, phi).assign(window=w) for w in windows]
     long = pd.concat(per, ignore_index=True)
     tested = long.dropna(subset=["p_value"]).groupby(by, observed=True).size()
@@ -246,7 +248,8 @@ def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value:
 
 
 def commendations(table: pd.DataFrame, month: pd.Period, cfg: dict, value: str = "net_complaints",
-                  by: str = S.DEPARTMENT, min_fall_pct: float = 10.0, exposure: pd.Series | None = None) -> pd.DataFrame:
+                  by: str = S.DEPARTMENT, min_fall_pct: float = 10.0, exposure: pd.Series | None = None,
+                  phi: pd.Series | None = None) -> pd.DataFrame:
     """Departments that improved significantly: this month against the same month last year.
 
     A group is commended when its count fell by at least ``min_fall_pct`` and
@@ -254,8 +257,8 @@ def commendations(table: pd.DataFrame, month: pd.Period, cfg: dict, value: str =
     after BH control (``cfg['flags']['commend']['alpha']``).
     Columns: those of :func:`yoy_test` plus ``commend``.
     """
-    out = yoy_test(table, month, 1, value, by, cfg["flags"]["commend"]["alpha"],
-                   dispersion(table, month, value, by, exposure=exposure))
+    phi = dispersion(table, month, value, by, exposure=exposure) if phi is None else phi
+    out = yoy_test(table, month, 1, value, by, cfg["flags"]["commend"]["alpha"], phi)
     out["commend"] = (out.direction == "falling") & ((1 - out.ratio) * 100 >= min_fall_pct)
     return out
 
