@@ -40,6 +40,17 @@ def rank_month(table: pd.DataFrame, month: pd.Period, value: str = "net_complain
     return cur.sort_values(["rank", by]).reset_index(drop=True)
 
 
+def _poisson_fit(y: np.ndarray, X: np.ndarray, offset: np.ndarray):
+    """A Poisson GLM fit, or None when statsmodels cannot fit it (sparse or constant series; its warnings are
+    silenced, the callers check convergence and the parameters)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit()
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+
+
 def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, max_history: int = 24,
                    exposure: pd.Series | None = None) -> tuple[float, float, float]:
     """Expected count for ``month`` and its upper prediction bound from the series' own history.
@@ -78,13 +89,8 @@ def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, ma
     off0 = 0.0 if exposure is None else float(np.log(exposure[month]))
     keep = np.ones(len(y), dtype=bool)
     for _ in range(2):
-        try:
-            with warnings.catch_warnings():  # sparse series: statsmodels warns before it gives up
-                warnings.simplefilter("ignore")  # sparse or constant series: statsmodels warns, the checks below decide
-                fit = sm.GLM(y[keep], X[keep], family=sm.families.Poisson(), offset=off[keep]).fit()
-        except (ValueError, np.linalg.LinAlgError):
-            return np.nan, np.nan, np.nan
-        if not fit.converged or not np.all(np.isfinite(fit.params)):
+        fit = _poisson_fit(y[keep], X[keep], off[keep])
+        if fit is None or not fit.converged or not np.all(np.isfinite(fit.params)):
             return np.nan, np.nan, np.nan
         mu_all = np.exp(X @ fit.params + off)
         resid = (y - mu_all) / np.sqrt(mu_all)
@@ -161,11 +167,8 @@ def dispersion(table: pd.DataFrame, month: pd.Period, value: str = "net_complain
         keep = np.ones(len(y), dtype=bool)
         phi = np.nan
         for _ in range(2):
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # sparse or constant series: statsmodels warns, the checks below decide
-                    fit = sm.GLM(y[keep], X[keep], family=sm.families.Poisson(), offset=off[keep]).fit()
-            except (ValueError, np.linalg.LinAlgError):
+            fit = _poisson_fit(y[keep], X[keep], off[keep])
+            if fit is None:
                 break
             phi = max(float(fit.pearson_chi2 / max(fit.df_resid, 1)), 1.0)
             mu = np.exp(X @ fit.params + off)
@@ -236,11 +239,11 @@ def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value:
     """
     phi = dispersion(table, month, value, by, exposure=exposure) if phi is None else phi
     per = [yoy_test(table, month, w, value, by, alpha, phi).assign(window=w) for w in windows]
-    long = pd.concat(per, ignore_index=True)
-    tested = long.dropna(subset=["p_value"]).groupby(by, observed=True).size()
-    best = long.dropna(subset=["p_value"]).sort_values(["p_value", "window"]).groupby(by, observed=True).head(1)
+    tested = pd.concat(per, ignore_index=True).dropna(subset=["p_value"])
+    n_tested = tested.groupby(by, observed=True).size()
+    best = tested.sort_values(["p_value", "window"]).groupby(by, observed=True).head(1)
     best = best.set_index(by).reindex(per[0][by]).reset_index()
-    best["p_value"] = np.minimum(best.p_value * best[by].map(tested).to_numpy(float), 1.0)
+    best["p_value"] = np.minimum(best.p_value * best[by].map(n_tested).to_numpy(float), 1.0)
     reject, best["q_value"] = bh_adjust(best.p_value, alpha)
     best["direction"] = np.where(reject & (best.current < best.base), "falling",
                                  np.where(reject & (best.current > best.base), "rising", "no_trend"))

@@ -15,7 +15,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -163,12 +163,28 @@ def department_table(summary_: dict, lang: str = "zh") -> pd.DataFrame:
     return t
 
 
+def _volumes(st: Store, cfg: dict, departments=None, aggregates: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Net complaints per department and month over the whole store (``departments`` only, when given), from
+    the store's aggregate table (``aggregates`` when already read) or, without one, from its rows."""
+    agg = aggregates if aggregates is not None else st.aggregates()
+    orders = agg if agg is not None else M.with_month(st.load(columns=COLUMNS))
+    if departments:
+        orders = orders[orders[S.DEPARTMENT].isin(departments)]
+    return M.monthly_volume(orders, cfg)
+
+
+def _read_register(register: str | Path) -> pd.DataFrame:
+    """The committee's register of hearings (CSV ``department,month``)."""
+    reg = pd.read_csv(register, dtype=str)
+    missing = {"department", "month"} - set(reg.columns)
+    if missing:
+        raise ValueError(f"{register}: the register needs columns department,month (missing {sorted(missing)})")
+    return reg
+
+
 def monthly_history(md: MonthData) -> pd.DataFrame:
     """Net complaints per department and month up to the report month (from the store's aggregate table)."""
-    orders = md.aggregates if md.aggregates is not None else M.with_month(md.store.load(columns=COLUMNS))
-    if md.departments:
-        orders = orders[orders[S.DEPARTMENT].isin(md.departments)]
-    vol = M.monthly_volume(orders, md.cfg)
+    vol = _volumes(md.store, md.cfg, md.departments, md.aggregates)
     return vol[vol[M.MONTH] <= md.month].reset_index(drop=True)
 
 
@@ -353,12 +369,7 @@ def annual_review(store: str | Path, year: int, config: str | Path | None = None
 
     st = Store(Path(store) if store else default_store())
     cfg = load_config(config)
-    agg = st.aggregates()
-    orders = agg if agg is not None else M.with_month(st.load(columns=COLUMNS))
-    deps = municipal_departments()
-    if not all_units and deps:
-        orders = orders[orders[S.DEPARTMENT].isin(deps)]
-    vol = M.monthly_volume(orders, cfg)
+    vol = _volumes(st, cfg, None if all_units else municipal_departments())
     return review_candidates(vol[vol[M.MONTH].dt.year.isin([year - 1, year])], year, cfg)
 
 
@@ -376,14 +387,9 @@ def lookback(store: str | Path, supervised: list[str], at: str, register: str | 
     from .stats import its
 
     st = Store(Path(store) if store else default_store())
-    reg = pd.read_csv(register, dtype=str)
-    missing = {"department", "month"} - set(reg.columns)
-    if missing:
-        raise ValueError(f"{register}: the register needs columns department,month (missing {sorted(missing)})")
+    reg = _read_register(register)
     reg = reg[reg.month.isin(supervised)]
-    agg = st.aggregates()
-    orders = agg if agg is not None else M.with_month(st.load(columns=COLUMNS))
-    vol = M.monthly_volume(orders[orders[S.DEPARTMENT].isin(set(reg.department))], load_config(config))
+    vol = _volumes(st, load_config(config), set(reg.department))
     end = pd.Period(at, "M")
     rows = []
     for dep, month in zip(reg.department, reg.month):
@@ -412,10 +418,7 @@ def lookback_did(store: str | Path, supervised: list[str], at: str, register: st
     from .stats import did
 
     st = Store(Path(store) if store else default_store())
-    reg = pd.read_csv(register, dtype=str)
-    missing = {"department", "month"} - set(reg.columns)
-    if missing:
-        raise ValueError(f"{register}: the register needs columns department,month (missing {sorted(missing)})")
+    reg = _read_register(register)
     chosen = reg[reg.month.isin(supervised)].sort_values("month")
     start: dict = {}
     for d, m in zip(chosen.department, chosen.month):
@@ -424,9 +427,7 @@ def lookback_did(store: str | Path, supervised: list[str], at: str, register: st
     if not control:
         raise ValueError("no comparison departments: every municipal department of the alias table is in the "
                          "register (or there is no alias table); the difference in differences needs some never heard")
-    agg = st.aggregates()
-    orders = agg if agg is not None else M.with_month(st.load(columns=COLUMNS))
-    vol = M.monthly_volume(orders[orders[S.DEPARTMENT].isin(set(start) | set(control))], load_config(config))
+    vol = _volumes(st, load_config(config), set(start) | set(control))
     vol = vol[vol[M.MONTH] <= pd.Period(at, "M")]
     return did(vol, list(start), start)
 
@@ -611,6 +612,7 @@ def run_notebook(nb: Path, out: Path, params: dict, title: str) -> Path:
     return _export_html(out / nb.name, out / f"{nb.stem}.html", title)
 
 
+@lru_cache(maxsize=1)
 def _ipc_kernel_manager():
     """A kernel manager class whose kernels talk over local IPC sockets in a private temporary folder (not TCP
     ports on localhost); nbclient owns it, so kernel, client and sockets are all cleaned up after the run."""

@@ -102,8 +102,6 @@ def tokenizer(departments_csv: str | None = None, districts_csv: str | None = No
     """A jieba tokenizer with the domain terms, department names and aliases, and districts added."""
     import jieba
 
-    from .catalog import load_departments, load_districts
-
     jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter on stderr
 
     tk = jieba.Tokenizer()
@@ -111,15 +109,7 @@ def tokenizer(departments_csv: str | None = None, districts_csv: str | None = No
     for line in _word_lines(_RESOURCES.joinpath("domain_terms.txt").read_text("utf-8")):
         word, *rest = line.split()
         tk.add_word(word, int(rest[0]) if rest else None, rest[1] if len(rest) > 1 else None)
-    dep = Path(departments_csv) if departments_csv else paths.DEPARTMENTS_CSV
-    dis = Path(districts_csv) if districts_csv else paths.DISTRICTS_CSV
-    names: set[str] = set()
-    if dep.exists():
-        ref = load_departments(dep)
-        names |= set(ref["alias"]) | set(ref["name"])
-    if dis.exists():
-        names |= set(load_districts(dis)["district"])
-    for name in sorted(n for n in names if isinstance(n, str) and " " not in n):
+    for name in sorted(n for n in _names(departments_csv, districts_csv) if " " not in n):
         tk.add_word(name, 50, "nt")
     return tk
 
@@ -490,17 +480,20 @@ def _keywords(words: pd.DataFrame, part: pd.DataFrame, base: pd.DataFrame | None
     return pd.concat([city, new.drop(columns="z_base")])
 
 
-@lru_cache(maxsize=1)
-def _names() -> frozenset[str]:
-    """Department names, aliases and districts of the reference tables (never keywords)."""
+@lru_cache(maxsize=4)
+def _names(departments_csv: str | None = None, districts_csv: str | None = None) -> frozenset[str]:
+    """Department names, aliases and districts of the reference tables: kept whole by the tokenizer, never
+    keywords."""
     from .catalog import load_departments, load_districts
 
+    dep = Path(departments_csv) if departments_csv else paths.DEPARTMENTS_CSV
+    dis = Path(districts_csv) if districts_csv else paths.DISTRICTS_CSV
     names: set[str] = set()
-    if paths.DEPARTMENTS_CSV.exists():
-        ref = load_departments(paths.DEPARTMENTS_CSV)
+    if dep.exists():
+        ref = load_departments(dep)
         names |= set(ref["alias"]) | set(ref["name"])
-    if paths.DISTRICTS_CSV.exists():
-        names |= set(load_districts(paths.DISTRICTS_CSV)["district"])
+    if dis.exists():
+        names |= set(load_districts(dis)["district"])
     return frozenset(n for n in names if isinstance(n, str))
 
 
