@@ -69,9 +69,10 @@ def build_summary(orders: pd.DataFrame, month: str, cfg: dict, dataset: str,
     cur = ch[ch[M.MONTH] == m].set_index(S.DEPARTMENT)
     ranks = R.rank_month(vol, m).set_index(S.DEPARTMENT)["rank"]
     surge = R.surge_flags(vol, m, cfg, exposure=exposure).set_index(S.DEPARTMENT)["surge"]
-    phi = R.dispersion(vol, m, exposure=exposure)
-    trend = R.trend_scan(vol, m, cfg["trend"]["windows"], alpha=cfg["trend"]["alpha"], phi=phi).set_index(S.DEPARTMENT)
-    commend = R.commendations(vol, m, cfg, phi=phi).set_index(S.DEPARTMENT)["commend"]
+    disp = R.dispersion(vol, m, exposure=exposure)
+    trend = R.trend_scan(vol, m, cfg["trend"]["windows"], alpha=cfg["trend"]["alpha"], disp=disp)
+    trend = trend.set_index(S.DEPARTMENT)
+    commend = R.commendations(vol, m, cfg, disp=disp).set_index(S.DEPARTMENT)["commend"]
     sat = M.satisfaction(dd[dd[M.MONTH].isin([m, m - 1])], cfg)
     sat_cur = sat[sat[M.MONTH] == m].set_index(S.DEPARTMENT)
     sat_prev = sat[sat[M.MONTH] == m - 1].set_index(S.DEPARTMENT)

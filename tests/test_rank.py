@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import binomtest
+from scipy.stats import binomtest, norm
 
 from hotline_analysis import rank as R
 from hotline_analysis.config import load_config
@@ -53,19 +53,71 @@ def test_trend_scan_takes_the_best_window_with_bonferroni_by_hand():
     assert out.loc["step", "direction"] == "falling" and out.loc["steady", "direction"] == "falling"
 
 
-def test_dispersion_and_no_trend_from_overdispersed_flat_months():
-    # 30 flat departments, 24 months, mean 500 and variance 4 x mean (negative binomial): the planted phi is 4
+def nb_months(rng, mean: float, alpha: float, n: int) -> list[int]:
+    """Negative-binomial months with variance mean (1 + alpha mean)."""
+    return list(rng.negative_binomial(1 / alpha, 1 / (1 + alpha * mean), n))
+
+
+def test_dispersion_recovers_the_planted_overdispersion_and_no_trend_is_found():
+    # 30 flat departments of 40 to 800 orders a month, NB2 with alpha 0.006 (CV 7.7% beyond Poisson)
     rng = np.random.default_rng(11)
-    n_nb = 500 / 3  # variance = mu + mu^2 / n = 4 mu
-    flat = {f"d{i}": list(rng.negative_binomial(n_nb, n_nb / (n_nb + 500), 24)) for i in range(30)}
-    poisson = {f"p{i}": list(rng.poisson(500, 24)) for i in range(30)}
-    t = table({**flat, **poisson}, start="2019-03")
-    phi = R.dispersion(t, "2021-02")
-    assert 2.5 < phi[list(flat)].median() < 6 and phi[list(poisson)].median() < 1.6
-    out = R.trend_scan(t[t.department.isin(list(flat))], "2021-02", [1, 3, 6])
-    assert (out.direction != "no_trend").sum() <= 2  # the exact Poisson test alone flags most of them
-    exact = R.yoy_test(t[t.department.isin(list(flat))], "2021-02", 3)
-    assert (exact.direction != "no_trend").sum() >= 5
+    means = np.geomspace(40, 800, 30)
+    flat = {f"d{i}": nb_months(rng, mu, 0.006, 24) for i, mu in enumerate(means)}
+    poisson = {f"p{i}": list(rng.poisson(mu, 24)) for i, mu in enumerate(means)}
+    d = R.dispersion(table(flat, start="2019-03"), "2021-02")
+    assert 0.0035 < d.alpha < 0.009
+    assert R.dispersion(table(poisson, start="2019-03"), "2021-02").alpha < 0.001
+    t = table(flat, start="2019-03")
+    out = R.trend_scan(t, "2021-02", [1, 3, 6])
+    assert (out.direction != "no_trend").sum() <= 2
+    assert (R.yoy_test(t, "2021-02", 3).direction != "no_trend").sum() >= 5  # the exact Poisson test alone
+
+
+def test_dispersion_keeps_a_noisier_group_noisier():
+    # 29 departments at alpha 0.004 and one at 0.05 (variance 6.5 times the others' model at 300 a month):
+    # moderation shrinks the odd one towards the rest but must not pull it in
+    rng = np.random.default_rng(5)
+    counts = {f"d{i}": nb_months(rng, 300, 0.004, 24) for i in range(29)}
+    counts["wild"] = nb_months(rng, 300, 0.05, 24)
+    d = R.dispersion(table(counts, start="2019-03"), "2021-02")
+    assert d.scale["wild"] > 2 * d.scale.drop("wild").median()
+    assert np.isfinite(d.prior_df) and d.scale.drop("wild").between(0.6, 1.6).all()
+
+
+def test_squeeze_recovers_the_prior_of_planted_variances():
+    # limma's model: 1/sigma2 ~ chi2(d0) / (d0 s0), s2 | sigma2 ~ sigma2 chi2(d) / d; d0 = 20, s0 = 1.5
+    rng = np.random.default_rng(3)
+    sigma2 = 1.5 * 20 / rng.chisquare(20, 4000)
+    s2 = sigma2 * rng.chisquare(15, 4000) / 15
+    post, s0, d0 = R._squeeze(s2, np.full(4000, 15.0))
+    assert 15 < d0 < 27 and s0 == pytest.approx(1.5, rel=0.05)
+    assert post[0] == pytest.approx((d0 * s0 + 15 * s2[0]) / (d0 + 15))
+    _, s0, d0 = R._squeeze(rng.chisquare(15, 4000) / 15, np.full(4000, 15.0))  # no spread beyond chi-square
+    assert d0 > 200 and s0 == pytest.approx(1.0, rel=0.05)
+
+
+def test_yoy_test_negative_binomial_variance_by_hand():
+    t = table({"a": [100, 100, 100] + [0] * 9 + [80, 90, 100]}, start="2020-01")
+    disp = R.Dispersion(alpha=0.01, scale=pd.Series({"a": 1.2}), scale0=1.0, prior_df=np.inf,
+                        surges=pd.DataFrame(columns=["group", "month", "observed", "fitted"]))
+    out = R.yoy_test(t, "2021-03", 3, disp=disp).set_index("department")
+    se2 = 1.2 * (1 / 270 + 1 / 300 + 0.01 * ((80**2 + 90**2 + 100**2) / 270**2 + 3 * 100**2 / 300**2))
+    z = np.log(270 / 300) / np.sqrt(se2)
+    assert out.loc["a", "p_value"] == pytest.approx(2 * norm.sf(abs(z)))
+
+
+def test_a_surge_is_not_a_trend():
+    # steady departments, one with a threefold month inside the quarter being tested
+    rng = np.random.default_rng(2)
+    counts = {f"d{i}": list(rng.poisson(150, 24)) for i in range(12)}
+    counts["surged"] = list(rng.poisson(150, 24))
+    counts["surged"][-2] = 450
+    t = table(counts, start="2019-03")
+    plain = R.yoy_test(t, "2021-02", 3).set_index("department")
+    assert plain.loc["surged", "direction"] == "rising"       # the exact test on raw counts
+    out = R.trend_scan(t, "2021-02", [1, 3, 6]).set_index("department")
+    assert out.loc["surged", "surge_months"] == 1 and out.loc["surged", "direction"] == "no_trend"
+    assert (out.direction == "no_trend").all()
 
 
 def test_review_candidates_top_n_plus_significant_risers():

@@ -55,7 +55,19 @@ def test_falling_trends_found_without_false_ones(half):
     rising = set(y.loc[y.direction == "rising", "department"])
     assert all(planted[d] == "falling" for d in falling)
     assert all(planted[d] == "rising" for d in rising)
-    assert len(falling) >= 8  # of 30 planted; 11 at half volume, 27 at full volume (quasi-Poisson, month noise)
+    assert len(falling) >= 8  # of 30 planted; 10 at half volume (seed 7), 30 at full volume (seed 20200731)
+
+
+def test_no_false_trend_in_any_month(half):
+    # the planted surges must not pass for rising trends, nor a year later for falling ones
+    truth, _, vol, exposure = half
+    planted = {d["name"]: d["trend"] for d in truth["departments"]}
+    wrong = {"flat": {"falling", "rising"}, "falling": {"rising"}, "rising": {"falling"}}
+    false = []
+    for m in pd.period_range("2020-06", truth["end"], freq="M"):
+        y = R.trend_scan(vol, m, CFG["trend"]["windows"], alpha=CFG["trend"]["alpha"], exposure=exposure)
+        false += [(str(m), d, x) for d, x in zip(y.department, y.direction) if x in wrong[planted[d]]]
+    assert false == []  # none at half or full volume; 2 to 5 a month in 2020-06..11 before surges were set aside
 
 
 def test_surges_found_and_false_alarms_rare(half):
