@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import schema as S
+from .privacy import caller_codes
 
 #: Reasons a stored work order does not count as a net complaint, in the order they are tested.
 EXCLUSION_ORDER = ("not_complaint_type", "invalid", "duplicate", "unreasonable", "returned")
@@ -156,14 +157,17 @@ def duplicate_links(df: pd.DataFrame, window_days: float = 7,
         known_matter |= df[c].notna().to_numpy()
     eligible = df[S.IS_VALID].to_numpy(dtype=bool) & df[S.CALLER_KEY].notna().to_numpy() & known_matter
     pos = np.flatnonzero(eligible)
-    if len(pos):
-        codes = np.zeros(len(pos), dtype=np.int64)
-        for c in (S.CALLER_KEY, *match_on):
-            col = pa.array(df[c], type=pa.string(), from_pandas=True)
-            col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-            enc = pc.dictionary_encode(col.take(pa.array(pos)))
-            k = pc.fill_null(enc.indices, -1).to_numpy().astype(np.int64) + 1  # missing compares equal
-            codes = codes * (len(enc.dictionary) + 1) + k
+    # only callers with two or more eligible orders can repeat themselves (most call once)
+    if len(pos) > 1:
+        callers = _codes(df[S.CALLER_KEY], pos)
+        order = np.argsort(callers, kind="stable")
+        same = callers[order][1:] == callers[order][:-1]
+        pos = np.sort(pos[order[np.r_[same, False] | np.r_[False, same]]])
+    if len(pos) > 1:
+        codes = np.unique(_codes(df[S.CALLER_KEY], pos), return_inverse=True)[1]
+        for c in match_on:  # one dense code per (caller, matter), so the products stay small
+            k = _codes(df[c], pos)
+            codes = np.unique(codes * (int(k.max()) + 1) + k, return_inverse=True)[1]
         t = df[S.RECEIVED_AT].to_numpy()[pos].astype("datetime64[s]").astype(np.int64)
         order = np.lexsort((t, codes))
         codes_s, t_s, pos_s = codes[order], t[order], pos[order]
@@ -180,10 +184,20 @@ def duplicate_links(df: pd.DataFrame, window_days: float = 7,
                 first[pos_s[i]] = start_pos
     ids = pa.array(df[S.ORDER_ID], type=pa.string(), from_pandas=True)
     ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
-    linked = first >= 0
-    links = pc.if_else(pa.array(linked), ids.take(pa.array(np.where(linked, first, 0))), pa.scalar(None, pa.string()))
-    return pd.Series(links.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get).to_numpy(),
-                     index=df.index, name=S.DUPLICATE_OF, dtype="string")
+    links = ids.take(pa.array(first, mask=first < 0))  # a null index takes a null
+    return pd.Series(pd.arrays.ArrowStringArray(links), index=df.index, name=S.DUPLICATE_OF)
+
+
+def _codes(column: pd.Series, pos: np.ndarray) -> np.ndarray:
+    """Integer codes of ``column`` at ``pos`` that compare as the values do (missing values equal, code 0):
+    the integers of 16-hex-digit caller keys directly, otherwise a dictionary encoding."""
+    col = pa.array(column, type=pa.string(), from_pandas=True)
+    col = (col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col).take(pa.array(pos, type=pa.int64()))
+    hexed = caller_codes(col)
+    if hexed is not None and col.null_count == 0:
+        return hexed.view(np.int64)
+    enc = pc.dictionary_encode(col)
+    return pc.fill_null(enc.indices, -1).to_numpy().astype(np.int64) + 1
 
 
 def exclusion_reason(df: pd.DataFrame, net_rules: dict) -> pd.Series:
@@ -201,11 +215,12 @@ def exclusion_reason(df: pd.DataFrame, net_rules: dict) -> pd.Series:
         "unreasonable": (df[S.IS_REASONABLE] == False).fillna(False).to_numpy(dtype=bool),  # noqa: E712
         "returned": (df[S.STATUS] == "returned").fillna(False).to_numpy(dtype=bool),
     }
-    reason = np.full(len(df), "", dtype=object)
-    for name in reversed(EXCLUSION_ORDER):
+    code = np.zeros(len(df), dtype=np.int8)  # 0: a net complaint, i + 1: the i-th reason
+    for i, name in reversed(list(enumerate(EXCLUSION_ORDER))):
         if name == "not_complaint_type" or rules.get(RULE_OF_REASON[name], False):
-            reason = np.where(tests[name], name, reason)
-    return pd.Series(reason, index=df.index, name="exclusion_reason", dtype="string")
+            code[tests[name]] = i + 1
+    labels = pa.array(["", *EXCLUSION_ORDER], type=pa.string())
+    return pd.Series(pd.arrays.ArrowStringArray(labels.take(pa.array(code))), index=df.index, name="exclusion_reason")
 
 
 def apply_net_rules(df: pd.DataFrame, net_rules: dict) -> pd.DataFrame:

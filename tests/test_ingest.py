@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from hotline_analysis import schema as S
+from hotline_analysis.clean import duplicate_links
 from hotline_analysis.ingest.pipeline import format_ledger, ingest
 from hotline_analysis.ingest.presets import PresetError, load_preset
 from hotline_analysis.ingest.readers import IngestError, read_export
+from hotline_analysis.privacy import caller_keys
 from hotline_analysis.store import Store
 
 from .conftest import external
@@ -244,6 +247,36 @@ def test_caller_key_is_stable_and_keyed(tmp_path, monkeypatch):
     k2 = Store(tmp_path / "2" / "store").load().caller_key.tolist()
     assert k1[0] == k1[1] and k1[0] != k2[0]
     assert "13900000001" not in "".join(k1)
+
+
+def test_a_store_refuses_files_keyed_another_way(tmp_path, monkeypatch):
+    a = write_csv(tmp_path / "a.csv", [row("A1")])
+    b = write_csv(tmp_path / "b.csv", [row("B1")])
+    monkeypatch.setenv("HOTLINE_PSEUDONYM_KEY", "one")
+    run(tmp_path / "s", [a])
+    monkeypatch.setenv("HOTLINE_PSEUDONYM_KEY", "two")
+    with pytest.raises(IngestError, match="another pseudonym key"):
+        run(tmp_path / "s", [b])
+    assert Store(tmp_path / "s" / "store").load().order_id.tolist() == ["A1"]  # untouched
+    monkeypatch.setenv("HOTLINE_PSEUDONYM_KEY", "one")
+    run(tmp_path / "s", [b])
+    assert sorted(Store(tmp_path / "s" / "store").load().order_id) == ["A1", "B1"]
+
+
+def test_repeat_calls_link_alike_from_caller_key_integers_and_from_any_strings():
+    # the integer fast path for 16-hex-digit caller keys against the dictionary encoding of other strings
+    rng = np.random.default_rng(4)
+    n = 5000
+    keys = caller_keys([f"139{c:08d}" for c in rng.integers(0, 300, n)], b"k")
+    df = pd.DataFrame({"order_id": [f"o{i}" for i in range(n)],
+                       "received_at": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 30 * 86400, n), "s"),
+                       "caller_key": pd.array(keys.to_pylist(), dtype="string"),
+                       "department": rng.choice(["A", "B", None], n), "category_l2": rng.choice(["x", "y", None], n),
+                       "is_valid": rng.random(n) > 0.1})
+    df.loc[rng.random(n) < 0.05, "caller_key"] = pd.NA
+    fast = duplicate_links(df)
+    slow = duplicate_links(df.assign(caller_key="caller " + df.caller_key))
+    assert fast.notna().sum() > 300 and fast.equals(slow)
 
 
 # --- real exports ---------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from ..catalog import load_departments
 from ..clean import (check_times, cut_long_texts, duplicate_links, exclusion_reason, map_departments,
                      mark_validity, normalise_text_columns)
 from ..config import load_config
-from ..privacy import pseudonym_key
+from ..privacy import KEY_ENV, caller_keys, pseudonym_key
 from ..store import AGGREGATE_SOURCE, Store, aggregate, file_sha256
 from .canonical import quarantine_frame, to_canonical
 from .presets import Preset
@@ -30,6 +30,9 @@ from .readers import SUPPORTED, IngestError, read_export
 
 
 log = logging.getLogger(__name__)
+
+#: A fixed number whose caller key the manifest keeps, to tell whether a later ingest hashes callers alike.
+KEY_CHECK_NUMBER = "00000000000"
 
 
 class LedgerError(AssertionError):
@@ -117,6 +120,11 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
     aliases = load_departments(alias_path) if alias_path else None
     key = pseudonym_key()
     manifest = store.manifest()
+    check = caller_keys([KEY_CHECK_NUMBER], key)[0].as_py()
+    if manifest["files"] and manifest.get("caller_key_check") != check:
+        raise IngestError(f"{store.root}: its caller keys were made with another pseudonym key or an older version "
+                          "of hotline_analysis, so repeat calls could not be linked across old and new files; "
+                          f"ingest into a new store, or set {KEY_ENV} to the key this store was built with")
     prepared: dict[str, tuple] = {}
     written: dict[str, dict] = {}
     entries = []
@@ -177,7 +185,7 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
                                                tuple(cfg["duplicates"]["match_on"]))
         log.info("order-id clashes checked, repeat calls linked: %.1f s", time.perf_counter() - t0)
         store.commit(written, base.loc[base[S.DUPLICATE_OF].notna().to_numpy(), [S.ORDER_ID, S.DUPLICATE_OF]],
-                     aggregate(base))
+                     aggregate(base), caller_key_check=check)
         reasons = exclusion_reason(base, cfg["net_complaint"])[base[S.SOURCE_FILE].isin(list(written)).to_numpy()]
 
     ledger = _ledger(entries, reasons, cfg, preset, now)
