@@ -186,15 +186,15 @@ def to_canonical(raw: RawRead, preset: Preset, key: bytes, source_name: str | No
         S.RECEIVED_AT: pd.Series(out[S.RECEIVED_AT].to_numpy(zero_copy_only=False)).astype("datetime64[ns]"),
         S.CHANNEL: out[S.CHANNEL], S.REQUEST_TYPE: out[S.REQUEST_TYPE],
         S.CATEGORY_L1: _text(out[S.CATEGORY_L1]), S.CATEGORY_L2: _text(out[S.CATEGORY_L2]),
-        S.DISTRICT: _text(out[S.DISTRICT]), S.DEPARTMENT: pd.array([pd.NA] * n, dtype="string"),
+        S.DISTRICT: _text(out[S.DISTRICT]), S.DEPARTMENT: _text(pa.nulls(n, pa.string())),
         S.DEPARTMENT_RAW: _text(out[S.DEPARTMENT_RAW]), S.CONTENT: _text(out[S.CONTENT]),
         S.CALLER_KEY: _text(out[S.CALLER_KEY]),
         S.DUE_AT: pd.Series(out[S.DUE_AT].to_numpy(zero_copy_only=False)).astype("datetime64[ns]"),
         S.CLOSED_AT: pd.Series(out[S.CLOSED_AT].to_numpy(zero_copy_only=False)).astype("datetime64[ns]"),
         S.STATUS: out[S.STATUS], S.IS_VALID: True,
-        S.IS_REASONABLE: out[S.IS_REASONABLE], S.DUPLICATE_OF: pd.array([pd.NA] * n, dtype="string"),
+        S.IS_REASONABLE: out[S.IS_REASONABLE], S.DUPLICATE_OF: _text(pa.nulls(n, pa.string())),
         S.CONTACTED: out[S.CONTACTED], S.RESOLVED: out[S.RESOLVED], S.SATISFACTION: out[S.SATISFACTION],
-        S.SOURCE_FILE: name, S.SOURCE_ROW: row.to_numpy(zero_copy_only=False),
+        S.SOURCE_FILE: _text(pa.repeat(pa.scalar(name, pa.string()), n)), S.SOURCE_ROW: row.to_numpy(zero_copy_only=False),
     })
     keep = ~(no_id | df[S.RECEIVED_AT].isna().to_numpy())
     if not keep.all():
@@ -212,4 +212,4 @@ def to_canonical(raw: RawRead, preset: Preset, key: bytes, source_name: str | No
 def _text(a: pa.Array) -> pd.Series:
     """Arrow text -> pandas string column, empty text as missing."""
     a = pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
-    return a.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
+    return pd.Series(pd.arrays.ArrowStringArray(a))

@@ -9,6 +9,7 @@ with their row number instead of being dropped.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass, field
@@ -89,49 +90,76 @@ def _header(first_line: str) -> list[str]:
     return [h.strip() for h in next(csv.reader([first_line]))]
 
 
+def _csv_encoding(data: bytes, encoding: str, path: Path) -> str:
+    """The file's encoding without decoding all of it: a named codec as it is; ``auto``: a BOM, else UTF-8 if
+    the whole file is (a GBK file fails at its first Chinese character), else GB18030 (checked while parsing)."""
+    if encoding != "auto":
+        try:
+            return codecs.lookup(encoding).name
+        except LookupError:
+            raise IngestError(f"{path.name}: unknown encoding {encoding!r} in the preset") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
 def _read_csv(path: Path, encoding: str) -> RawRead:
     data = path.read_bytes()
-    text, used = decode(data, encoding, path)
-    head, _, body = text.partition("\n")
-    header = _header(head.rstrip("\r"))
+    used = _csv_encoding(data, encoding, path)
+    codec = "utf-8" if used in ("utf-8", "utf-8-sig") else used
+    start = 3 if codec == "utf-8" and data.startswith(b"\xef\xbb\xbf") else 0
+    end = data.find(b"\n", start)
+    head, body = (data[start:end], data[end + 1:]) if end >= 0 else (data[start:], b"")
+    try:
+        header = _header(head.decode(codec).rstrip("\r"))
+    except UnicodeDecodeError:
+        decode(data, encoding, path)  # raises with the offset of the bad byte
+        raise
     if len(set(header)) != len(header):
         raise IngestError(f"{path.name}: repeated column names in the header: {header}")
     if not body.strip():
         raise IngestError(f"{path.name}: has a header but no data rows")
-    if "\n\n" in body or "\n\r\n" in body:  # blank lines would shift row numbers
-        return _read_csv_multiline(path, header, body, used)
-    raw_body = data[data.index(b"\n") + 1:] if used == "utf-8" else body.encode("utf-8")
+    if b"\n\n" in body or b"\n\r\n" in body:  # blank lines would shift row numbers
+        return _read_csv_multiline(path, header, decode(data, encoding, path)[0].partition("\n")[2], used)
     bad_text: list[tuple[str, int]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         bad_text.append((row.text, row.actual_columns))
         return "skip"
 
-    try:
+    try:  # pyarrow transcodes (strictly) while it parses
         table = pacsv.read_csv(
-            io.BytesIO(raw_body),
-            read_options=pacsv.ReadOptions(column_names=header, block_size=1 << 24),
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=header, encoding=codec),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
+    except UnicodeDecodeError:
+        decode(data, encoding, path)  # raises with the offset of the bad byte
+        raise
     except pa.ArrowInvalid:  # e.g. line breaks inside quoted values
-        return _read_csv_multiline(path, header, body, used)
+        return _read_csv_multiline(path, header, decode(data, encoding, path)[0].partition("\n")[2], used)
     if not bad_text:
         rows = np.arange(1, table.num_rows + 1)
         return RawRead(path, table.add_column(0, ROW, pa.array(rows, type=pa.int64())), used, [])
     if any(t.count('"') % 2 for t, _ in bad_text):  # a quoted value spread over lines
-        return _read_csv_multiline(path, header, body, used)
-    # Rows pyarrow could not split: find their line numbers in the text (there are few).
-    n_lines = body.count("\n") + (0 if body.endswith("\n") else 1)
-    framed = "\n" + body
+        return _read_csv_multiline(path, header, decode(data, encoding, path)[0].partition("\n")[2], used)
+    # Rows pyarrow could not split: find their line numbers in the file (there are few).
+    n_lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    framed = b"\n" + body
     bad: list[tuple[int, str, str]] = []
     used_lines: set[int] = set()
     for text, n_found in bad_text:
+        line = b"\n" + text.encode(codec)
         pos = -1
         while True:  # the row's text at the start of a line not yet claimed
-            pos = framed.find("\n" + text, pos + 1)
-            row = framed.count("\n", 0, pos + 1)
+            pos = framed.find(line, pos + 1)
+            row = framed.count(b"\n", 0, pos + 1)
             if pos < 0 or row not in used_lines:
                 break
         if pos < 0:
