@@ -158,15 +158,15 @@ def duplicate_links(df: pd.DataFrame, window_days: float = 7,
     eligible = df[S.IS_VALID].to_numpy(dtype=bool) & df[S.CALLER_KEY].notna().to_numpy() & known_matter
     pos = np.flatnonzero(eligible)
     # only callers with two or more eligible orders can repeat themselves (most call once)
+    callers = _codes(df[S.CALLER_KEY]) if len(pos) > 1 else None
     if len(pos) > 1:
-        callers = _codes(df[S.CALLER_KEY], pos)
-        order = np.argsort(callers, kind="stable")
-        same = callers[order][1:] == callers[order][:-1]
+        order = np.argsort(callers[pos], kind="stable")
+        same = callers[pos[order]][1:] == callers[pos[order]][:-1]
         pos = np.sort(pos[order[np.r_[same, False] | np.r_[False, same]]])
     if len(pos) > 1:
-        codes = np.unique(_codes(df[S.CALLER_KEY], pos), return_inverse=True)[1]
+        codes = np.unique(callers[pos], return_inverse=True)[1]
         for c in match_on:  # one dense code per (caller, matter), so the products stay small
-            k = _codes(df[c], pos)
+            k = _codes(df[c])[pos]
             codes = np.unique(codes * (int(k.max()) + 1) + k, return_inverse=True)[1]
         t = df[S.RECEIVED_AT].to_numpy()[pos].astype("datetime64[s]").astype(np.int64)
         order = np.lexsort((t, codes))
@@ -188,13 +188,13 @@ def duplicate_links(df: pd.DataFrame, window_days: float = 7,
     return pd.Series(pd.arrays.ArrowStringArray(links), index=df.index, name=S.DUPLICATE_OF)
 
 
-def _codes(column: pd.Series, pos: np.ndarray) -> np.ndarray:
-    """Integer codes of ``column`` at ``pos`` that compare as the values do (missing values equal, code 0):
-    the integers of 16-hex-digit caller keys directly, otherwise a dictionary encoding."""
-    col = pa.array(column, type=pa.string(), from_pandas=True)
-    col = (col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col).take(pa.array(pos, type=pa.int64()))
-    hexed = caller_codes(col)
-    if hexed is not None and col.null_count == 0:
+def _codes(column: pd.Series) -> np.ndarray:
+    """Integer codes of ``column`` that compare as the values do (missing values equal, code 0): the integers
+    of 16-hex-digit caller keys directly, otherwise a dictionary encoding."""
+    col = pa.array(column, type=pa.large_string(), from_pandas=True)
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    hexed = caller_codes(col) if col.null_count == 0 else None
+    if hexed is not None:
         return hexed.view(np.int64)
     enc = pc.dictionary_encode(col)
     return pc.fill_null(enc.indices, -1).to_numpy().astype(np.int64) + 1

@@ -16,7 +16,7 @@ from hotline_analysis.ingest.pipeline import format_ledger, ingest
 from hotline_analysis.ingest.presets import PresetError, load_preset
 from hotline_analysis.ingest.readers import IngestError, read_export
 from hotline_analysis.privacy import caller_keys
-from hotline_analysis.store import Store
+from hotline_analysis.store import AGGREGATE_SOURCE, Store, aggregate
 
 from .conftest import external
 
@@ -207,6 +207,21 @@ def test_validity_reasonableness_and_departments_agree_with_truth(joined):
     same = j.is_reasonable.astype(object).fillna("na") == j.is_reasonable_truth.astype(object).fillna("na")
     assert same.mean() == 1.0
     assert (j.department.fillna("") == j.department_truth.fillna("")).mean() == 1.0
+
+
+def test_the_aggregate_table_counts_the_stored_orders(small_store):
+    # workers count each file before repeat calls are linked; the store's table must equal a count of its rows
+    store, _ = small_store
+    orders = store.load(columns=[*AGGREGATE_SOURCE, S.DUPLICATE_OF])
+    expected = aggregate(orders)
+    got = pq.read_table(store.root / store.manifest()["aggregates"]).to_pandas()
+    keys = [c for c in expected.columns if c != "n"]
+
+    def norm(t):
+        return t.astype({k: "string" for k in keys}).fillna("<NA>").sort_values(keys).reset_index(drop=True)
+
+    assert expected.n.sum() == len(orders) and (expected.is_duplicate * expected.n).sum() > 0
+    pd.testing.assert_frame_equal(norm(got), norm(expected), check_dtype=False)
 
 
 def test_ledger_counts_exclusions_by_reason(small_store, small_export):

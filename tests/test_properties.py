@@ -108,6 +108,8 @@ def test_reingest_is_idempotent_and_replaces_changed_files(tmp_path):
     led = ingest([a], ZIBO, store.root, progress=False)
     assert led["files"][0]["status"] == "replaced"
     assert sorted(store.load()[S.ORDER_ID]) == ["A1", "A3", "B1"]
+    counts = store.aggregates()  # the kept file counted from its rows, the new one by its worker
+    assert counts.n.sum() == 3 and counts.loc[counts.is_duplicate, "n"].sum() == store.load()[S.DUPLICATE_OF].notna().sum() == 2
     assert len(list((store.root / "orders").rglob("*.parquet"))) == 2  # old parts of a.csv are gone
 
 

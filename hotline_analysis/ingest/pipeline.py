@@ -11,9 +11,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from tqdm.auto import tqdm
 
 from .. import __version__
@@ -23,7 +23,7 @@ from ..clean import (check_times, cut_long_texts, duplicate_links, exclusion_rea
                      mark_validity, normalise_text_columns)
 from ..config import load_config
 from ..privacy import KEY_ENV, caller_keys, pseudonym_key
-from ..store import AGGREGATE_SOURCE, Store, aggregate, file_sha256
+from ..store import AGGREGATE_KEYS, AGGREGATE_SOURCE, Store, aggregate, file_sha256
 from .canonical import quarantine_frame, to_canonical
 from .presets import Preset
 from .readers import SUPPORTED, IngestError, read_export
@@ -72,6 +72,8 @@ class _Prepared:
     quarantine: pd.DataFrame
     entry: dict
     written: dict  # store.write_parts() result
+    counts: pd.DataFrame  # store.aggregate() of the rows written, before repeat calls are linked
+    id_hashes: np.ndarray  # 64-bit hashes of the order ids written (a quick first check for clashes)
 
 
 def _prepare(path: Path, previous_sha: str | None, preset: Preset, cfg: dict, now: pd.Timestamp, key: bytes,
@@ -95,7 +97,8 @@ def _prepare(path: Path, previous_sha: str | None, preset: Preset, cfg: dict, no
     }
     quarantine = pd.concat([q for q in (can.quarantine, q_time) if len(q)] or [can.quarantine], ignore_index=True)
     written = {**store.write_parts(path.name, sha, df, quarantine), "preset": preset.name}
-    return _Prepared(df[[S.ORDER_ID, S.SOURCE_ROW]], quarantine, entry, written)
+    return _Prepared(df[[S.ORDER_ID, S.SOURCE_ROW]], quarantine, entry, written, aggregate(df),
+                     _hashes(df[S.ORDER_ID]))
 
 
 def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, config: dict | None = None,
@@ -126,6 +129,8 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
                           "of hotline_analysis, so repeat calls could not be linked across old and new files; "
                           f"ingest into a new store, or set {KEY_ENV} to the key this store was built with")
     prepared: dict[str, tuple] = {}
+    counts: dict[str, pd.DataFrame] = {}  # per new file, from its worker
+    id_hashes: list[np.ndarray] = []
     written: dict[str, dict] = {}
     entries = []
     previous = {p.name: (manifest["files"].get(p.name) or {}).get("sha256") for p in files}
@@ -147,12 +152,14 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
             todo.append((path, prep.written["sha256"], previous[path.name] is not None))
             written[path.name] = prep.written
             prepared[path.name] = (prep.ids, prep.quarantine, prep.entry, previous[path.name] is not None)
+            counts[path.name] = prep.counts
+            id_hashes.append(prep.id_hashes)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     log.info("files prepared and written: %.1f s", time.perf_counter() - t0)
     # order ids already stored from another file (or from an earlier file of this run) are refused
-    clashes = _id_clashes(store, manifest, todo, prepared)
+    clashes = _id_clashes(store, manifest, todo, prepared, id_hashes)
     for path, sha, _ in todo:
         ids, quarantine, entry, replaced = prepared[path.name]
         if path.name in clashes:
@@ -164,6 +171,7 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
             kept = S.coerce(kept[~kept[S.ORDER_ID].isin(clash[S.ORDER_ID])])
             written[path.name] = {**store.write_parts(path.name, sha, kept, quarantine), "preset": preset.name}
             ids = kept[[S.ORDER_ID, S.SOURCE_ROW]]
+            del counts[path.name]  # counted again from the store below
         q_counts = _reason_counts(quarantine)
         entry = {**entry, "status": "replaced" if replaced else "ingested", "stored": len(ids),
                  "quarantined": dict(q_counts)}
@@ -180,12 +188,13 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
         parts = [store.root / p for f in [*keep.values(), *written.values()] for p in f["parts"]]
         cols = list(dict.fromkeys([S.ORDER_ID, S.RECEIVED_AT, S.CALLER_KEY, S.IS_VALID, *cfg["duplicates"]["match_on"],
                                    *AGGREGATE_SOURCE, S.SOURCE_FILE]))
-        base = store.read_table(cols, parts=parts).to_pandas() if parts else S.empty_frame()[cols]
+        base = (store.read_table(cols, parts=parts).to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+                if parts else S.empty_frame()[cols])
         base[S.DUPLICATE_OF] = duplicate_links(base, cfg["duplicates"]["window_days"],
                                                tuple(cfg["duplicates"]["match_on"]))
         log.info("order-id clashes checked, repeat calls linked: %.1f s", time.perf_counter() - t0)
         store.commit(written, base.loc[base[S.DUPLICATE_OF].notna().to_numpy(), [S.ORDER_ID, S.DUPLICATE_OF]],
-                     aggregate(base), caller_key_check=check)
+                     _store_counts(base, counts), caller_key_check=check)
         reasons = exclusion_reason(base, cfg["net_complaint"])[base[S.SOURCE_FILE].isin(list(written)).to_numpy()]
 
     ledger = _ledger(entries, reasons, cfg, preset, now)
@@ -194,7 +203,30 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
     return ledger
 
 
-def _id_clashes(store: Store, manifest: dict, todo: list, prepared: dict) -> dict[str, pd.DataFrame]:
+def _store_counts(base: pd.DataFrame, counts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The store's :func:`aggregate` from the workers' counts of new files and the rows of the others.
+
+    A worker counts its file's orders before repeat calls are linked across
+    files; the linked ones then move from ``is_duplicate`` false to true.
+    """
+    new = base[S.SOURCE_FILE].isin(list(counts)).to_numpy()
+    moved = base[new & base[S.DUPLICATE_OF].notna().to_numpy()]
+    parts = [aggregate(base[~new]), *counts.values(), aggregate(moved),
+             aggregate(moved.assign(**{S.DUPLICATE_OF: pd.NA})).assign(n=lambda a: -a.n)]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return aggregate(base)
+    total = pd.concat(parts, ignore_index=True)
+    total = total.groupby(AGGREGATE_KEYS, dropna=False, observed=True, sort=False)["n"].sum().reset_index()
+    return total[total.n > 0].reset_index(drop=True)
+
+
+def _hashes(ids: pd.Series) -> np.ndarray:
+    return pd.util.hash_array(ids.to_numpy(dtype=object), categorize=False)
+
+
+def _id_clashes(store: Store, manifest: dict, todo: list, prepared: dict,
+                new_hashes: list[np.ndarray]) -> dict[str, pd.DataFrame]:
     """Per new file: its rows whose order id is held by a stored file or an earlier file of this run.
 
     Returns file name -> frame (order_id, source_row, holder file); files without clashes are absent.
@@ -202,19 +234,19 @@ def _id_clashes(store: Store, manifest: dict, todo: list, prepared: dict) -> dic
     new_names = [p.name for p, _, _ in todo]
     keep = [n for n in manifest["files"] if n not in new_names]
     frames = []
+    hashes = list(new_hashes)
     if keep:
         parts = [store.root / p for n in keep for p in manifest["files"][n]["parts"]]
         t = store.read_table([S.ORDER_ID, S.SOURCE_FILE], parts=parts).to_pandas()
         frames.append(pd.DataFrame({S.ORDER_ID: t[S.ORDER_ID], S.SOURCE_ROW: -1, "file": t[S.SOURCE_FILE], "rank": -1}))
+        hashes.append(_hashes(t[S.ORDER_ID]))
+    h = np.sort(np.concatenate(hashes or [np.zeros(0, np.uint64)]))
+    if not (h[1:] == h[:-1]).any():  # the usual case: no order id held twice (equal ids hash alike)
+        return {}
     for rank, name in enumerate(new_names):
         ids = prepared[name][0]
         frames.append(pd.DataFrame({S.ORDER_ID: ids[S.ORDER_ID], S.SOURCE_ROW: ids[S.SOURCE_ROW], "file": name,
                                     "rank": rank}))
-    if not frames:
-        return {}
-    ids = pa.chunked_array([pa.array(f[S.ORDER_ID], type=pa.string(), from_pandas=True) for f in frames])
-    if len(pc.unique(ids)) == len(ids):  # the usual case: no order id held twice
-        return {}
     allids = pd.concat(frames, ignore_index=True)
     dup = allids[S.ORDER_ID].duplicated(keep=False).to_numpy()
     if not dup.any():
