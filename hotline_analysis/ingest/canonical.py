@@ -62,8 +62,12 @@ def parse_dates(values: pa.Array, formats: tuple[str, ...]) -> pa.Array:
     return out
 
 
-def _map_values(values: pa.Array, mapping: dict, fallback) -> tuple[np.ndarray, Counter]:
-    """Map text values; unmapped non-empty values -> ``fallback`` and counted."""
+def _map_values(values: pa.Array, mapping: dict, fallback) -> tuple[np.ndarray, list, Counter]:
+    """Map text values; unmapped non-empty values -> ``fallback`` and counted.
+
+    Returns (codes, labels, unmapped counts): row ``i`` maps to ``labels[codes[i]]``, or to None where the
+    code is -1 (empty text, or a value mapped to None).
+    """
     keys = [str(k) for k in mapping]
     uniq = pc.unique(values).to_pylist()
     table = {u: mapping.get(u, mapping.get(u.strip(), fallback)) if u else None for u in uniq}
@@ -71,9 +75,29 @@ def _map_values(values: pa.Array, mapping: dict, fallback) -> tuple[np.ndarray, 
         table[str(k)] = v
     counts = pc.value_counts(values).to_pylist()
     missed = Counter({c["values"]: c["counts"] for c in counts if c["values"] and c["values"] not in keys})
-    idx = pc.index_in(values, value_set=pa.array(uniq, type=pa.string())).to_numpy(zero_copy_only=False)
-    mapped = np.array([table[u] for u in uniq] + [None], dtype=object)
-    return mapped[np.where(np.isnan(idx.astype(float)), len(uniq), idx).astype(int)], missed
+    labels = list(dict.fromkeys(v for v in table.values() if v is not None))
+    code_of = np.array([labels.index(table[u]) if table[u] is not None else -1 for u in uniq] + [-1])
+    idx = pc.fill_null(pc.index_in(values, value_set=pa.array(uniq, type=pa.string())), len(uniq))
+    return code_of[idx.to_numpy()], labels, missed
+
+
+def _enum(codes: np.ndarray, labels: list, column: str) -> pd.Categorical:
+    """Codes of :func:`_map_values` as the enum column's categorical; a label outside the enum is an error."""
+    cats = list(S.ENUMS[column])
+    bad = sorted(str(v) for v in labels if v not in cats)
+    if bad:
+        raise ValueError(f"column {column!r} has values outside its enum: {bad[:5]}")
+    remap = np.array([cats.index(v) for v in labels] + [-1])
+    return pd.Categorical.from_codes(remap[codes], dtype=S.enum_dtype(column))
+
+
+def _boolean(codes: np.ndarray, labels: list) -> pd.arrays.BooleanArray:
+    """Codes of :func:`_map_values` as a nullable boolean column; the preset must map to true or false."""
+    bad = [v for v in labels if not isinstance(v, (bool, np.bool_))]
+    if bad:
+        raise ValueError(f"the preset's 'boolean' values must map to true or false, not {bad[:5]}")
+    truth = np.array([bool(v) for v in labels] + [False])
+    return pd.arrays.BooleanArray(truth[codes], codes < 0)
 
 
 def _field(raw: RawRead, preset: Preset, fld: str) -> pa.Array | None:
@@ -163,19 +187,19 @@ def to_canonical(raw: RawRead, preset: Preset, key: bytes, source_name: str | No
             out[fld] = np.full(n, const, dtype=object)
             continue
         fallback = None if fld == S.SATISFACTION else "other"
-        mapped, missed = _map_values(v, preset.values.get(fld, {}), fallback)
+        codes, labels, missed = _map_values(v, preset.values.get(fld, {}), fallback)
         if missed:
             unmapped[fld] = missed
-        out[fld] = mapped
+        out[fld] = _enum(codes, labels, fld)
     for fld in BOOL_FIELDS:
         v = _field(raw, preset, fld)
         if v is None:
             out[fld] = np.full(n, preset.defaults.get(fld), dtype=object)
             continue
-        mapped, missed = _map_values(v, preset.values.get("boolean", {}), None)
+        codes, labels, missed = _map_values(v, preset.values.get("boolean", {}), None)
         if missed:
             unmapped[fld] = missed
-        out[fld] = mapped
+        out[fld] = _boolean(codes, labels)
 
     oid = out[S.ORDER_ID]
     no_id = pc.equal(oid, "").to_numpy(zero_copy_only=False)
