@@ -190,7 +190,9 @@ def duplicate_links(df: pd.DataFrame, window_days: float = 7,
 
 def _codes(column: pd.Series) -> np.ndarray:
     """Integer codes of ``column`` that compare as the values do (missing values equal, code 0): the integers
-    of 16-hex-digit caller keys directly, otherwise a dictionary encoding."""
+    of 16-hex-digit caller keys directly, the codes of a categorical, otherwise a dictionary encoding."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy().astype(np.int64) + 1
     col = pa.array(column, type=pa.large_string(), from_pandas=True)
     col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     hexed = caller_codes(col) if col.null_count == 0 else None

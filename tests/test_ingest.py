@@ -279,7 +279,7 @@ def test_a_store_refuses_files_keyed_another_way(tmp_path, monkeypatch):
 
 
 def test_repeat_calls_link_alike_from_caller_key_integers_and_from_any_strings():
-    # the integer fast path for 16-hex-digit caller keys against the dictionary encoding of other strings
+    # the integer fast path for 16-hex-digit caller keys and categorical matters against plain strings
     rng = np.random.default_rng(4)
     n = 5000
     keys = caller_keys([f"139{c:08d}" for c in rng.integers(0, 300, n)], b"k")
@@ -291,7 +291,8 @@ def test_repeat_calls_link_alike_from_caller_key_integers_and_from_any_strings()
     df.loc[rng.random(n) < 0.05, "caller_key"] = pd.NA
     fast = duplicate_links(df)
     slow = duplicate_links(df.assign(caller_key="caller " + df.caller_key))
-    assert fast.notna().sum() > 300 and fast.equals(slow)
+    read_as_categories = duplicate_links(df.astype({"department": "category", "category_l2": "category"}))
+    assert fast.notna().sum() > 300 and fast.equals(slow) and fast.equals(read_as_categories)
 
 
 # --- real exports ---------------------------------------------------------------------------------------

@@ -188,8 +188,9 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
         parts = [store.root / p for f in [*keep.values(), *written.values()] for p in f["parts"]]
         cols = list(dict.fromkeys([S.ORDER_ID, S.RECEIVED_AT, S.CALLER_KEY, S.IS_VALID, *cfg["duplicates"]["match_on"],
                                    *AGGREGATE_SOURCE, S.SOURCE_FILE]))
-        base = (store.read_table(cols, parts=parts).to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
-                if parts else S.empty_frame()[cols])
+        few_values = [S.SOURCE_FILE, S.DEPARTMENT, *cfg["duplicates"]["match_on"]]
+        base = (store.read_table(cols, parts=parts, dictionary=few_values)
+                .to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get) if parts else S.empty_frame()[cols])
         base[S.DUPLICATE_OF] = duplicate_links(base, cfg["duplicates"]["window_days"],
                                                tuple(cfg["duplicates"]["match_on"]))
         log.info("order-id clashes checked, repeat calls linked: %.1f s", time.perf_counter() - t0)
