@@ -43,14 +43,17 @@ def run(tmp_path, files, **kw):
 # --- readers -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("encoding, expected", [("gbk", "gb18030"), ("gb18030", "gb18030"), ("utf-8", "utf-8"),
+@pytest.mark.parametrize("encoding, expected", [("gbk", "gbk"), ("gb18030", "gb18030"), ("utf-8", "utf-8"),
                                                 ("utf-8-sig", "utf-8-sig")])
 def test_encodings_are_detected(tmp_path, encoding, expected):
-    p = write_csv(tmp_path / "a.csv", [row()], encoding)
+    # the second row holds 𠀀 (U+20000), which GB18030 has and GBK has not
+    rows = [row(), row("ZB2", text="反映𠀀字无法录入") if encoding != "gbk" else row("ZB2")]
+    p = write_csv(tmp_path / "a.csv", rows, encoding)
     r = read_export(p)
     assert r.encoding == expected
     assert r.table["承办单位"][0].as_py() == "人社局"
     assert r.table.column_names[1] == "工单编号"
+    assert r.table["诉求内容"][1].as_py() == ("反映𠀀字无法录入" if encoding != "gbk" else row().split(",")[10])
 
 
 def test_wrong_encoding_in_preset_names_file_and_says_what_to_do(tmp_path):

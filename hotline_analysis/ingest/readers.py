@@ -92,7 +92,8 @@ def _header(first_line: str) -> list[str]:
 
 def _csv_encoding(data: bytes, encoding: str, path: Path) -> str:
     """The file's encoding without decoding all of it: a named codec as it is; ``auto``: a BOM, else UTF-8 if
-    the whole file is (a GBK file fails at its first Chinese character), else GB18030 (checked while parsing)."""
+    the whole file is (a GBK file fails at its first Chinese character), else GBK (checked while parsing; its
+    superset GB18030 where it fails)."""
     if encoding != "auto":
         try:
             return codecs.lookup(encoding).name
@@ -104,21 +105,32 @@ def _csv_encoding(data: bytes, encoding: str, path: Path) -> str:
         data.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError:
-        return "gb18030"
+        return "gbk"
 
 
 def _read_csv(path: Path, encoding: str) -> RawRead:
     data = path.read_bytes()
     used = _csv_encoding(data, encoding, path)
+    if encoding == "auto" and used == "gbk":
+        try:
+            return _parse_csv(path, data, used, encoding)
+        except UnicodeDecodeError:  # a character beyond GBK
+            used = "gb18030"
+    try:
+        return _parse_csv(path, data, used, encoding)
+    except UnicodeDecodeError:
+        decode(data, encoding, path)  # raises with the offset of the bad byte
+        raise
+
+
+def _parse_csv(path: Path, data: bytes, used: str, encoding: str) -> RawRead:
+    """Parse CSV bytes in encoding ``used`` (UnicodeDecodeError where they are not); ``encoding`` is the
+    preset's, for the slow path."""
     codec = "utf-8" if used in ("utf-8", "utf-8-sig") else used
     start = 3 if codec == "utf-8" and data.startswith(b"\xef\xbb\xbf") else 0
     end = data.find(b"\n", start)
     head, body = (data[start:end], data[end + 1:]) if end >= 0 else (data[start:], b"")
-    try:
-        header = _header(head.decode(codec).rstrip("\r"))
-    except UnicodeDecodeError:
-        decode(data, encoding, path)  # raises with the offset of the bad byte
-        raise
+    header = _header(head.decode(codec).rstrip("\r"))
     if len(set(header)) != len(header):
         raise IngestError(f"{path.name}: repeated column names in the header: {header}")
     if not body.strip():
@@ -139,9 +151,6 @@ def _read_csv(path: Path, encoding: str) -> RawRead:
             convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
-    except UnicodeDecodeError:
-        decode(data, encoding, path)  # raises with the offset of the bad byte
-        raise
     except pa.ArrowInvalid:  # e.g. line breaks inside quoted values
         return _read_csv_multiline(path, header, decode(data, encoding, path)[0].partition("\n")[2], used)
     if not bad_text:
