@@ -5,8 +5,8 @@ A preset is a YAML file (see ``config/presets/``) with these keys:
 ``name``, ``description``
     Free text.
 ``encoding``
-    ``auto`` (byte-order mark, else strict UTF-8, else GB18030, which covers
-    GBK) or a Python codec name.
+    ``auto`` (byte-order mark, else strict UTF-8, else GBK, else its
+    superset GB18030; the ledger names the one used) or a Python codec name.
 ``columns``
     Canonical field -> header in the export.  A list of headers means "the
     first one present"; ``{join: [h1, h2], sep: "。"}`` concatenates columns.
