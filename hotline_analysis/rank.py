@@ -173,12 +173,14 @@ class Dispersion:
 
 def _seasonal_fits(table: pd.DataFrame, month: pd.Period, value: str, by: str, history: int,
                    exposure: pd.Series | None) -> dict:
-    """Each group's last ``history`` months with a seasonal quadratic-trend Poisson fit:
-    ``{group: (months, counts, fitted means, kept months, number of parameters)}``; surges are refitted without."""
+    """Each group's last ``history`` months (from its first month with orders) with a seasonal Poisson fit
+    (quadratic trend and two harmonics; linear and one with less than 24 months), refitted without months
+    that stand out either way: ``{group: (months, counts, fitted means, kept months, number of parameters)}``."""
     out = {}
     for name, g in table.groupby(by, observed=True):
         h = g.set_index(MONTH)[value].sort_index()
         h = h[(h.index > month - history) & (h.index <= month)].astype(float)
+        h = h[h.index >= (h[h > 0].index.min() if (h > 0).any() else month)]  # zeros before a unit existed
         if exposure is not None:
             h = h[(exposure.reindex(h.index).fillna(0) > 0).to_numpy()]
         t = np.array([(m - month).n for m in h.index], dtype=float) / 12
@@ -194,7 +196,7 @@ def _seasonal_fits(table: pd.DataFrame, month: pd.Period, value: str, by: str, h
         mu = None
         for _ in range(2):
             fit = _poisson_fit(y[keep], X[keep], off[keep])
-            if fit is None or not np.all(np.isfinite(fit.params)):
+            if fit is None or not fit.converged or not np.all(np.isfinite(fit.params)):
                 break
             mu = np.exp(X @ fit.params + off)
             r2 = (y - mu) ** 2 / mu
@@ -213,12 +215,13 @@ def dispersion(table: pd.DataFrame, month: pd.Period, value: str = "net_complain
                history: int = 24, exposure: pd.Series | None = None) -> Dispersion:
     """How much the groups' monthly counts vary beyond Poisson, from their last ``history`` months up to ``month``.
 
-    1. Each group: a Poisson regression on a quadratic trend and two annual
-       harmonics (with ``exposure``, e.g. the city's monthly orders, as
-       offset, so calendar effects such as the Spring Festival are not
-       counted as noise), refitted without months whose Pearson residual
-       exceeds 3 times a robust scale (the median squared residual over
-       0.455), so surges are not counted as noise either.
+    1. Each group, from its first month with orders: a Poisson regression
+       on a quadratic trend and two annual harmonics (with ``exposure``,
+       e.g. the city's monthly orders, as offset, so calendar effects such as
+       the Spring Festival are not counted as noise), refitted without months
+       whose studentized residual exceeds 3 times a robust scale (the median
+       squared residual over 0.455), up or down, so surges and slumps are not
+       counted as noise either.
     2. Common ``alpha`` of ``var = mu (1 + alpha mu)`` (negative binomial,
        NB2): the moment estimate at which the Pearson chi-square of every
        group's months equals their degrees of freedom, over the months with
@@ -233,8 +236,9 @@ def dispersion(table: pd.DataFrame, month: pd.Period, value: str = "net_complain
        than the rest keeps most of its own estimate.
 
     Months dropped in step 1 for standing out above the fit are kept as
-    ``surges``. With less than 24 months the model has a linear trend and one
-    harmonic. Groups with fewer than 12 months or too few orders get ``scale0``;
+    ``surges`` (a wider net than :func:`surge_flags`, which also asks for a
+    large change and enough orders). With less than 24 months the model has
+    a linear trend and one harmonic. Groups with fewer than 12 months or too few orders get ``scale0``;
     ``alpha`` is 0 (Poisson) when no group can be fitted or none varies
     beyond Poisson.
     """
@@ -276,13 +280,29 @@ def _squeeze(s2: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, float, float]:
         return s2, 1.0, np.inf
     s2 = np.maximum(s2, 1e-5 * max(np.median(s2), 1e-5))  # log of an exactly fitted group
     e = np.log(s2) - special.digamma(d / 2) + np.log(d / 2)
-    spread = (np.var(e, ddof=1) if len(e) > 2 else 0.0) - float(np.mean(special.polygamma(1, d / 2)))
+    spread = (np.var(e, ddof=1) if len(e) > 1 else 0.0) - float(np.mean(special.polygamma(1, d / 2)))
     if spread > 0:
-        d0 = 2 * float(optimize.brentq(lambda x: special.polygamma(1, x) - spread, 1e-8, 1e8))
+        d0 = 2 * _trigamma_inverse(spread)
         s0 = float(np.exp(e.mean() + special.digamma(d0 / 2) - np.log(d0 / 2)))
         return (d0 * s0 + d * s2) / (d0 + d), s0, d0
-    s0 = float(np.exp(e.mean()))
+    s0 = float(np.sum(d * s2) / np.sum(d))  # no spread beyond sampling: the pooled ratio (as limma since 2017)
     return np.full_like(s2, s0), s0, np.inf
+
+
+def _trigamma_inverse(x: float) -> float:
+    """The y with trigamma(y) = x, by limma's Newton iteration (Smyth 2004)."""
+    if x > 1e7:
+        return 1 / np.sqrt(x)
+    if x < 1e-6:
+        return 1 / x
+    y = 0.5 + 1 / x
+    for _ in range(50):
+        tri = float(special.polygamma(1, y))
+        dif = tri * (1 - tri / x) / float(special.polygamma(2, y))
+        y += dif
+        if -dif / y < 1e-8:
+            break
+    return y
 
 
 def yoy_test(table: pd.DataFrame, month: pd.Period, months: int = 1, value: str = "net_complaints",
@@ -292,8 +312,8 @@ def yoy_test(table: pd.DataFrame, month: pd.Period, months: int = 1, value: str 
     Columns: ``by, current, base, ratio, surge_months, p_value, q_value,
     direction``. With ``disp``, a month among its ``surges`` counts at the
     fitted value of the seasonal model (``surge_months`` says how many), so
-    a one-month surge, reported as such, is not also taken for a change of
-    level, here or a year later. Without ``disp`` the counts are compared with the exact conditional
+    a one-month surge is not taken for a change of level, here or a year
+    later. Without ``disp`` the counts are compared with the exact conditional
     Poisson test (:func:`hotline_analysis.stats.rate_ratio_test`). With
     ``disp`` (:func:`dispersion`) months vary more than Poisson: the Wald
     test of the log ratio ``z = log(C / B) / se`` with

@@ -73,6 +73,18 @@ def test_dispersion_recovers_the_planted_overdispersion_and_no_trend_is_found():
     assert (R.yoy_test(t, "2021-02", 3).direction != "no_trend").sum() >= 5  # the exact Poisson test alone
 
 
+def test_departments_that_start_late_do_not_inflate_the_dispersion():
+    # months before a department existed are zeros in the monthly table; they are not noise
+    rng = np.random.default_rng(8)
+    means = np.geomspace(40, 800, 30)
+    counts = {f"d{i}": nb_months(rng, mu, 0.006, 24) for i, mu in enumerate(means)}
+    alone = R.dispersion(table(counts, start="2019-03"), "2021-02")
+    counts.update({f"new{i}": [0] * 4 + nb_months(rng, 200, 0.006, 20) for i in range(6)})
+    d = R.dispersion(table(counts, start="2019-03"), "2021-02")
+    assert d.alpha == pytest.approx(alone.alpha, rel=0.25) and 0.0035 < d.alpha < 0.009
+    assert d.prior_df > 10 and d.scale[[f"new{i}" for i in range(6)]].max() < 2
+
+
 def test_dispersion_keeps_a_noisier_group_noisier():
     # 29 departments at alpha 0.004 and one at 0.05 (variance 6.5 times the others' model at 300 a month):
     # moderation shrinks the odd one towards the rest but must not pull it in
