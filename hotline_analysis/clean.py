@@ -195,9 +195,10 @@ def _codes(column: pd.Series) -> np.ndarray:
         return column.cat.codes.to_numpy().astype(np.int64) + 1
     col = pa.array(column, type=pa.large_string(), from_pandas=True)
     col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    hexed = caller_codes(col) if col.null_count == 0 else None
-    if hexed is not None:
-        return hexed.view(np.int64)
+    hexed = caller_codes(col)
+    valid = col.is_valid().to_numpy(zero_copy_only=False) if col.null_count else slice(None)
+    if hexed is not None and (hexed[valid] != 0).all():
+        return hexed.view(np.int64)  # missing values are 0, and no key is
     enc = pc.dictionary_encode(col)
     return pc.fill_null(enc.indices, -1).to_numpy().astype(np.int64) + 1
 

@@ -103,8 +103,9 @@ def caller_keys(phones: pa.Array | list, key: bytes) -> pa.Array:
     h = pd.util.hash_array(digits.to_numpy(zero_copy_only=False).astype(object), hash_key=_siphash_key(key),
                            categorize=False)  # most callers call once: hashing beats factorising first
     hexed = _HEX[h.astype(">u8").view(np.uint8).reshape(-1, 8)].reshape(-1)  # two hex digits per byte
-    keys = pa.Array.from_buffers(pa.string(), len(h), [None, pa.py_buffer(np.arange(len(h) + 1, dtype=np.int32) * 16),
-                                                       pa.py_buffer(hexed.tobytes())])
+    offsets = pa.py_buffer(np.arange(len(h) + 1, dtype=np.int64) * 16)
+    keys = pa.Array.from_buffers(pa.large_string(), len(h), [None, offsets, pa.py_buffer(hexed.tobytes())])
+    keys = keys.cast(pa.string())
     return pc.if_else(pc.greater(pc.fill_null(pc.utf8_length(digits), 0), 0), keys, pa.scalar(None, pa.string()))
 
 

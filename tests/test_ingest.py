@@ -56,6 +56,19 @@ def test_encodings_are_detected(tmp_path, encoding, expected):
     assert r.table["诉求内容"][1].as_py() == ("反映𠀀字无法录入" if encoding != "gbk" else row().split(",")[10])
 
 
+def test_a_preset_may_name_an_encoding_that_is_not_ascii_compatible(tmp_path):
+    p = write_csv(tmp_path / "a.csv", [row(), row("ZB2")], "utf-16")
+    r = read_export(p, encoding="utf-16")
+    assert r.encoding == "utf-16" and r.table["工单编号"].to_pylist() == ["ZB1", "ZB2"]
+
+
+def test_a_malformed_row_that_begins_like_an_earlier_line_gets_its_own_number(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_bytes("编号,内容,地区\r\n7,x,y\r\n3,x,y\r\n7,x\r\n".encode("gbk"))
+    r = read_export(p)
+    assert r.table["__row"].to_pylist() == [1, 2] and [b[0] for b in r.bad_rows] == [3]
+
+
 def test_wrong_encoding_in_preset_names_file_and_says_what_to_do(tmp_path):
     p = write_csv(tmp_path / "a.csv", [row()], "gbk")
     with pytest.raises(IngestError, match=r"a\.csv: not valid utf-8 at byte \d+.*encoding"):
@@ -120,6 +133,20 @@ def test_bad_preset_is_explained(tmp_path):
         load_preset(bad)
     with pytest.raises(PresetError, match="not found"):
         load_preset("no_such_city")
+
+
+def test_preset_booleans_may_be_one_and_zero_and_an_unknown_status_is_counted(tmp_path):
+    text = (Path(ZIBO.source).read_text("utf-8").replace("boolean: {是: true, 否: false}", "boolean: {是: 1, 否: 0}"))
+    (tmp_path / "p.yaml").write_text(text, encoding="utf-8")
+    preset = load_preset(tmp_path / "p.yaml")
+    p = write_csv(tmp_path / "a.csv", [row("A1"), row("A2").replace("已办结", "挂起")])
+    led = ingest([p], preset, tmp_path / "store", progress=False, now=pd.Timestamp("2021-03-05"))
+    df = Store(tmp_path / "store").load().set_index("order_id")
+    assert df.is_reasonable.tolist() == [True, True] and pd.isna(df.loc["A2", "status"])
+    assert led["files"][0]["unmapped_values"] == {"status": {"挂起": 1}}
+    (tmp_path / "p.yaml").write_text(text.replace("是: 1, 否: 0", "是: yes please, 否: 0"), encoding="utf-8")
+    with pytest.raises(PresetError, match="values.boolean maps to"):
+        load_preset(tmp_path / "p.yaml")
 
 
 def test_row_level_problems_go_to_quarantine_and_the_ledger_balances(tmp_path):

@@ -55,7 +55,7 @@ def test_falling_trends_found_without_false_ones(half):
     rising = set(y.loc[y.direction == "rising", "department"])
     assert all(planted[d] == "falling" for d in falling)
     assert all(planted[d] == "rising" for d in rising)
-    assert len(falling) >= 8  # of 30 planted; 10 at half volume (seed 7), 30 at full volume (seed 20200731)
+    assert len(falling) >= 8  # of 30 planted; 12 at half volume (seed 7), 30 at full volume (seed 20200731)
 
 
 def test_no_false_trend_in_any_month(half):

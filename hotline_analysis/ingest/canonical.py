@@ -92,10 +92,7 @@ def _enum(codes: np.ndarray, labels: list, column: str) -> pd.Categorical:
 
 
 def _boolean(codes: np.ndarray, labels: list) -> pd.arrays.BooleanArray:
-    """Codes of :func:`_map_values` as a nullable boolean column; the preset must map to true or false."""
-    bad = [v for v in labels if not isinstance(v, (bool, np.bool_))]
-    if bad:
-        raise ValueError(f"the preset's 'boolean' values must map to true or false, not {bad[:5]}")
+    """Codes of :func:`_map_values` as a nullable boolean column (the preset maps to true/false or 1/0)."""
     truth = np.array([bool(v) for v in labels] + [False])
     return pd.arrays.BooleanArray(truth[codes], codes < 0)
 
@@ -186,7 +183,7 @@ def to_canonical(raw: RawRead, preset: Preset, key: bytes, source_name: str | No
             const = preset.defaults.get(fld)
             out[fld] = np.full(n, const, dtype=object)
             continue
-        fallback = None if fld == S.SATISFACTION else "other"
+        fallback = "other" if "other" in S.ENUMS[fld] else None  # an unknown status is unknown, and counted
         codes, labels, missed = _map_values(v, preset.values.get(fld, {}), fallback)
         if missed:
             unmapped[fld] = missed

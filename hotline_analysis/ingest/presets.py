@@ -126,6 +126,10 @@ def load_preset(name_or_path: str | Path) -> Preset:
     if bad_values:
         raise PresetError(f"{p}: unknown value map(s) {bad_values}")
     for col, mapping in (raw.get("values") or {}).items():
+        if col == "boolean":
+            wrong = sorted({str(v) for v in mapping.values() if v not in (True, False, None)})  # 1 == True
+            if wrong:
+                raise PresetError(f"{p}: values.boolean maps to {wrong}, allowed: true, false (or 1, 0)")
         if col in S.ENUMS:
             wrong = sorted({str(v) for v in mapping.values()} - set(S.ENUMS[col]))
             if wrong:

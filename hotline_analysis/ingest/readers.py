@@ -111,21 +111,29 @@ def _csv_encoding(data: bytes, encoding: str, path: Path) -> str:
 def _read_csv(path: Path, encoding: str) -> RawRead:
     data = path.read_bytes()
     used = _csv_encoding(data, encoding, path)
+
+    def slow() -> tuple[str, str]:  # the whole text decoded in Python, and the encoding that decoded it
+        return decode(data, encoding, path)
+
+    if used not in ("utf-8", "utf-8-sig") and "\n,".encode(used) != b"\n,":  # e.g. UTF-16: its text as UTF-8
+        text, used = slow()
+        return _parse_csv(path, text.encode("utf-8"), "utf-8", lambda: (text, used), label=used)
     if encoding == "auto" and used == "gbk":
         try:
-            return _parse_csv(path, data, used, encoding)
+            return _parse_csv(path, data, used, slow)
         except UnicodeDecodeError:  # a character beyond GBK
             used = "gb18030"
     try:
-        return _parse_csv(path, data, used, encoding)
-    except UnicodeDecodeError:
-        decode(data, encoding, path)  # raises with the offset of the bad byte
+        return _parse_csv(path, data, used, slow)
+    except UnicodeError:
+        slow()  # raises with the offset of the bad byte
         raise
 
 
-def _parse_csv(path: Path, data: bytes, used: str, encoding: str) -> RawRead:
-    """Parse CSV bytes in encoding ``used`` (UnicodeDecodeError where they are not); ``encoding`` is the
-    preset's, for the slow path."""
+def _parse_csv(path: Path, data: bytes, used: str, slow, label: str | None = None) -> RawRead:
+    """Parse CSV bytes in the ASCII-compatible encoding ``used`` (UnicodeDecodeError where they are not);
+    ``slow()`` gives the decoded text and its encoding for files the csv module must read."""
+    label = label or used
     codec = "utf-8" if used in ("utf-8", "utf-8-sig") else used
     start = 3 if codec == "utf-8" and data.startswith(b"\xef\xbb\xbf") else 0
     end = data.find(b"\n", start)
@@ -136,7 +144,7 @@ def _parse_csv(path: Path, data: bytes, used: str, encoding: str) -> RawRead:
     if not body.strip():
         raise IngestError(f"{path.name}: has a header but no data rows")
     if b"\n\n" in body or b"\n\r\n" in body:  # blank lines would shift row numbers
-        return _read_csv_multiline(path, header, decode(data, encoding, path)[0].partition("\n")[2], used)
+        return _read_csv_multiline(path, header, *slow())
     bad_text: list[tuple[str, int]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -152,12 +160,12 @@ def _parse_csv(path: Path, data: bytes, used: str, encoding: str) -> RawRead:
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except pa.ArrowInvalid:  # e.g. line breaks inside quoted values
-        return _read_csv_multiline(path, header, decode(data, encoding, path)[0].partition("\n")[2], used)
+        return _read_csv_multiline(path, header, *slow())
     if not bad_text:
         rows = np.arange(1, table.num_rows + 1)
-        return RawRead(path, table.add_column(0, ROW, pa.array(rows, type=pa.int64())), used, [])
+        return RawRead(path, table.add_column(0, ROW, pa.array(rows, type=pa.int64())), label, [])
     if any(t.count('"') % 2 for t, _ in bad_text):  # a quoted value spread over lines
-        return _read_csv_multiline(path, header, decode(data, encoding, path)[0].partition("\n")[2], used)
+        return _read_csv_multiline(path, header, *slow())
     # Rows pyarrow could not split: find their line numbers in the file (there are few).
     n_lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
     framed = b"\n" + body
@@ -166,10 +174,11 @@ def _parse_csv(path: Path, data: bytes, used: str, encoding: str) -> RawRead:
     for text, n_found in bad_text:
         line = b"\n" + text.encode(codec)
         pos = -1
-        while True:  # the row's text at the start of a line not yet claimed
+        while True:  # the row's text as a whole line not yet claimed
             pos = framed.find(line, pos + 1)
             row = framed.count(b"\n", 0, pos + 1)
-            if pos < 0 or row not in used_lines:
+            whole = framed[pos + len(line):pos + len(line) + 1] in (b"\n", b"\r", b"")
+            if pos < 0 or (whole and row not in used_lines):
                 break
         if pos < 0:
             raise IngestError(f"{path.name}: could not locate a malformed row; check the file's line endings")
@@ -180,11 +189,12 @@ def _parse_csv(path: Path, data: bytes, used: str, encoding: str) -> RawRead:
     if len(rows) != table.num_rows:
         raise IngestError(f"{path.name}: {table.num_rows} rows parsed but {len(rows)} lines expected; "
                           "the file may contain line breaks inside unquoted values")
-    return RawRead(path, table.add_column(0, ROW, pa.array(rows, type=pa.int64())), used, bad)
+    return RawRead(path, table.add_column(0, ROW, pa.array(rows, type=pa.int64())), label, bad)
 
 
-def _read_csv_multiline(path: Path, header: list[str], body: str, used: str) -> RawRead:
+def _read_csv_multiline(path: Path, header: list[str], text: str, used: str) -> RawRead:
     """Slow path for files whose quoted values contain line breaks: the csv module numbers records."""
+    body = text.partition("\n")[2]
     good, bad = [], []
     for i, rec in enumerate(csv.reader(io.StringIO(body)), start=1):
         if len(rec) == len(header):
