@@ -43,6 +43,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_synth.py
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_summary.py
+	$(BIN)/python benchmarks/bench_recovery.py
 	$(BIN)/python benchmarks/bench_report.py
 	$(BIN)/python benchmarks/bench_topics.py
 
