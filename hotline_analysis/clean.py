@@ -158,8 +158,8 @@ def duplicate_links(df: pd.DataFrame, window_days: float = 7,
     eligible = df[S.IS_VALID].to_numpy(dtype=bool) & df[S.CALLER_KEY].notna().to_numpy() & known_matter
     pos = np.flatnonzero(eligible)
     # only callers with two or more eligible orders can repeat themselves (most call once)
-    callers = _codes(df[S.CALLER_KEY]) if len(pos) > 1 else None
     if len(pos) > 1:
+        callers = _codes(df[S.CALLER_KEY])
         order = np.argsort(callers[pos], kind="stable")
         same = callers[pos[order]][1:] == callers[pos[order]][:-1]
         pos = np.sort(pos[order[np.r_[same, False] | np.r_[False, same]]])

@@ -43,21 +43,15 @@ class RawRead:
 
 
 def decode(data: bytes, encoding: str, path: Path) -> tuple[str, str]:
-    """Decode file bytes: ``auto`` tries a BOM, strict UTF-8, then GB18030 (a superset of GBK)."""
-    if encoding != "auto":
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError as exc:
+    """Decode file bytes in Python, in the encoding :func:`_csv_encoding` finds (``auto``: GB18030 where GBK
+    fails); an error names the file and the offset of the first bad byte."""
+    used = _csv_encoding(data, encoding, path)
+    try:
+        return data.decode(used), used
+    except UnicodeDecodeError as exc:
+        if encoding != "auto":
             raise IngestError(f"{path.name}: not valid {encoding} at byte {exc.start}; "
                               f"check the file's encoding and set 'encoding:' in the preset (or use auto)") from None
-        except LookupError:
-            raise IngestError(f"{path.name}: unknown encoding {encoding!r} in the preset") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
