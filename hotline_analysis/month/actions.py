@@ -1,0 +1,60 @@
+"""One assessment, one action (一研判、一行动): who is called before the committee, who is commended, and the
+questions to put to them. Reasons are codes; :mod:`hotline_analysis.labels` has their words."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: Reasons a department is called: a surge, a significant satisfaction drop, a rising trend.
+CALL_REASONS = ("surge", "satisfaction_drop", "rising")
+#: Issue columns a question carries.
+ISSUE_COLUMNS = ["label", "orders", "baseline_mean", "change", "emerging", "category", "examples"]
+
+EMPTY_ACTIONS = pd.DataFrame({"department": pd.Series(dtype=str), "action": pd.Series(dtype=str),
+                              "reasons": pd.Series(dtype=object)})
+EMPTY_QUESTIONS = pd.DataFrame(columns=["department", "why", "rank", *ISSUE_COLUMNS])
+
+
+def action_list(report) -> pd.DataFrame:
+    """Departments to call (``call``: surge, significant satisfaction drop or rising trend) and to commend
+    (``commend``: significant fall year over year), in rank order.
+
+    Columns: ``department, action, reasons`` (``reasons``: a list of codes).
+    """
+    rows = []
+    for d in report.departments.itertuples():
+        reasons = [r for r, on in (("surge", d.surge), ("satisfaction_drop", d.satisfaction_drop),
+                                   ("rising", d.trend == "rising")) if on]
+        if reasons:
+            rows.append((d.department, "call", reasons))
+        elif d.commend:
+            rows.append((d.department, "commend", ["commend"]))
+    return pd.DataFrame(rows, columns=EMPTY_ACTIONS.columns) if rows else EMPTY_ACTIONS.copy()
+
+
+def question_list(report, actions: pd.DataFrame, top: int = 3) -> pd.DataFrame:
+    """The committee's questions: the top issues of every department called, then of the ``top`` departments
+    with the most net complaints (Zibo's committee read the complaints of the departments with the most).
+
+    Columns: ``department, why, rank`` and the issue's ``label, orders, baseline_mean, change, emerging,
+    category, examples``. A department without an issue gets one row with ``rank`` 0 and no label (its
+    complaints are too scattered to form an issue).
+    """
+    called = actions[actions.action == "call"]
+    why = dict(zip(called.department, called.reasons))
+    for dep in report.departments.department.head(top):
+        why.setdefault(dep, ["top"])
+    issues = report.issues
+    net = report.departments.set_index("department").net_complaints
+    rows = []
+    for dep, reasons in why.items():
+        mine = issues[issues.department == dep].sort_values("rank")
+        if mine.empty:
+            rows.append({"department": dep, "why": list(reasons), "rank": 0, "label": None,
+                         "orders": int(net.get(dep, 0)), "baseline_mean": float("nan"), "change": float("nan"),
+                         "emerging": False, "category": None, "examples": []})
+            continue
+        for r in mine.itertuples():
+            rows.append({"department": dep, "why": list(reasons), "rank": int(r.rank),
+                         **{c: getattr(r, c) for c in ISSUE_COLUMNS}})
+    return pd.DataFrame(rows, columns=EMPTY_QUESTIONS.columns) if rows else EMPTY_QUESTIONS.copy()

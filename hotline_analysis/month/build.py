@@ -1,0 +1,262 @@
+"""The steps of :meth:`hotline_analysis.month.MonthReport.build`: read the store once, fit once, tabulate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import metrics as M
+from .. import paths
+from .. import schema as S
+from ..errors import DataError, StoreError
+from ..settings import Settings
+from ..stats import bh_adjust, satisfaction_shift
+from ..store import Store
+from . import actions as A
+
+
+def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str | None, all_units: bool,
+                topics: str, register: str | Path | None):
+    """See :meth:`hotline_analysis.month.MonthReport.build`."""
+    st = store if isinstance(store, Store) else Store(Path(store))
+    if not st.exists():
+        raise StoreError(f"{st.root} is not a store; run `hotline ingest ... --store {st.root}` first")
+    history, orders = read_month(st, month, settings)
+    if not (history[M.MONTH] == month).any():
+        raise DataError(f"{st.root}: no work orders received in {month} (the store holds "
+                        f"{history[M.MONTH].min()} to {history[M.MONTH].max()})")
+    deps = supervised_units(history, all_units)
+    table, volumes = department_table(history, month, settings, deps)
+    sat = satisfaction_table(orders, month, deps, settings)
+    table = table.merge(sat[[S.DEPARTMENT, "significant", "delta_pp"]], on=S.DEPARTMENT, how="left")
+    table["satisfaction_drop"] = (table.pop("significant").fillna(False).astype(bool)
+                                  & (table.pop("delta_pp") < 0).fillna(False))
+    issues, emerging = month_issues(st, orders, month, settings, deps, topics)
+    report = cls(dataset=dataset or st.root.name, month=month, settings=settings,
+                 ledger=month_ledger(history, month), topics_from=topics, departments=table,
+                 history=trend_lines(volumes, month), long_trends=long_trends(volumes, month, settings),
+                 breakdowns=breakdowns(orders, month, settings), daily=daily_counts(orders, month),
+                 satisfaction=sat, handling=handling_table(orders, month, deps), issues=issues, emerging=emerging,
+                 actions=A.EMPTY_ACTIONS, questions=A.EMPTY_QUESTIONS,
+                 lookback=lookback_if_due(st, month, settings, register))
+    acts = A.action_list(report)
+    return report.with_tables(actions=acts, questions=A.question_list(report, acts))
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+
+def read_month(st: Store, month: pd.Period, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The store's history up to ``month`` (its aggregate table, or its rows when it has none) and the work
+    orders of the month, the month before and the same month a year before, net-complaint rules applied."""
+    agg = st.aggregates()
+    if agg is None:
+        agg = M.with_month(st.load(columns=ORDER_COLUMNS_FOR_HISTORY))
+    history = M.flag_net(agg[(agg[M.MONTH] <= month).to_numpy()], settings)
+    want = [str(m) for m in (month, month - 1, month - 12) if str(m) in set(st.months())]
+    orders = M.flag_net(M.with_month(st.load(months=want, columns=ORDER_COLUMNS)), settings)
+    return history, orders
+
+
+#: Columns of the store the month's work orders are read with.
+ORDER_COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.CATEGORY_L2, S.REQUEST_TYPE, S.IS_VALID,
+                 S.IS_REASONABLE, S.STATUS, S.DUPLICATE_OF, S.SATISFACTION, S.CONTACTED, S.RESOLVED,
+                 S.CHANNEL, S.DISTRICT, S.DUE_AT, S.CLOSED_AT]
+#: The breakdowns of all orders a bulletin reports.
+BREAKDOWNS = (S.REQUEST_TYPE, S.CHANNEL, S.DISTRICT)
+#: Columns needed to compute the history from the rows of a store without an aggregate table.
+ORDER_COLUMNS_FOR_HISTORY = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.REQUEST_TYPE, S.IS_VALID,
+                             S.IS_REASONABLE, S.STATUS, S.DUPLICATE_OF, S.SATISFACTION, S.CONTACTED, S.RESOLVED]
+
+
+def supervised_units(history: pd.DataFrame, all_units: bool) -> list[str]:
+    """The municipal departments of the alias table that the store knows, or every unit with ``all_units`` (or
+    when the alias table names none of the store's units)."""
+    from ..catalog import municipal_departments
+
+    known = set(history[S.DEPARTMENT].dropna().unique())
+    deps = sorted(municipal_departments() & known)
+    return deps if deps and not all_units else sorted(known)
+
+
+def month_ledger(history: pd.DataFrame, month: pd.Period) -> dict:
+    """All orders of the month (whole hotline): records, net complaints, exclusions by reason."""
+    this = history[(history[M.MONTH] == month).to_numpy()]
+    w = M.weights(this)
+    net = this["is_net_complaint"].to_numpy(dtype=bool)
+    excluded = pd.Series(w[~net]).groupby(this.loc[~net, "exclusion_reason"].astype(str).to_numpy()).sum()
+    return {"records": int(w.sum()), "net_complaints": int(w[net].sum()),
+            "excluded": {k: int(v) for k, v in excluded.items()}}
+
+
+# --- departments -------------------------------------------------------------------------------------------
+
+
+def department_table(history: pd.DataFrame, month: pd.Period, settings: Settings,
+                     deps: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Net complaints, changes, rank, trend, surge and commendation per department; and the monthly volumes."""
+    from ..count_models import dispersion, trend_scan
+    from ..flags import commendations, surge_flags
+    from ..rank import rank_month
+
+    exposure = pd.Series(M.weights(history), index=history.index).groupby(history[M.MONTH]).sum()
+    vol = M.monthly_volume(history[history[S.DEPARTMENT].isin(deps).to_numpy()], settings)
+    ch = M.add_changes(vol, min_base=settings.change.min_base)
+    cur = ch[ch[M.MONTH] == month].set_index(S.DEPARTMENT)
+    ranks = rank_month(vol, month).set_index(S.DEPARTMENT)
+    surge = surge_flags(vol, month, settings, exposure=exposure).set_index(S.DEPARTMENT)
+    disp = dispersion(vol, month, exposure=exposure)
+    trend = trend_scan(vol, month, list(settings.trend.windows), alpha=settings.trend.alpha,
+                       disp=disp).set_index(S.DEPARTMENT)
+    commend = commendations(vol, month, settings, disp=disp).set_index(S.DEPARTMENT)
+    t = pd.DataFrame({S.DEPARTMENT: deps}).set_index(S.DEPARTMENT)
+    t["net_complaints"] = cur.net_complaints.reindex(deps).fillna(0).astype(int)
+    t["prev_month"] = cur.net_complaints_prev_month.reindex(deps).fillna(0).astype(int)
+    t["prev_year"] = cur.net_complaints_prev_year.reindex(deps).astype("Int64")
+    t["mom_pct"], t["yoy_pct"] = cur.mom_pct.reindex(deps), cur.yoy_pct.reindex(deps)
+    t["rank"] = ranks["rank"].reindex(deps).fillna(len(deps)).astype(int)
+    t["rank_prev_month"] = ranks["rank_prev_month"].reindex(deps)
+    for col, src in (("trend", "direction"), ("trend_window", "window"), ("trend_current", "current"),
+                     ("trend_base", "base"), ("trend_ratio", "ratio"), ("trend_p", "p_value"),
+                     ("trend_q", "q_value")):
+        t[col] = trend[src].reindex(deps)
+    t["trend"] = t["trend"].fillna("no_trend")
+    t["surge"] = surge.surge.reindex(deps).fillna(False).astype(bool)
+    for col in ("expected", "upper", "change_pct"):
+        t[f"surge_{col}"] = surge[col].reindex(deps)
+    t["commend"] = commend.commend.reindex(deps).fillna(False).astype(bool)
+    t["commend_ratio"], t["commend_q"] = commend.ratio.reindex(deps), commend.q_value.reindex(deps)
+    t = t.reset_index().sort_values(["rank", S.DEPARTMENT]).reset_index(drop=True)
+    return t, vol[vol[M.MONTH] <= month].reset_index(drop=True)
+
+
+def trend_lines(volumes: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
+    """Monthly net complaints per department with its STL trend line (``trend_line``; NaN under 24 months)."""
+    from ..stats import decompose
+
+    out = []
+    for _, g in volumes.groupby(S.DEPARTMENT, observed=True):
+        g = g.sort_values(M.MONTH)
+        line = decompose(pd.Series(g.net_complaints.to_numpy(float))).trend.to_numpy() if len(g) >= 24 else np.nan
+        out.append(g[[S.DEPARTMENT, M.MONTH, "net_complaints"]].assign(trend_line=line))
+    return pd.concat(out, ignore_index=True) if out else volumes.assign(trend_line=np.nan)
+
+
+def long_trends(volumes: pd.DataFrame, month: pd.Period, settings: Settings) -> pd.DataFrame:
+    """Seasonal Mann-Kendall with Sen's slope over the last ``trend.mk_window_months`` months per department.
+
+    Columns: ``department, months, slope_per_year, p_value, q_value, direction`` (BH across departments at
+    ``trend.alpha``; ``no_trend`` unless q is below it; untested under 24 months).
+    """
+    from ..stats import trend_test
+
+    rows = []
+    window = settings.trend.mk_window_months
+    for dep, g in volumes.groupby(S.DEPARTMENT, observed=True):
+        s = g.sort_values(M.MONTH).set_index(M.MONTH)["net_complaints"].astype(float).iloc[-window:]
+        r = trend_test(s.reset_index(drop=True)) if len(s) >= 24 else None
+        rows.append((dep, len(s), *((r.slope_per_year, r.p_value, r.z) if r else (np.nan,) * 3)))
+    t = pd.DataFrame(rows, columns=[S.DEPARTMENT, "months", "slope_per_year", "p_value", "z"])
+    reject, t["q_value"] = bh_adjust(t.p_value.to_numpy(), settings.trend.alpha)
+    t["direction"] = np.where(reject, np.where(t.pop("z") < 0, "falling", "rising"), "no_trend")
+    return t.sort_values("slope_per_year").reset_index(drop=True)
+
+
+# --- all orders --------------------------------------------------------------------------------------------
+
+
+def breakdowns(orders: pd.DataFrame, month: pd.Period, settings: Settings) -> pd.DataFrame:
+    """All orders of the month by request type, channel and district, with shares and changes.
+
+    Missing values count as their own value ``unknown``, inside the denominator of the shares.
+    """
+    out = []
+    for by in BREAKDOWNS:
+        key = orders[by].astype("string").fillna("unknown")
+        counts = orders.groupby([key, orders[M.MONTH]], observed=True).size().unstack(M.MONTH)
+        cur = counts.get(month, pd.Series(0, index=counts.index)).fillna(0)
+        prev = counts.get(month - 1, pd.Series(np.nan, index=counts.index))
+        year = counts.get(month - 12, pd.Series(np.nan, index=counts.index))
+        t = pd.DataFrame({"dimension": by, "value": counts.index.astype(str), "records": cur.to_numpy().astype(int),
+                          "share": (cur / cur.sum()).to_numpy(), "prev_month": prev.to_numpy(),
+                          "prev_year": year.to_numpy()})
+        t["mom_pct"], _ = M.change_pct(t.records, t.prev_month, settings.change.min_base)
+        t["yoy_pct"], _ = M.change_pct(t.records, t.prev_year, settings.change.min_base)
+        out.append(t.sort_values("records", ascending=False))
+    return pd.concat(out, ignore_index=True)
+
+
+def daily_counts(orders: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
+    """Orders received per day of the month: ``day, records``."""
+    t = orders[(orders[M.MONTH] == month).to_numpy()]
+    s = t.groupby(t[S.RECEIVED_AT].dt.normalize()).size()
+    return pd.DataFrame({"day": s.index, "records": s.to_numpy().astype(int)})
+
+
+def satisfaction_table(orders: pd.DataFrame, month: pd.Period, deps: list[str], settings: Settings) -> pd.DataFrame:
+    """Call-back satisfaction per department this month and its shift against last month (BH across
+    departments at ``flags.satisfaction_drop.alpha``)."""
+    d = orders[orders[S.DEPARTMENT].isin(deps).to_numpy() & orders[M.MONTH].isin([month, month - 1]).to_numpy()]
+    sat = M.satisfaction(d, settings)
+    cur = sat[sat[M.MONTH] == month].set_index(S.DEPARTMENT)
+    prev = sat[sat[M.MONTH] == month - 1].set_index(S.DEPARTMENT)
+    rows = []
+    for dep, a in cur.iterrows():
+        b = prev.loc[dep] if dep in prev.index else None
+        r = (satisfaction_shift(int(a.satisfied + a.basically_satisfied), int(a.surveyed),
+                                int(b.satisfied + b.basically_satisfied), int(b.surveyed))
+             if b is not None and a.surveyed > 0 and b.surveyed > 0 else None)
+        rows.append((dep, *((r.delta_pp, r.ci_low_pp, r.ci_high_pp, r.p_value) if r else (np.nan,) * 4)))
+    shifts = pd.DataFrame(rows, columns=[S.DEPARTMENT, "delta_pp", "shift_low_pp", "shift_high_pp", "p_value"])
+    shifts["significant"], shifts["q_value"] = bh_adjust(shifts.p_value, settings.flags.satisfaction_drop.alpha)
+    out = cur.reset_index().drop(columns=[M.MONTH]).merge(shifts, on=S.DEPARTMENT, how="left")
+    return out.sort_values("satisfaction_rate").reset_index(drop=True)
+
+
+def handling_table(orders: pd.DataFrame, month: pd.Period, deps: list[str]) -> pd.DataFrame:
+    """Handling of the month's orders per department (:func:`hotline_analysis.metrics.handling`)."""
+    d = orders[orders[S.DEPARTMENT].isin(deps).to_numpy() & (orders[M.MONTH] == month).to_numpy()]
+    return M.handling(d).drop(columns=[M.MONTH]).reset_index(drop=True)
+
+
+# --- topics and look-back ------------------------------------------------------------------------------------
+
+
+def month_issues(st: Store, orders: pd.DataFrame, month: pd.Period, settings: Settings, deps: list[str],
+                 topics: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The top issues per department and the emerging ones: from the texts (``topics='text'``), or each
+    department's most frequent categories."""
+    if topics == "text":
+        from ..topics import month_topics
+
+        result = month_topics(st, str(month), settings, deps)
+        top = result.top()
+        return top[top.department.isin(deps)].reset_index(drop=True), result.emerging()
+    net = orders[(orders[M.MONTH] == month).to_numpy() & orders["is_net_complaint"].to_numpy(dtype=bool)
+                 & orders[S.DEPARTMENT].isin(deps).to_numpy()]
+    counts = net.groupby([S.DEPARTMENT, S.CATEGORY_L2], observed=True).size().rename("orders").reset_index()
+    counts = counts.sort_values([S.DEPARTMENT, "orders", S.CATEGORY_L2], ascending=[True, False, True])
+    counts["rank"] = counts.groupby(S.DEPARTMENT).cumcount() + 1
+    top = counts[counts["rank"] <= settings.topics.top_n]
+    issues = pd.DataFrame({"department": top[S.DEPARTMENT].astype(str), "rank": top["rank"],
+                           "label": top[S.CATEGORY_L2].astype(str), "keywords": [[] for _ in range(len(top))],
+                           "orders": top.orders, "baseline_mean": np.nan, "change": np.nan, "emerging": False,
+                           "category": top[S.CATEGORY_L2].astype(str), "examples": [[] for _ in range(len(top))]})
+    return issues.reset_index(drop=True), issues.iloc[:0]
+
+
+def lookback_if_due(st: Store, month: pd.Period, settings: Settings, register: str | Path | None) -> pd.DataFrame:
+    """The look-back (回头看) of the departments the register lists as supervised two or three months before
+    ``month`` (:func:`hotline_analysis.reviews.lookback`); empty when none is due or there is no register."""
+    from ..reviews import LOOKBACK_COLUMNS, lookback, read_register
+
+    path = Path(register) if register else paths.default_register(st.root)
+    if not path.exists():
+        return pd.DataFrame(columns=LOOKBACK_COLUMNS)
+    due = [str(month - 3), str(month - 2)]
+    reg = read_register(path)
+    if not reg.month.isin(due).any():
+        return pd.DataFrame(columns=LOOKBACK_COLUMNS)
+    return lookback(st, due, str(month), path, settings)

@@ -1,0 +1,96 @@
+"""``summary.json``: the month result's key figures in the contract other tools rely on, validated against the
+JSON Schema shipped in ``resources/summary.schema.json``."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+
+import jsonschema
+import numpy as np
+import pandas as pd
+
+from .. import metrics as M
+
+#: The flags of summary.json, in this order.
+FLAGS = ("surge", "satisfaction_drop", "commend")
+
+
+@lru_cache(maxsize=1)
+def summary_schema() -> dict:
+    """The JSON Schema of ``summary.json``."""
+    return json.loads(resources.files("hotline_analysis.resources").joinpath("summary.schema.json").read_text("utf-8"))
+
+
+def validate_summary(summary: dict) -> dict:
+    """Raise ``jsonschema.ValidationError`` when ``summary`` breaks the contract; return it otherwise."""
+    jsonschema.validate(summary, summary_schema())
+    return summary
+
+
+def _missing(x) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x))
+
+
+def _pct(x, change) -> float | None:
+    """A percentage rounded as the settings say (half up or truncated), None when missing."""
+    return None if _missing(x) else M.round_pct(float(x), change.decimals, change.rounding)
+
+
+def _rate(x) -> float | None:
+    return None if _missing(x) else round(float(x), 6)
+
+
+def _department(d, change) -> dict:
+    surveyed = int(d.surveyed) if not _missing(d.surveyed) else 0
+    return {
+        "department": d.department,
+        "net_complaints": int(d.net_complaints),
+        "net_complaints_prev_month": int(d.prev_month),
+        "net_complaints_prev_year": None if _missing(d.prev_year) else int(d.prev_year),
+        "mom_pct": _pct(d.mom_pct, change),
+        "yoy_pct": _pct(d.yoy_pct, change),
+        "rank": int(d.rank),
+        "surveyed": surveyed,
+        "satisfaction_rate": _rate(d.satisfaction_rate) if surveyed else None,
+        "satisfaction_ci": [_rate(d.ci_low), _rate(d.ci_high)] if surveyed else None,
+        "trend": d.trend,
+        "flags": [f for f in FLAGS if bool(getattr(d, f))],
+    }
+
+
+def _topics(report) -> list[dict]:
+    out = []
+    for dep in report.supervised:
+        g = report.issues[report.issues.department == dep].sort_values("rank")
+        if g.empty:
+            continue
+        out.append({"department": dep, "topics": [str(x) for x in g.label],
+                    "issues": [{"label": str(r.label), "keywords": [str(k) for k in r.keywords],
+                                "orders": int(r.orders), "emerging": bool(r.emerging)} for r in g.itertuples()]})
+    return out
+
+
+def summary_dict(report) -> dict:
+    """See :meth:`hotline_analysis.month.MonthReport.to_json`."""
+    s = report.settings
+    sat = report.satisfaction.set_index("department")
+    deps = report.departments.assign(
+        surveyed=report.departments.department.map(sat.surveyed),
+        satisfaction_rate=report.departments.department.map(sat.satisfaction_rate),
+        ci_low=report.departments.department.map(sat.ci_low),
+        ci_high=report.departments.department.map(sat.ci_high))
+    rows = [_department(d, s.change) for d in deps.itertuples()]
+    rules = s.to_dict()
+    summary = {
+        "dataset": report.dataset,
+        "month": str(report.month),
+        "generated_by": report.generated_by,
+        "rules": {k: rules[k] for k in ("net_complaint", "flags", "change", "trend", "topics")},
+        "ledger": report.ledger,
+        "departments": rows,
+        "flags": {f: [r["department"] for r in rows if f in r["flags"]] for f in FLAGS},
+        "topics": _topics(report),
+    }
+    return validate_summary(summary)

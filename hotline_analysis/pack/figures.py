@@ -1,0 +1,64 @@
+"""The pack's charts, drawn once from the month result into ``figures/`` and shown from there by the pages,
+the slides and the PowerPoint."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from .. import labels as L
+from .. import plots
+
+#: The figures of a monthly pack (file stem -> what it shows).
+FIGURES = ("daily", "ranking", "trends", "satisfaction", "topics")
+
+
+def draw(report, name: str, lang: str):
+    """The matplotlib figure ``name`` (one of :data:`FIGURES`) of the month result, or None when the month has
+    nothing to show (no call-back survey, no issue)."""
+    title = L.month_name(report.month, lang)
+    colors = plots.department_colors(report.supervised)
+    if name == "daily":
+        return plots.daily_series(report.daily.set_index("day")["records"], lang, title=title)
+    if name == "ranking":
+        return plots.ranking_bar(report.departments, colors=colors, lang=lang, title=title)
+    if name == "trends":
+        return plots.monthly_lines(report.history, colors=colors, lang=lang, title=title)
+    if name == "satisfaction":
+        sat = report.satisfaction.dropna(subset=["satisfaction_rate"])
+        return plots.satisfaction_intervals(sat, lang=lang, title=title) if len(sat) else None
+    if name == "topics":
+        city = report.issues.sort_values(["orders", "department"], ascending=[False, True])
+        city = city.head(report.settings.topics.top_n)
+        return plots.issue_bars(city, colors=colors, lang=lang, title=title) if len(city) else None
+    raise KeyError(f"no figure {name!r}; figures are {', '.join(FIGURES)}")
+
+
+def draw_all(report, folder: Path, lang: str) -> list[Path]:
+    """Draw every figure of the month into ``folder`` as PNG; return the files written."""
+    out = []
+    for name in FIGURES:
+        fig = draw(report, name, lang)
+        if fig is not None:
+            out.append(plots.save(fig, Path(folder) / f"{name}.png"))
+    return out
+
+
+def show(report, name: str, lang: str, figures_dir: str | Path = ""):
+    """The figure as an image for a notebook: the PNG in ``figures_dir`` when the pack drew it, else drawn now
+    (and saved there when a folder is given). None when the month has nothing to show."""
+    from IPython.display import Image
+
+    path = Path(figures_dir) / f"{name}.png" if figures_dir else None
+    if path is not None and path.exists():
+        return Image(filename=str(path))
+    fig = draw(report, name, lang)
+    if fig is None:
+        return None
+    if path is not None:
+        return Image(filename=str(plots.save(fig, path)))
+    buf = io.BytesIO()
+    plots.save(fig, buf)
+    return Image(data=buf.getvalue(), format="png")

@@ -1,0 +1,33 @@
+"""``index.html``: the report home, with the headline block and a link to every page and file of the pack."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from .. import __version__
+from .. import labels as L
+from . import text
+
+
+def write_index(report, out: Path, lang: str, pages: list[tuple[str, str]], figures: list[Path]) -> Path:
+    """Write ``out/index.html`` linking ``pages`` (title, file name), the data files and ``figures``."""
+    esc = html.escape
+    heads = "".join(f"<li>{esc(x)}</li>" for x in text.headline(report, lang))
+    items = "".join(f'<li><a href="{esc(href)}">{esc(title)}</a></li>' for title, href in pages)
+    items += (f'<li><a href="summary.json">{esc(L.title("summary", lang))}</a></li>'
+              f'<li><a href="tables.xlsx">{esc(L.title("tables", lang))}</a></li>')
+    figs = "".join(f'<li><a href="figures/{esc(f.name)}">{esc(f.name)}</a></li>' for f in figures)
+    name = f"{L.title('index', lang)} · {L.month_name(report.month, lang)}"
+    page = f"""<!DOCTYPE html>
+<html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<title>{esc(name)}</title>
+<style>body{{font-family:sans-serif;max-width:52em;margin:2em auto;line-height:1.6;padding:0 1em}}</style></head>
+<body><h1>{esc(name)}</h1><h2>{esc(L.title('headlines', lang))}</h2><ul>{heads}</ul>
+<h2>{esc(L.title('pages', lang))}</h2><ul>{items}</ul>
+<h2>{esc(L.title('figures', lang))}</h2><ul>{figs}</ul>
+<p><small>hotline_analysis {esc(__version__)} · {esc(report.dataset)}</small></p></body></html>
+"""
+    path = out / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path

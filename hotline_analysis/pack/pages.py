@@ -1,0 +1,166 @@
+"""What the monthly notebooks display: headings, prose, tables and figures of the month result, in the pack's
+language. Every value that reaches a page passes through :func:`table` or :func:`prose`, which escape it."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML
+
+from .. import labels as L
+from . import text
+
+#: The opening paragraph of each page.
+INTROS = {
+    "zh": {
+        "01_overview": "全市12345热线本月受理工单的总体情况：绝对数与相对数，环比和同比变化。基数不足5件的变化不予计算。",
+        "02_departments": "各监督单位的净投诉量、排名、环比和同比变化，以及趋势判断：近1个月、3个月和6个月分别与上年同期比较，"
+                          "经统计检验（考虑月度波动、剔除一次性激增月份）后判定为“下降”“上升”或“无明显变化”。",
+        "03_satisfaction": "回访满意率 =（满意 + 基本满意）÷ 回访数，附95%置信区间；与上月相比的变化经统计检验，"
+                           "仅显著的变化称为“显著变化”。",
+        "04_topics": "从群众诉求原文中提炼各单位本月的主要问题：关键词、件数、与前几个月月均相比的变化、主要类别和例句（已脱敏）。",
+        "05_actions": "一月一分析、一研判、一行动：建议专题询问的单位及原因、建议表扬的典型，以及向被询问单位提出的问题清单。",
+    },
+    "en": {
+        "01_overview": "The whole hotline this month: absolute and relative numbers, with month-on-month and "
+                       "year-on-year change. A change on a base below five orders is not computed.",
+        "02_departments": "Net complaints of the supervised units, their rank and change, and the trend verdict: the "
+                          "last month, quarter and half year each against the same months a year earlier, tested "
+                          "allowing for month-to-month variation and setting one-off surges aside.",
+        "03_satisfaction": "Call-back satisfaction = (satisfied + basically satisfied) / surveyed, with its 95% "
+                           "interval; the change against last month is tested, and only significant changes are "
+                           "called changes.",
+        "04_topics": "The month's main issues of each unit, from the citizens' own words: keywords, order counts, "
+                     "change against the months before, main category and masked examples.",
+        "05_actions": "One analysis, one assessment, one action each month: the units proposed for a special inquiry "
+                      "and why, the units to commend, and the questions to put to those called.",
+    },
+}
+
+
+#: The appendix's explanation of the seasonal Mann-Kendall test beside the trend verdict of the main table.
+APPENDIX = {
+    "zh": "季节性Mann-Kendall检验（附Sen斜率）只把每个月与其他年份的同一月份比较，近两年的数据只能确认幅度大且持续的趋势；"
+          "上表的趋势结论以近1、3、6个月同比检验为准，本表仅供参考。",
+    "en": "The seasonal Mann-Kendall test (with Sen's slope) compares each month only with the same month of other "
+          "years, so two years of data confirm only strong, steady trends; the trend verdict of the table above "
+          "(the last 1, 3 and 6 months against a year earlier) is the one that counts, this table is for reference.",
+}
+NO_EMERGING = {"zh": "本月没有显著上升的问题。", "en": "No issue rose significantly this month."}
+
+
+def satisfaction_shifts(report, lang: str) -> HTML:
+    """The significant shifts of satisfaction against last month, in words."""
+    s = report.satisfaction
+    sig = s[s.significant.fillna(False).astype(bool)]
+    if sig.empty:
+        return prose("与上月相比，没有单位的满意率发生显著变化。" if lang == "zh"
+                     else "No unit's satisfaction changed significantly against last month.")
+    unit = "个百分点" if lang == "zh" else " points"
+    lines = [f"{r.department}：{r.delta_pp:+.2f}{unit}" if lang == "zh" else f"{r.department}: {r.delta_pp:+.2f}{unit}"
+             for r in sig.itertuples()]
+    return HTML(section("与上月相比的显著变化" if lang == "zh" else "Significant changes against last month").data
+                + bullets(lines).data)
+
+
+def heading(page: str, report, lang: str) -> HTML:
+    """The page's title with the month, and its opening paragraph."""
+    name = f"{L.title(page, lang)} · {L.month_name(report.month, lang)}"
+    intro = INTROS[lang].get(page, "")
+    return HTML(f"<h1>{html.escape(name)}</h1>" + (f"<p>{html.escape(intro)}</p>" if intro else ""))
+
+
+def section(title: str) -> HTML:
+    """A section heading."""
+    return HTML(f"<h2>{html.escape(title)}</h2>")
+
+
+def prose(*paragraphs: str) -> HTML:
+    """Paragraphs of text, escaped."""
+    return HTML("".join(f"<p>{html.escape(p)}</p>" for p in paragraphs))
+
+
+def bullets(lines: list[str]) -> HTML:
+    """A bulleted list, escaped."""
+    return HTML("<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>")
+
+
+def _cell(v) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return str(v)
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}"
+    if isinstance(v, (float, np.floating)):
+        return f"{int(v):,}" if float(v).is_integer() else f"{float(v):,}"
+    return str(v)
+
+
+def table(t: pd.DataFrame) -> HTML:
+    """A displayed table (:mod:`hotline_analysis.pack.tables`) as HTML; every header and value escaped."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in t.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in r) + "</tr>"
+                   for r in t.itertuples(index=False))
+    return HTML(f'<table class="dataframe"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
+
+
+def headline(report, lang: str) -> HTML:
+    """The headline block."""
+    return bullets(text.headline(report, lang))
+
+
+def question_list(report, lang: str) -> HTML:
+    """The question list: per department its reasons and numbered questions."""
+    from . import tables
+
+    q = tables.questions(report, lang)
+    if q.empty:
+        return prose("本月没有需要询问的单位。" if lang == "zh" else "No unit is to be questioned this month.")
+    out = []
+    for dep, g in q.groupby(q.columns[0], sort=False):
+        why = g.iloc[0, 1]
+        head = f"{dep}（{why}）" if lang == "zh" else f"{dep} ({why})"
+        out.append(f"<h3>{html.escape(head)}</h3><ol>"
+                   + "".join(f"<li>{html.escape(x)}</li>" for x in g.iloc[:, 3]) + "</ol>")
+    return HTML("".join(out))
+
+
+def did_sentence(did: pd.DataFrame, lang: str) -> HTML:
+    """The look-back's difference in differences in words (and its pre-period check)."""
+    if did.empty:
+        return prose("没有从未被监督的单位可作对照，无法进行双重差分。" if lang == "zh" else
+                     "No unit was never supervised, so there is no comparison group for a difference in differences.")
+    r = did.iloc[0]
+    doubt = r.pretrend_p < 0.05
+    if lang == "zh":
+        s = (f"被监督的{int(r.n_treated)}个单位与{int(r.n_control)}个从未被监督的单位相比，监督后净投诉为对照变化的"
+             f"{r.rate_ratio:.2f}倍（95%置信区间 {r.ci_low:.2f}–{r.ci_high:.2f}）。")
+        s += "监督前两组走势已有差异，以上逐单位的中断时间序列结论为准。" if doubt else "监督前两组走势平行，对照可信。"
+        return prose(s)
+    s = (f"The {int(r.n_treated)} supervised units against the {int(r.n_control)} never supervised: after supervision "
+         f"their net complaints moved {r.rate_ratio:.2f} times as much as the comparison (95% interval "
+         f"{r.ci_low:.2f}–{r.ci_high:.2f}). ")
+    s += ("The groups already drifted apart before supervision: trust the per-unit time series above." if doubt
+          else "Before supervision the groups moved in parallel, so the comparison holds.")
+    return prose(s)
+
+
+def lookback_summary(table: pd.DataFrame, lang: str) -> HTML:
+    """How many of the supervised units clearly fell."""
+    fell = int((table.verdict == "fell").sum())
+    return prose(f"被监督的{len(table)}个单位中，{fell}个净投诉明显下降（监督后与监督前之比的95%置信区间整体低于1）。"
+                 if lang == "zh" else
+                 f"{fell} of the {len(table)} supervised units clearly fell (the whole 95% interval of the "
+                 "after/before rate ratio below 1).")
+
+
+def annual_summary(table: pd.DataFrame, year: int, lang: str) -> HTML:
+    """The year's review candidates in one sentence."""
+    names = table.loc[table.candidate.astype(bool), "department"].tolist()
+    sep = "、" if lang == "zh" else ", "
+    return prose(f"{year}年评议候选单位（全年净投诉量前列或显著上升）：{sep.join(names) or '无'}。" if lang == "zh" else
+                 f"Review candidates {year} (most annual net complaints, or a significant rise): "
+                 f"{sep.join(names) or 'none'}.")

@@ -1,0 +1,66 @@
+"""``tables.xlsx``: one sheet per displayed table (:mod:`hotline_analysis.pack.tables`), headers in the pack's
+language, numbers as displayed, readable column widths; no cell can become a formula or a link."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from .. import labels as L
+from .. import schema as S
+from . import tables
+
+#: Sheet names (Excel allows 31 characters).
+SHEETS = {
+    "zh": {"overview": "总览", "departments": "部门", S.REQUEST_TYPE: "诉求类型", S.CHANNEL: "受理渠道",
+           S.DISTRICT: "区县", "satisfaction": "满意度", "issues": "热点问题", "emerging": "新出现问题",
+           "actions": "研判与行动", "questions": "询问问题清单", "lookback": "回头看"},
+    "en": {"overview": "overview", "departments": "departments", S.REQUEST_TYPE: "request types",
+           S.CHANNEL: "channels", S.DISTRICT: "districts", "satisfaction": "satisfaction", "issues": "issues",
+           "emerging": "emerging issues", "actions": "actions", "questions": "questions", "lookback": "look-back"},
+}
+
+
+def _safe_cell(v):
+    """Text that a spreadsheet would read as a formula starts with a quote mark instead."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
+        return "'" + v
+    return v
+
+
+def _width(v) -> int:
+    s = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def workbook_tables(report, lang: str) -> dict[str, pd.DataFrame]:
+    """The sheets of the workbook, by sheet name."""
+    names = SHEETS[L.check_lang(lang)]
+    out = {names["overview"]: tables.overview(report, lang), names["departments"]: tables.departments(report, lang)}
+    for dim in (S.REQUEST_TYPE, S.CHANNEL, S.DISTRICT):
+        out[names[dim]] = tables.breakdown(report, dim, lang)
+    out[names["satisfaction"]] = tables.satisfaction(report, lang)
+    out[names["issues"]] = tables.issues(report, lang)
+    out[names["emerging"]] = tables.issues(report, lang, report.emerging)
+    out[names["actions"]] = tables.actions(report, lang)
+    out[names["questions"]] = tables.questions(report, lang)
+    if len(report.lookback):
+        out[names["lookback"]] = tables.lookback(report.lookback, lang)
+    return out
+
+
+def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
+    """Write ``sheets`` (name -> table) with column widths fitted to their contents (at most 60 wide)."""
+    with pd.ExcelWriter(path, engine="xlsxwriter",
+                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as xl:
+        wrap = xl.book.add_format({"text_wrap": True, "valign": "top"})
+        for name, t in sheets.items():
+            t.map(_safe_cell).to_excel(xl, sheet_name=name[:31], index=False)
+            sheet = xl.sheets[name[:31]]
+            for i, col in enumerate(t.columns):
+                width = max([_width(col), *map(_width, t[col].head(500))]) + 2
+                sheet.set_column(i, i, min(width, 60), wrap if width > 60 else None)
+            sheet.freeze_panes(1, 0)
+    return path
