@@ -8,16 +8,13 @@ import time
 from pathlib import Path
 
 from . import __version__, paths
-
-
-class UserError(Exception):
-    """A problem the user can fix; printed without a traceback."""
+from .errors import HotlineError, InputError, StoreError
 
 
 def _require_store(path: str) -> Path:
     """The store folder, or a message saying how to make one."""
     if not (Path(path) / "manifest.json").exists():
-        raise UserError(f"{path} is not a store; run 'hotline ingest ... --store {path}' first")
+        raise StoreError(f"{path} is not a store; run 'hotline ingest ... --store {path}' first")
     return Path(path)
 
 
@@ -31,15 +28,15 @@ def _cmd_synth(args: argparse.Namespace) -> None:
     from .synth import ScenarioConfig, generate, write_export
 
     if args.scenario != "zibo":
-        raise UserError(f"unknown scenario {args.scenario!r}; available: zibo")
+        raise HotlineError(f"unknown scenario {args.scenario!r}; available: zibo")
     config = ScenarioConfig(start=args.start, end=args.end, scale=args.scale, seed=args.seed)
     try:
         config.validate()
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
+    except ValueError as exc:  # the scenario's own check of --start, --end, --scale
+        raise HotlineError(str(exc)) from None
     out = Path(args.out)
     if (out / "ground_truth.json").exists() and not args.force:
-        raise UserError(f"{out} already holds a scenario; raw data is immutable. Use --force to overwrite it, "
+        raise HotlineError(f"{out} already holds a scenario; raw data is immutable. Use --force to overwrite it, "
                         "or choose another --out.")
     t0 = time.perf_counter()
     sc = generate(config, progress=not args.quiet)
@@ -54,15 +51,10 @@ def _cmd_synth(args: argparse.Namespace) -> None:
 def _cmd_ingest(args: argparse.Namespace) -> None:
     from .config import load_config
     from .ingest.pipeline import format_ledger, ingest
-    from .ingest.presets import PresetError, load_preset
-    from .ingest.readers import IngestError
+    from .ingest.presets import load_preset
 
-    try:
-        preset = load_preset(args.preset)
-        ledger = ingest(args.paths, preset, args.store, load_config(args.config), progress=not args.quiet,
-                        jobs=args.jobs)
-    except (PresetError, IngestError) as exc:
-        raise UserError(str(exc)) from None
+    preset = load_preset(args.preset)
+    ledger = ingest(args.paths, preset, args.store, load_config(args.config), progress=not args.quiet, jobs=args.jobs)
     print(format_ledger(ledger))
     print(f"store: {args.store} (ledger saved under {Path(args.store) / 'ledgers'})")
 
@@ -77,13 +69,10 @@ def _cmd_summary(args: argparse.Namespace) -> None:
     try:
         month = pd.Period(args.month, "M")
     except (ValueError, TypeError):
-        raise UserError(f"--month must be YYYY-MM, got {args.month!r}") from None
+        raise HotlineError(f"--month must be YYYY-MM, got {args.month!r}") from None
     store = _require_store(args.store)
-    try:
-        summary = month_summary(load_month(store, str(month), args.config, args.dataset, args.all_units),
-                                text_topics=args.topics == "text")
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
+    summary = month_summary(load_month(store, str(month), args.config, args.dataset, args.all_units),
+                            text_topics=args.topics == "text")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -101,9 +90,9 @@ def _cmd_report(args: argparse.Namespace) -> None:
     try:
         first, last = pd.Period(args.month, "M"), pd.Period(args.to or args.month, "M")
     except (ValueError, TypeError):
-        raise UserError(f"--month/--to must be YYYY-MM, got {args.month!r} / {args.to!r}") from None
+        raise HotlineError(f"--month/--to must be YYYY-MM, got {args.month!r} / {args.to!r}") from None
     if last < first:
-        raise UserError(f"--to {args.to} is before --month {args.month}")
+        raise HotlineError(f"--to {args.to} is before --month {args.month}")
     _require_store(args.store)
     if args.pdf:
         import shutil
@@ -111,7 +100,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
         from .report import BROWSERS
 
         if not any(map(shutil.which, BROWSERS)):
-            raise UserError("--pdf needs a locally installed Chromium (e.g. 'apt-get install chromium'); "
+            raise HotlineError("--pdf needs a locally installed Chromium (e.g. 'apt-get install chromium'); "
                             "without it, open index.html and print from a browser")
     months = [str(m) for m in pd.period_range(first, last, freq="M")]
     outs = [Path(args.out) / m if args.out else None for m in months]
@@ -157,10 +146,11 @@ def _cmd_lookback(args: argparse.Namespace) -> None:
     try:
         [pd.Period(m, "M") for m in [*months, args.at]]
     except (ValueError, TypeError):
-        raise UserError("--supervised and --at take months as YYYY-MM (several supervised months: 2020-11,2020-12)") from None
+        raise HotlineError("--supervised and --at take months as YYYY-MM (several supervised months: 2020-11,2020-12)") from None
     register = Path(args.register) if args.register else paths.RAW_DIR / store.name / "supervision.csv"
     if not register.exists():
-        raise UserError(f"no register of hearings at {register}; give --register PATH (CSV department,month)")
+        raise InputError("no such file; the look-back needs the register of hearings (CSV department,month): "
+                         "give --register PATH", register)
     out = Path(args.out) if args.out else paths.REPORTS_DIR / store.name / f"lookback-{args.at}"
     page = run_notebook(NOTEBOOK_DIR.parent / "lookback.ipynb", out,
                          {"store": str(store.resolve()), "supervised": ",".join(months), "at": args.at,
@@ -255,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except UserError as exc:
+    except HotlineError as exc:
         print(f"hotline {args.command}: error: {exc}", file=sys.stderr)
         return 2
     return 0

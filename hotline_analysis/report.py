@@ -26,6 +26,7 @@ from . import metrics as M
 from . import schema as S
 from .catalog import municipal_departments
 from .config import load_config
+from .errors import DataError, InputError, NotebookError, StoreError
 from .store import Store
 from .stats import bh_adjust, satisfaction_shift
 from .summary import COLUMNS, build_summary
@@ -97,7 +98,7 @@ def load_month(store: str | Path, month: str, config: str | Path | None = None, 
     """Load the month, its previous month and the same month last year from a store (empty: :func:`default_store`)."""
     st = Store(Path(store) if store else default_store())
     if not st.exists():
-        raise FileNotFoundError(f"{st.root} is not a store; run `hotline ingest` (or `make report`) first")
+        raise StoreError(f"{st.root} is not a store; run `hotline ingest` (or `make report`) first")
     m = pd.Period(month, "M")
     orders = st.load(months=[str(m), str(m - 1), str(m - 12)], columns=[*COLUMNS, S.CHANNEL, S.DISTRICT])
     orders = M.flag_net(M.with_month(orders), load_config(config))
@@ -178,7 +179,7 @@ def _read_register(register: str | Path) -> pd.DataFrame:
     reg = pd.read_csv(register, dtype=str)
     missing = {"department", "month"} - set(reg.columns)
     if missing:
-        raise ValueError(f"{register}: the register needs columns department,month (missing {sorted(missing)})")
+        raise InputError(f"the register needs columns department,month (missing {sorted(missing)})", register)
     return reg
 
 
@@ -425,7 +426,7 @@ def lookback_did(store: str | Path, supervised: list[str], at: str, register: st
         start.setdefault(d, pd.Period(m, "M") + 1)  # the first hearing counts
     control = sorted(municipal_departments() - set(reg.department))
     if not control:
-        raise ValueError("no comparison departments: every municipal department of the alias table is in the "
+        raise DataError("no comparison departments: every municipal department of the alias table is in the "
                          "register (or there is no alias table); the difference in differences needs some never heard")
     vol = _volumes(st, load_config(config), set(start) | set(control))
     vol = vol[vol[M.MONTH] <= pd.Period(at, "M")]
@@ -607,8 +608,13 @@ def run_notebook(nb: Path, out: Path, params: dict, title: str) -> Path:
     import papermill as pm
 
     out.mkdir(parents=True, exist_ok=True)
-    pm.execute_notebook(str(nb), str(out / nb.name), parameters=params, progress_bar=False, kernel_name="python3",
-                        cwd=str(out), kernel_manager_class=_ipc_kernel_manager())
+    try:
+        pm.execute_notebook(str(nb), str(out / nb.name), parameters=params, progress_bar=False,
+                            kernel_name="python3", cwd=str(out), kernel_manager_class=_ipc_kernel_manager())
+    except pm.PapermillExecutionError as exc:  # the executed notebook, with the traceback, is in ``out``
+        first = next((ln.strip() for ln in exc.source.splitlines() if ln.strip()), "")
+        raise NotebookError(f"{exc.ename}: {exc.evalue} (the executed notebook: {out / nb.name})", nb.name,
+                            first) from None
     return _export_html(out / nb.name, out / f"{nb.stem}.html", title)
 
 

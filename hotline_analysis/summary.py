@@ -13,6 +13,7 @@ from . import __version__
 from . import metrics as M
 from . import rank as R
 from . import schema as S
+from .errors import DataError
 from .stats import bh_adjust, satisfaction_shift
 from .topics import settings as topic_settings
 
@@ -60,7 +61,7 @@ def build_summary(orders: pd.DataFrame, month: str, cfg: dict, dataset: str,
     exposure = pd.Series(w, index=d.index).groupby(d[M.MONTH]).sum()
     this = d[(d[M.MONTH] == m).to_numpy()]
     if this.empty:
-        raise ValueError(f"no work orders received in {month}")
+        raise DataError(f"no work orders received in {month}")
     deps = departments if departments is not None else sorted(d[S.DEPARTMENT].dropna().unique())
     dd = d[d[S.DEPARTMENT].isin(deps)]
     vol = M.monthly_volume(dd, cfg)

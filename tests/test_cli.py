@@ -55,3 +55,24 @@ def test_pdf_without_a_browser_says_what_to_install(monkeypatch, small_store, ca
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert main(["report", "--store", str(store.root), "--month", "2020-12", "--pdf", "--quiet"]) == 2
     assert "Chromium" in capsys.readouterr().err
+
+
+def test_user_errors_exit_2_with_the_message_and_bugs_are_not_hidden(tmp_path, capsys, monkeypatch, small_store):
+    from hotline_analysis import cli
+
+    assert main(["ingest", str(tmp_path / "none.csv"), "--preset", "zibo12345", "--store", str(tmp_path / "s"),
+                 "--quiet"]) == 2
+    assert "hotline ingest: error: " in capsys.readouterr().err
+    assert main(["summary", "--store", str(tmp_path / "s"), "--month", "2020-12"]) == 2
+    assert "is not a store" in capsys.readouterr().err
+    store, _ = small_store
+    assert main(["summary", "--store", str(store.root), "--month", "2030-01", "--out", str(tmp_path / "s.json"),
+                 "--topics", "categories"]) == 2
+    assert "no work orders received in 2030-01" in capsys.readouterr().err
+
+    def bug(args):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(cli, "_cmd_synth", bug)
+    with pytest.raises(ValueError, match="a bug"):
+        main(["synth", "--out", str(tmp_path / "x")])

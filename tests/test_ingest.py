@@ -13,8 +13,9 @@ import pytest
 from hotline_analysis import schema as S
 from hotline_analysis.clean import duplicate_links
 from hotline_analysis.ingest.pipeline import format_ledger, ingest
-from hotline_analysis.ingest.presets import PresetError, load_preset
-from hotline_analysis.ingest.readers import IngestError, read_export
+from hotline_analysis.errors import HotlineError, InputError, PresetError, StoreError
+from hotline_analysis.ingest.presets import load_preset
+from hotline_analysis.ingest.readers import read_export
 from hotline_analysis.privacy import caller_keys
 from hotline_analysis.store import AGGREGATE_SOURCE, Store, aggregate
 
@@ -71,14 +72,14 @@ def test_a_malformed_row_that_begins_like_an_earlier_line_gets_its_own_number(tm
 
 def test_wrong_encoding_in_preset_names_file_and_says_what_to_do(tmp_path):
     p = write_csv(tmp_path / "a.csv", [row()], "gbk")
-    with pytest.raises(IngestError, match=r"a\.csv: not valid utf-8 at byte \d+.*encoding"):
+    with pytest.raises(InputError, match=r"a\.csv: not valid utf-8 at byte \d+.*encoding"):
         read_export(p, encoding="utf-8")
 
 
 def test_undecodable_file(tmp_path):
     p = tmp_path / "x.csv"
     p.write_bytes(HEADER.encode("utf-8") + b"\n\xff\xfe\xfa\xfb,\x81\x30\n")
-    with pytest.raises(IngestError, match="x.csv: neither UTF-8 nor GB18030"):
+    with pytest.raises(InputError, match="x.csv: neither UTF-8 nor GB18030"):
         read_export(p)
 
 
@@ -86,7 +87,7 @@ def test_undecodable_file(tmp_path):
 def test_empty_files_stop_with_a_message(tmp_path, content, message):
     p = tmp_path / "e.csv"
     p.write_bytes(content)
-    with pytest.raises(IngestError, match=message):
+    with pytest.raises(InputError, match=message):
         read_export(p)
 
 
@@ -112,7 +113,7 @@ def test_xlsx_and_parquet(tmp_path):
     for name in ("a.xlsx", "a.parquet"):
         r = read_export(tmp_path / name)
         assert r.table["工单编号"].to_pylist() == ["X1", "X2"]
-    with pytest.raises(IngestError, match="unsupported file type"):
+    with pytest.raises(InputError, match="unsupported file type"):
         read_export(tmp_path / "a.doc") if (tmp_path / "a.doc").write_text("x") else None
 
 
@@ -122,7 +123,7 @@ def test_xlsx_and_parquet(tmp_path):
 def test_missing_required_column_names_file_column_and_fix(tmp_path):
     p = tmp_path / "m.csv"
     p.write_bytes((HEADER.replace("受理时间", "时间") + "\r\n" + row()).encode("gbk"))
-    with pytest.raises(IngestError, match=r"m\.csv: missing required column 受理时间 \(canonical field 'received_at'\)"):
+    with pytest.raises(InputError, match=r"m\.csv: missing required column 受理时间 \(canonical field 'received_at'\)"):
         run(tmp_path, [p])
 
 
@@ -300,7 +301,7 @@ def test_a_store_refuses_files_keyed_another_way(tmp_path, monkeypatch):
     monkeypatch.setenv("HOTLINE_PSEUDONYM_KEY", "one")
     run(tmp_path / "s", [a])
     monkeypatch.setenv("HOTLINE_PSEUDONYM_KEY", "two")
-    with pytest.raises(IngestError, match="another pseudonym key"):
+    with pytest.raises(StoreError, match="another pseudonym key"):
         run(tmp_path / "s", [b])
     assert Store(tmp_path / "s" / "store").load().order_id.tolist() == ["A1"]  # untouched
     monkeypatch.setenv("HOTLINE_PSEUDONYM_KEY", "one")
@@ -381,3 +382,19 @@ def test_exports_without_text_keep_validity():
 
     df = pd.DataFrame({S.CONTENT: pd.array([None, None], dtype="string"), S.IS_VALID: [True, False]})
     assert mark_validity(df, load_config()["validity"])[S.IS_VALID].tolist() == [True, False]
+
+
+def test_input_errors_say_where_and_arrive_whole_from_a_worker(tmp_path):
+    import pickle
+
+    from hotline_analysis.errors import LedgerError
+
+    p = write_csv(tmp_path / "a.csv", [row()], "gbk")
+    with pytest.raises(InputError) as exc:
+        read_export(p, encoding="utf-8")
+    assert isinstance(exc.value, HotlineError) and exc.value.file == "a.csv"
+    again = pickle.loads(pickle.dumps(exc.value))  # as a process pool sends it back
+    assert str(again) == str(exc.value) and again.file == "a.csv"
+    assert str(InputError("unparseable date", "a.csv", 3, "received_at")) == \
+        "a.csv, row 3, column received_at: unparseable date"
+    assert not issubclass(LedgerError, HotlineError)  # a ledger that does not balance is a bug

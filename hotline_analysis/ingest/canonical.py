@@ -12,9 +12,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import schema as S
+from ..errors import InputError, PresetError
 from ..privacy import caller_keys, mask_texts
 from .presets import REQUIRED, Preset
-from .readers import ROW, IngestError, RawRead
+from .readers import ROW, RawRead
 
 DATE_FIELDS = (S.RECEIVED_AT, S.DUE_AT, S.CLOSED_AT)
 BOOL_FIELDS = (S.IS_REASONABLE, S.CONTACTED, S.RESOLVED)
@@ -86,7 +87,8 @@ def _enum(codes: np.ndarray, labels: list, column: str) -> pd.Categorical:
     cats = list(S.ENUMS[column])
     bad = sorted(str(v) for v in labels if v not in cats)
     if bad:
-        raise ValueError(f"column {column!r} has values outside its enum: {bad[:5]}")
+        raise PresetError(f"the preset maps {column!r} to values outside its enum: {bad[:5]}; "
+                          f"allowed: {cats}")
     remap = np.array([cats.index(v) for v in labels] + [-1])
     return pd.Categorical.from_codes(remap[codes], dtype=S.enum_dtype(column))
 
@@ -120,10 +122,10 @@ def check_columns(raw: RawRead, preset: Preset) -> None:
         found = [h for h in headers if h in header]
         if ((need_all and len(found) < len(headers)) or not found) and fld not in preset.optional:
             kind = "required" if fld in REQUIRED else "mapped"
-            raise IngestError(
-                f"{raw.path.name}: missing {kind} column {' + '.join(headers) if need_all else ' or '.join(headers)} "
+            raise InputError(
+                f"missing {kind} column {' + '.join(headers) if need_all else ' or '.join(headers)} "
                 f"(canonical field {fld!r}); the file's header is {header}. Fix 'columns.{fld}' in the preset "
-                f"{preset.name!r}" + ("" if fld in REQUIRED else f" or list {fld!r} under 'absent'"))
+                f"{preset.name!r}" + ("" if fld in REQUIRED else f" or list {fld!r} under 'absent'"), raw.path.name)
 
 
 def _mask_raw_line(text: str, header: list[str], private: set[str]) -> str:

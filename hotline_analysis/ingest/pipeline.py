@@ -22,21 +22,18 @@ from ..catalog import load_departments
 from ..clean import (check_times, cut_long_texts, duplicate_links, exclusion_reason, map_departments,
                      mark_validity, normalise_text_columns)
 from ..config import load_config
+from ..errors import InputError, LedgerError, StoreError
 from ..privacy import KEY_ENV, caller_keys, pseudonym_key
 from ..store import AGGREGATE_KEYS, AGGREGATE_SOURCE, Store, aggregate, file_sha256
 from .canonical import quarantine_frame, to_canonical
 from .presets import Preset
-from .readers import SUPPORTED, IngestError, read_export
+from .readers import SUPPORTED, read_export
 
 
 log = logging.getLogger(__name__)
 
 #: A fixed number whose caller key the manifest keeps, to tell whether a later ingest hashes callers alike.
 KEY_CHECK_NUMBER = "00000000000"
-
-
-class LedgerError(AssertionError):
-    """The ledger does not balance: a bug, never a data problem."""
 
 
 def expand_paths(paths: list[str | Path], preset: Preset) -> list[Path]:
@@ -47,16 +44,16 @@ def expand_paths(paths: list[str | Path], preset: Preset) -> list[Path]:
             found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUPPORTED
                            and any(fnmatch.fnmatch(f.name, pat) for pat in preset.files))
             if not found:
-                raise IngestError(f"{p}: no files matching {list(preset.files)} in this folder")
+                raise InputError(f"no files matching {list(preset.files)} in this folder", p)
             out += found
         elif p.exists():
             out.append(p)
         else:
-            raise IngestError(f"{p}: no such file or folder")
+            raise InputError("no such file or folder", p)
     names = [p.name for p in out]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
-        raise IngestError(f"two inputs share the file name(s) {repeated}; the store keys sources by file name")
+        raise InputError(f"two inputs share the file name(s) {repeated}; the store keys sources by file name")
     return out
 
 
@@ -125,9 +122,9 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
     manifest = store.manifest()
     check = caller_keys([KEY_CHECK_NUMBER], key)[0].as_py()
     if manifest["files"] and manifest.get("caller_key_check") != check:
-        raise IngestError(f"{store.root}: its caller keys were made with another pseudonym key or an older version "
-                          "of hotline_analysis, so repeat calls could not be linked across old and new files; "
-                          f"ingest into a new store, or set {KEY_ENV} to the key this store was built with")
+        raise StoreError(f"{store.root}: its caller keys were made with another pseudonym key or an older version "
+                         "of hotline_analysis, so repeat calls could not be linked across old and new files; "
+                         f"ingest into a new store, or set {KEY_ENV} to the key this store was built with")
     prepared: dict[str, tuple] = {}
     counts: dict[str, pd.DataFrame] = {}  # per new file, from its worker
     id_hashes: list[np.ndarray] = []

@@ -48,16 +48,13 @@ import yaml
 
 from .. import paths
 from .. import schema as S
+from ..errors import PresetError
 
 REQUIRED = (S.ORDER_ID, S.RECEIVED_AT)
 #: Fields a preset may map besides the canonical columns.
 EXTRA_FIELDS = ("phone",)
 MAPPABLE = tuple(c for c in S.COLUMNS if c not in (S.DEPARTMENT, S.CALLER_KEY, S.DUPLICATE_OF, S.SOURCE_FILE,
                                                      S.SOURCE_ROW)) + EXTRA_FIELDS
-
-
-class PresetError(ValueError):
-    """A preset file that cannot be used; the message says what to fix."""
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ..errors import InputError
+
 ROW = "__row"  # 1-based data row number (the header is row 0)
 SUPPORTED = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet")
-
-
-class IngestError(Exception):
-    """A whole file cannot be ingested; the message names the file and says what to do."""
 
 
 @dataclass
@@ -50,25 +48,25 @@ def decode(data: bytes, encoding: str, path: Path) -> tuple[str, str]:
         return data.decode(used), used
     except UnicodeDecodeError as exc:
         if encoding != "auto":
-            raise IngestError(f"{path.name}: not valid {encoding} at byte {exc.start}; "
-                              f"check the file's encoding and set 'encoding:' in the preset (or use auto)") from None
+            raise InputError(f"not valid {encoding} at byte {exc.start}; check the file's encoding and set "
+                             "'encoding:' in the preset (or use auto)", path.name) from None
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
-        raise IngestError(f"{path.name}: neither UTF-8 nor GB18030/GBK (undecodable byte at offset {exc.start}); "
-                          "save the export as UTF-8 or GBK CSV, or name its encoding in the preset") from None
+        raise InputError(f"neither UTF-8 nor GB18030/GBK (undecodable byte at offset {exc.start}); "
+                         "save the export as UTF-8 or GBK CSV, or name its encoding in the preset", path.name) from None
 
 
 def read_export(path: str | Path, encoding: str = "auto", sheet: int = 0) -> RawRead:
     """Read one export file into text columns (see module docstring)."""
     path = Path(path)
     if not path.exists():
-        raise IngestError(f"{path}: no such file")
+        raise InputError("no such file", path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        raise IngestError(f"{path.name}: unsupported file type {suffix!r}; supported: {', '.join(SUPPORTED)}")
+        raise InputError(f"unsupported file type {suffix!r}; supported: {', '.join(SUPPORTED)}", path.name)
     if path.stat().st_size == 0:
-        raise IngestError(f"{path.name}: the file is empty; re-export it from the platform")
+        raise InputError("the file is empty; re-export it from the platform", path.name)
     if suffix in (".xlsx", ".xlsm"):
         raw = _read_xlsx(path, sheet)
     elif suffix == ".parquet":
@@ -76,7 +74,7 @@ def read_export(path: str | Path, encoding: str = "auto", sheet: int = 0) -> Raw
     else:
         raw = _read_csv(path, encoding)
     if raw.table.num_rows == 0 and not raw.bad_rows:
-        raise IngestError(f"{path.name}: has a header but no data rows")
+        raise InputError("has a header but no data rows", path.name)
     return raw
 
 
@@ -92,7 +90,7 @@ def _csv_encoding(data: bytes, encoding: str, path: Path) -> str:
         try:
             return codecs.lookup(encoding).name
         except LookupError:
-            raise IngestError(f"{path.name}: unknown encoding {encoding!r} in the preset") from None
+            raise InputError(f"unknown encoding {encoding!r} in the preset", path.name) from None
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     try:
@@ -134,9 +132,9 @@ def _parse_csv(path: Path, data: bytes, used: str, slow, label: str | None = Non
     head, body = (data[start:end], data[end + 1:]) if end >= 0 else (data[start:], b"")
     header = _header(head.decode(codec).rstrip("\r"))
     if len(set(header)) != len(header):
-        raise IngestError(f"{path.name}: repeated column names in the header: {header}")
+        raise InputError(f"repeated column names in the header: {header}", path.name)
     if not body.strip():
-        raise IngestError(f"{path.name}: has a header but no data rows")
+        raise InputError("has a header but no data rows", path.name)
     if b"\n\n" in body or b"\n\r\n" in body:  # blank lines would shift row numbers
         return _read_csv_multiline(path, header, *slow())
     bad_text: list[tuple[str, int]] = []
@@ -175,14 +173,14 @@ def _parse_csv(path: Path, data: bytes, used: str, slow, label: str | None = Non
             if pos < 0 or (whole and row not in used_lines):
                 break
         if pos < 0:
-            raise IngestError(f"{path.name}: could not locate a malformed row; check the file's line endings")
+            raise InputError("could not locate a malformed row; check the file's line endings", path.name)
         used_lines.add(row)
         bad.append((row, f"expected {len(header)} fields, found {n_found}", text))
     bad.sort()
     rows = np.delete(np.arange(1, n_lines + 1), [r - 1 for r, _, _ in bad])
     if len(rows) != table.num_rows:
-        raise IngestError(f"{path.name}: {table.num_rows} rows parsed but {len(rows)} lines expected; "
-                          "the file may contain line breaks inside unquoted values")
+        raise InputError(f"{table.num_rows} rows parsed but {len(rows)} lines expected; "
+                         "the file may contain line breaks inside unquoted values", path.name)
     return RawRead(path, table.add_column(0, ROW, pa.array(rows, type=pa.int64())), label, bad)
 
 
@@ -207,9 +205,9 @@ def _read_xlsx(path: Path, sheet: int) -> RawRead:
     try:
         t = fastexcel.read_excel(str(path)).load_sheet(sheet, dtypes="string").to_arrow()
     except Exception as exc:  # fastexcel raises its own error types
-        raise IngestError(f"{path.name}: cannot read as XLSX ({exc}); re-save it from Excel or export CSV") from None
+        raise InputError(f"cannot read as XLSX ({exc}); re-save it from Excel or export CSV", path.name) from None
     if t.num_columns == 0:
-        raise IngestError(f"{path.name}: the first sheet is empty")
+        raise InputError("the first sheet is empty", path.name)
     arrays = {ROW: pa.array(np.arange(1, t.num_rows + 1), type=pa.int64())}
     for name in t.column_names:
         arrays[str(name).strip()] = pa.compute.fill_null(t[name].cast(pa.string()), "")
@@ -220,7 +218,7 @@ def _read_parquet(path: Path) -> RawRead:
     try:
         t = pq.read_table(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid and friends
-        raise IngestError(f"{path.name}: cannot read as Parquet ({exc})") from None
+        raise InputError(f"cannot read as Parquet ({exc})", path.name) from None
     arrays = {ROW: pa.array(np.arange(1, t.num_rows + 1), type=pa.int64())}
     for name in t.column_names:
         col = t[name]
