@@ -20,7 +20,7 @@ import pandas as pd
 from hotline_analysis import metrics as M
 from hotline_analysis import paths
 from hotline_analysis import rank as R
-from hotline_analysis.config import load_config
+from hotline_analysis.settings import load_settings
 from hotline_analysis.store import Store
 
 WRONG = {"flat": {"falling", "rising"}, "falling": {"rising"}, "rising": {"falling"}}
@@ -31,25 +31,25 @@ def main() -> None:
     ap.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"))
     ap.add_argument("--raw", default=str(paths.RAW_DIR / "zibo"))
     args = ap.parse_args()
-    cfg = load_config()
+    settings = load_settings()
     truth = json.loads((Path(args.raw) / "ground_truth.json").read_text("utf-8"))
     planted = {d["name"]: d["trend"] for d in truth["departments"]}
     t0 = time.perf_counter()
     df = Store(args.store).load(columns=["order_id", "received_at", "department", "request_type", "is_valid",
                                          "is_reasonable", "status", "duplicate_of"])
     exposure = df.groupby(df.received_at.dt.to_period("M")).size()
-    vol = M.monthly_volume(df[df.department.isin(list(planted))], cfg)
+    vol = M.monthly_volume(df[df.department.isin(list(planted))], settings)
     print(f"loaded in {time.perf_counter() - t0:.1f} s")
     for m in pd.period_range("2020-06", truth["end"], freq="M"):
         disp = R.dispersion(vol, m, exposure=exposure)
-        y = R.trend_scan(vol, m, cfg["trend"]["windows"], alpha=cfg["trend"]["alpha"], disp=disp)
+        y = R.trend_scan(vol, m, list(settings.trend.windows), alpha=settings.trend.alpha, disp=disp)
         hit = {k: sum(planted[d] == k == x for d, x in zip(y.department, y.direction)) for k in ("falling", "rising")}
         false = [(d, x) for d, x in zip(y.department, y.direction) if x in WRONG[planted[d]]]
         print(f"{m}: falling {hit['falling']}/{list(planted.values()).count('falling')}, "
               f"rising {hit['rising']}/{list(planted.values()).count('rising')}, false {false}; {disp.summary()}")
     found = set()
     for m in pd.period_range("2020-01", truth["end"], freq="M"):
-        f = R.surge_flags(vol, m, cfg, exposure=exposure)
+        f = R.surge_flags(vol, m, settings, exposure=exposure)
         found |= {(d, str(m)) for d in f.loc[f.surge, "department"]}
     surges = {(s["department"], s["month"]) for s in truth["surges"]}
     print(f"surges: {len(found & surges)} of {len(surges)} planted found, {len(found)} flagged")

@@ -21,7 +21,7 @@ import pandas as pd
 
 from hotline_analysis import paths
 from hotline_analysis.catalog import municipal_departments
-from hotline_analysis.config import load_config
+from hotline_analysis.settings import load_settings
 from hotline_analysis.store import Store
 from hotline_analysis.summary import COLUMNS, build_summary
 
@@ -31,14 +31,14 @@ def main() -> None:
     ap.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"))
     ap.add_argument("--month", default="2020-12")
     args = ap.parse_args()
-    cfg = load_config()
+    settings = load_settings()
     store = Store(args.store)
     deps = sorted(municipal_departments())
     t0 = time.perf_counter()
     aggregates = store.aggregates()
     month_orders = store.load(months=[args.month], columns=COLUMNS)
     t1 = time.perf_counter()
-    build_summary(aggregates, args.month, cfg, "zibo", deps, month_orders)
+    build_summary(aggregates, args.month, settings, "zibo", deps, month_orders)
     t2 = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     del aggregates, month_orders
@@ -47,7 +47,7 @@ def main() -> None:
     everything = pd.concat([pd.read_parquet(p) for p in store.parts()], ignore_index=True)
     dups = store.duplicates().set_index("order_id")["duplicate_of"]
     everything["duplicate_of"] = everything["order_id"].map(dups)
-    build_summary(everything[COLUMNS], args.month, cfg, "zibo", deps)
+    build_summary(everything[COLUMNS], args.month, settings, "zibo", deps)
     t4 = time.perf_counter()
     print(json.dumps({
         "month": args.month,

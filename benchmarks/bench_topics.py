@@ -26,7 +26,7 @@ from hotline_analysis import metrics as M
 from hotline_analysis import paths
 from hotline_analysis import topics as T
 from hotline_analysis.catalog import municipal_departments
-from hotline_analysis.config import load_config
+from hotline_analysis.settings import load_settings
 from hotline_analysis.store import Store
 
 
@@ -38,7 +38,7 @@ def main() -> None:
     ap.add_argument("--all-units", action="store_true",
                     help="every unit (district governments, utilities too), not only the municipal departments")
     args = ap.parse_args()
-    cfg = load_config()
+    settings = load_settings()
     store = Store(args.store)
     deps = sorted(municipal_departments())
     T.tokenizer()  # dictionary load (about 1 s, once per process), not counted below
@@ -46,18 +46,18 @@ def main() -> None:
     groups = None if args.all_units else deps
 
     t0 = time.perf_counter()
-    result = T.month_topics(store, str(m), cfg, groups, cache=False)
+    result = T.month_topics(store, str(m), settings, groups, cache=False)
     t1 = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     texts = store.load(months=[str(m)], columns=T.COLUMNS)
-    texts = M.flag_net(M.with_month(texts), cfg)
+    texts = M.flag_net(M.with_month(texts), settings)
     texts = texts.loc[texts["is_net_complaint"].to_numpy(dtype=bool), "content"].tolist()
     t2 = time.perf_counter()
     T.segment(texts)
     t3 = time.perf_counter()
-    T.month_topics(store, str(m), cfg, groups)  # writes the cache (unless there is one)
+    T.month_topics(store, str(m), settings, groups)  # writes the cache (unless there is one)
     t4 = time.perf_counter()
-    T.month_topics(store, str(m), cfg, groups)  # reads it
+    T.month_topics(store, str(m), settings, groups)  # reads it
     t5 = time.perf_counter()
     out = {"month": str(m), "net_complaints_this_month (whole city)": len(texts),
            "topics_s (load, segment, issues)": round(t1 - t0, 2), "of which segmentation_s": round(t3 - t2, 2),

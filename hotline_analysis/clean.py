@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from . import schema as S
 from .privacy import caller_codes
+from .settings import NetComplaint, Validity
 
 #: Reasons a stored work order does not count as a net complaint, in the order they are tested.
 EXCLUSION_ORDER = ("not_complaint_type", "invalid", "duplicate", "unreasonable", "returned")
@@ -100,8 +101,8 @@ def cut_long_texts(df: pd.DataFrame, max_chars: int) -> tuple[pd.DataFrame, Coun
     return out, Counter({f"{S.CONTENT}: longer than {max_chars} characters, cut": int(long.sum())})
 
 
-def mark_validity(df: pd.DataFrame, rules: dict) -> pd.DataFrame:
-    """Set ``is_valid`` false for hang-ups, tests and junk (rules: ``config.validity``).
+def mark_validity(df: pd.DataFrame, rules: Validity) -> pd.DataFrame:
+    """Set ``is_valid`` false for hang-ups, tests and junk (rules: ``settings.validity``).
 
     A text is invalid when, trimmed, it fully matches one of
     ``invalid_if_matches``, or when it is at most ``short_text_chars`` long and
@@ -113,11 +114,11 @@ def mark_validity(df: pd.DataFrame, rules: dict) -> pd.DataFrame:
     if content.isna().all():
         return out
     text = pc.utf8_trim_whitespace(pc.fill_null(pa.array(content, type=pa.string(), from_pandas=True), ""))
-    full = "^(?:" + "|".join(f"(?:{p})" for p in rules["invalid_if_matches"]) + ")$"
+    full = "^(?:" + "|".join(f"(?:{p})" for p in rules.invalid_if_matches) + ")$"
     invalid = pc.match_substring_regex(text, full).to_numpy(zero_copy_only=False)
-    markers = "|".join(map(re.escape, rules["invalid_if_contains"]))
+    markers = "|".join(map(re.escape, rules.invalid_if_contains))
     if markers:
-        short = (pc.utf8_length(text).to_numpy() <= rules["short_text_chars"])
+        short = (pc.utf8_length(text).to_numpy() <= rules.short_text_chars)
         invalid |= short & pc.match_substring_regex(text, markers).to_numpy(zero_copy_only=False)
     out[S.IS_VALID] = out[S.IS_VALID].to_numpy(dtype=bool) & ~invalid
     return out
@@ -203,15 +204,14 @@ def _codes(column: pd.Series) -> np.ndarray:
     return pc.fill_null(enc.indices, -1).to_numpy().astype(np.int64) + 1
 
 
-def exclusion_reason(df: pd.DataFrame, net_rules: dict) -> pd.Series:
+def exclusion_reason(df: pd.DataFrame, net_rules: NetComplaint) -> pd.Series:
     """Why each order is not a net complaint ('' for net complaints), first reason in :data:`EXCLUSION_ORDER`.
 
-    ``net_rules`` is ``config["net_complaint"]``: ``request_types`` and the
+    ``net_rules`` is ``settings.net_complaint``: ``request_types`` and the
     switches under ``rules``.  A switched-off rule excludes nothing.
     """
-    rules = net_rules["rules"]
     tests = {
-        "not_complaint_type": ~df[S.REQUEST_TYPE].isin(net_rules["request_types"]).to_numpy(),
+        "not_complaint_type": ~df[S.REQUEST_TYPE].isin(list(net_rules.request_types)).to_numpy(),
         "invalid": ~df[S.IS_VALID].to_numpy(dtype=bool),
         "duplicate": (df["is_duplicate"].to_numpy(dtype=bool) if "is_duplicate" in df
                       else df[S.DUPLICATE_OF].notna().to_numpy()),
@@ -220,13 +220,13 @@ def exclusion_reason(df: pd.DataFrame, net_rules: dict) -> pd.Series:
     }
     code = np.zeros(len(df), dtype=np.int8)  # 0: a net complaint, i + 1: the i-th reason
     for i, name in reversed(list(enumerate(EXCLUSION_ORDER))):
-        if name == "not_complaint_type" or rules.get(RULE_OF_REASON[name], False):
+        if name == "not_complaint_type" or getattr(net_rules.rules, RULE_OF_REASON[name]):
             code[tests[name]] = i + 1
     labels = pa.array(["", *EXCLUSION_ORDER], type=pa.string())
     return pd.Series(pd.arrays.ArrowStringArray(labels.take(pa.array(code))), index=df.index, name="exclusion_reason")
 
 
-def apply_net_rules(df: pd.DataFrame, net_rules: dict) -> pd.DataFrame:
+def apply_net_rules(df: pd.DataFrame, net_rules: NetComplaint) -> pd.DataFrame:
     """Add ``is_net_complaint`` (bool) and ``exclusion_reason`` under the rules in force."""
     out = df.copy()
     out["exclusion_reason"] = exclusion_reason(df, net_rules)

@@ -49,12 +49,13 @@ def _cmd_synth(args: argparse.Namespace) -> None:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> None:
-    from .config import load_config
     from .ingest.pipeline import format_ledger, ingest
     from .ingest.presets import load_preset
+    from .settings import load_settings
 
     preset = load_preset(args.preset)
-    ledger = ingest(args.paths, preset, args.store, load_config(args.config), progress=not args.quiet, jobs=args.jobs)
+    ledger = ingest(args.paths, preset, args.store, load_settings(args.config), progress=not args.quiet,
+                    jobs=args.jobs)
     print(format_ledger(ledger))
     print(f"store: {args.store} (ledger saved under {Path(args.store) / 'ledgers'})")
 
@@ -86,6 +87,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from .report import run_report
+    from .settings import load_settings
 
     try:
         first, last = pd.Period(args.month, "M"), pd.Period(args.to or args.month, "M")
@@ -94,6 +96,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
     if last < first:
         raise HotlineError(f"--to {args.to} is before --month {args.month}")
     _require_store(args.store)
+    load_settings(args.config)  # a settings file with a mistake stops here, not in every notebook
     if args.pdf:
         import shutil
 

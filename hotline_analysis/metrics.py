@@ -20,6 +20,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from . import schema as S
 from .clean import apply_net_rules
+from .settings import Settings
 
 MONTH = "month"
 
@@ -29,9 +30,9 @@ def with_month(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(**{MONTH: df[S.RECEIVED_AT].dt.to_period("M")})
 
 
-def flag_net(df: pd.DataFrame, cfg: dict) -> pd.DataFrame:
-    """Add ``is_net_complaint`` and ``exclusion_reason`` under ``cfg['net_complaint']``."""
-    return apply_net_rules(df, cfg["net_complaint"])
+def flag_net(df: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Add ``is_net_complaint`` and ``exclusion_reason`` under ``settings.net_complaint``."""
+    return apply_net_rules(df, settings.net_complaint)
 
 
 def round_pct(value: float, decimals: int = 2, rule: str = "half_up") -> float:
@@ -79,7 +80,7 @@ def weights(d: pd.DataFrame) -> np.ndarray:
     return d[WEIGHT].to_numpy(dtype=float) if WEIGHT in d else np.ones(len(d))
 
 
-def monthly_volume(df: pd.DataFrame, cfg: dict, by: str | list[str] = S.DEPARTMENT) -> pd.DataFrame:
+def monthly_volume(df: pd.DataFrame, settings: Settings, by: str | list[str] = S.DEPARTMENT) -> pd.DataFrame:
     """Records and net complaints per group and month.
 
     Columns: ``*by, month, records, net_complaints``; every group appears in
@@ -89,7 +90,7 @@ def monthly_volume(df: pd.DataFrame, cfg: dict, by: str | list[str] = S.DEPARTME
     """
     by = [by] if isinstance(by, str) else list(by)
     d = with_month(df) if MONTH not in df else df
-    d = flag_net(d, cfg) if "is_net_complaint" not in d else d
+    d = flag_net(d, settings) if "is_net_complaint" not in d else d
     w = weights(d)
     frame = pd.DataFrame({**{c: d[c] for c in [*by, MONTH]}, "records": w,
                           "net_complaints": w * d["is_net_complaint"].to_numpy(dtype=float)})
@@ -188,7 +189,7 @@ def wilson_interval(successes, n, level: float = 0.95) -> tuple[np.ndarray, np.n
     return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
 
 
-def satisfaction(df: pd.DataFrame, cfg: dict, by: str | list[str] = S.DEPARTMENT,
+def satisfaction(df: pd.DataFrame, settings: Settings, by: str | list[str] = S.DEPARTMENT,
                  reasonable_only: bool = False) -> pd.DataFrame:
     """Call-back satisfaction per group and month.
 
@@ -199,16 +200,16 @@ def satisfaction(df: pd.DataFrame, cfg: dict, by: str | list[str] = S.DEPARTMENT
     Notes
     -----
     ``satisfaction_rate = (satisfied + basically_satisfied) / surveyed`` with a
-    Wilson interval at ``cfg['satisfaction']['ci_level']``;
+    Wilson interval at ``settings.satisfaction.ci_level``;
     ``weighted_rate = (satisfied + w * basically_satisfied) / surveyed`` with
-    ``w = cfg['satisfaction']['weighted_basically_satisfied']``;
+    ``w = settings.satisfaction.weighted_basically_satisfied``;
     ``composite = w_r * contact_rate + w_s * resolution_rate + w_t * satisfaction_rate``
-    with the weights of ``cfg['satisfaction']['composite_weights']``
+    with the weights of ``settings.satisfaction.composite_weights``
     (response, resolution, satisfaction; default 0.1/0.5/0.4).  With
     ``reasonable_only`` only requests not judged unreasonable count (合理诉求满意率).
     """
     by = [by] if isinstance(by, str) else list(by)
-    scfg = cfg["satisfaction"]
+    sat_rules = settings.satisfaction
     d = with_month(df) if MONTH not in df else df
     if reasonable_only:
         d = d[(d[S.IS_REASONABLE] != False).fillna(True).to_numpy()]  # noqa: E712
@@ -232,12 +233,12 @@ def satisfaction(df: pd.DataFrame, cfg: dict, by: str | list[str] = S.DEPARTMENT
     pos = out.satisfied + out.basically_satisfied
     n = out.surveyed
     out["satisfaction_rate"] = (pos / n.where(n > 0)).astype(float)
-    out["ci_low"], out["ci_high"] = wilson_interval(pos, n, scfg["ci_level"])
-    w = scfg["weighted_basically_satisfied"]
+    out["ci_low"], out["ci_high"] = wilson_interval(pos, n, sat_rules.ci_level)
+    w = sat_rules.weighted_basically_satisfied
     out["weighted_rate"] = ((out.satisfied + w * out.basically_satisfied) / n.where(n > 0)).astype(float)
-    cw = scfg["composite_weights"]
-    out["composite"] = (cw["response"] * out.contact_rate + cw["resolution"] * out.resolution_rate
-                        + cw["satisfaction"] * out.satisfaction_rate)
+    cw = sat_rules.composite_weights
+    out["composite"] = (cw.response * out.contact_rate + cw.resolution * out.resolution_rate
+                        + cw.satisfaction * out.satisfaction_rate)
     cols = [*by, MONTH, "surveyed", "satisfied", "basically_satisfied", "dissatisfied", "satisfaction_rate",
             "ci_low", "ci_high", "weighted_rate", "contact_rate", "resolution_rate", "composite"]
     return out[cols]

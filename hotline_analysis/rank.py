@@ -19,6 +19,7 @@ from scipy import stats as sps
 
 from . import schema as S
 from .metrics import MONTH
+from .settings import Settings
 from .stats import bh_adjust, harmonics, rate_ratio_test
 
 
@@ -110,33 +111,33 @@ def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, ma
     return mu, upper, phi
 
 
-def surge_flags(table: pd.DataFrame, month: pd.Period, cfg: dict, value: str = "net_complaints",
+def surge_flags(table: pd.DataFrame, month: pd.Period, settings: Settings, value: str = "net_complaints",
                 by: str = S.DEPARTMENT, exposure: pd.Series | None = None) -> pd.DataFrame:
-    """Surge check for every group in ``month`` (rules: ``cfg['flags']['surge']``).
+    """Surge check for every group in ``month`` (rules: ``settings.flags.surge``).
 
     Columns: ``by, observed, expected, upper, change_pct, surge``.  ``surge``
-    is true only when the count is at least ``min_count`` (default 10), at
+    is true only when the count is at least ``min_count``, at
     least ``min_change_pct`` above the expected count **and** above the upper
     prediction bound of
     :func:`expected_count`; groups with fewer than ``min_history_months`` of
     history are not judged (``surge`` false, ``expected`` NaN).  ``exposure``
     is passed to :func:`expected_count`.
     """
-    rules = cfg["flags"]["surge"]
+    rules = settings.flags.surge
     month = pd.Period(month, "M")
     rows = []
     for name, g in table.groupby(by, observed=True):
         s = g.set_index(MONTH)[value].sort_index()
         obs = float(s.get(month, np.nan))
         hist = s[s.index < month]
-        if len(hist) < rules["min_history_months"] or np.isnan(obs) or hist.sum() == 0:
+        if len(hist) < rules.min_history_months or np.isnan(obs) or hist.sum() == 0:
             rows.append((name, obs, np.nan, np.nan, np.nan, False))
             continue
-        mu, upper, _ = expected_count(hist, month, rules["prediction_level"], exposure=exposure)
+        mu, upper, _ = expected_count(hist, month, rules.prediction_level, exposure=exposure)
         change = (obs / mu - 1) * 100 if mu > 0 else np.nan  # NaN (no fit): never a surge
-        big_enough = obs >= rules.get("min_count", 10)  # a handful of orders is never a surge
+        big_enough = obs >= rules.min_count  # a handful of orders is never a surge
         rows.append((name, obs, mu, upper, change,
-                     bool(big_enough and obs > upper and change >= rules["min_change_pct"])))
+                     bool(big_enough and obs > upper and change >= rules.min_change_pct)))
     return pd.DataFrame(rows, columns=[by, "observed", "expected", "upper", "change_pct", "surge"])
 
 
@@ -391,30 +392,32 @@ def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value:
     return best[[by, "window", "current", "base", "ratio", "surge_months", "p_value", "q_value", "direction"]]
 
 
-def commendations(table: pd.DataFrame, month: pd.Period, cfg: dict, value: str = "net_complaints",
-                  by: str = S.DEPARTMENT, min_fall_pct: float = 10.0, exposure: pd.Series | None = None,
+def commendations(table: pd.DataFrame, month: pd.Period, settings: Settings, value: str = "net_complaints",
+                  by: str = S.DEPARTMENT, exposure: pd.Series | None = None,
                   disp: Dispersion | None = None) -> pd.DataFrame:
     """Departments that improved significantly: this month against the same month last year.
 
-    A group is commended when its count fell by at least ``min_fall_pct`` and
-    the fall is significant (:func:`yoy_test` with the groups' :func:`dispersion`)
-    after BH control (``cfg['flags']['commend']['alpha']``).
+    A group is commended when its count fell by at least
+    ``settings.flags.commend.min_fall_pct`` percent and the fall is significant
+    (:func:`yoy_test` with the groups' :func:`dispersion`) after BH control
+    (``settings.flags.commend.alpha``).
     Columns: those of :func:`yoy_test` plus ``commend``.
     """
     disp = dispersion(table, month, value, by, exposure=exposure) if disp is None else disp
-    out = yoy_test(table, month, 1, value, by, cfg["flags"]["commend"]["alpha"], disp)
-    out["commend"] = (out.direction == "falling") & ((1 - out.ratio) * 100 >= min_fall_pct)
+    rules = settings.flags.commend
+    out = yoy_test(table, month, 1, value, by, rules.alpha, disp)
+    out["commend"] = (out.direction == "falling") & ((1 - out.ratio) * 100 >= rules.min_fall_pct)
     return out
 
 
-def review_candidates(table: pd.DataFrame, year: int, cfg: dict, value: str = "net_complaints",
+def review_candidates(table: pd.DataFrame, year: int, settings: Settings, value: str = "net_complaints",
                       by: str = S.DEPARTMENT) -> pd.DataFrame:
     """Annual review candidates: the top N by annual count, plus significant annual risers.
 
     Columns: ``by, annual, previous, change_pct, rank, p_value, q_value,
-    top_n, significant_rise, candidate``; N is ``cfg['ranking']['review_top_n']``,
+    top_n, significant_rise, candidate``; N is ``settings.ranking.review_top_n``,
     the rise test is :func:`hotline_analysis.stats.rate_ratio_test` on the
-    annual totals with BH control at ``cfg['flags']['commend']['alpha']``.
+    annual totals with BH control at ``settings.flags.commend.alpha``.
     """
     t = table.assign(year=table[MONTH].dt.year)
     annual = t.groupby([by, "year"], observed=True)[value].sum().unstack("year")
@@ -426,8 +429,8 @@ def review_candidates(table: pd.DataFrame, year: int, cfg: dict, value: str = "n
     out["rank"] = out.annual.rank(ascending=False, method="min").astype(int)
     out["p_value"] = [rate_ratio_test(a, b, "greater") if not np.isnan(b) else np.nan
                       for a, b in zip(out.annual, out.previous)]
-    reject, out["q_value"] = bh_adjust(out.p_value, cfg["flags"]["commend"]["alpha"])
-    out["top_n"] = out["rank"] <= cfg["ranking"]["review_top_n"]
+    reject, out["q_value"] = bh_adjust(out.p_value, settings.flags.commend.alpha)
+    out["top_n"] = out["rank"] <= settings.ranking.review_top_n
     out["significant_rise"] = reject & (out.annual > out.previous)
     out["candidate"] = out.top_n | out.significant_rise
     return out.sort_values("rank").reset_index(drop=True)

@@ -25,8 +25,8 @@ from . import __version__, paths
 from . import metrics as M
 from . import schema as S
 from .catalog import municipal_departments
-from .config import load_config
 from .errors import DataError, InputError, NotebookError, StoreError
+from .settings import Settings, load_settings
 from .store import Store
 from .stats import bh_adjust, satisfaction_shift
 from .summary import COLUMNS, build_summary
@@ -57,11 +57,16 @@ class MonthData:
 
     store: Store
     month: pd.Period
-    cfg: dict
+    settings: Settings
     dataset: str
     departments: list[str] | None
     orders: pd.DataFrame  # work orders of the month, the month before and the same month a year before
     aggregates: pd.DataFrame | None
+
+    @property
+    def cfg(self) -> Settings:
+        """The settings (under the name the stored notebooks use)."""
+        return self.settings
 
     @property
     def this_month(self) -> pd.DataFrame:
@@ -70,7 +75,7 @@ class MonthData:
     @cached_property
     def topics(self) -> TopicResult:
         """The month's issues per department from the texts (:func:`hotline_analysis.topics.month_topics`)."""
-        return month_topics(self.store, str(self.month), self.cfg, self.departments)
+        return month_topics(self.store, str(self.month), self.settings, self.departments)
 
 
 def default_store() -> Path:
@@ -101,11 +106,12 @@ def load_month(store: str | Path, month: str, config: str | Path | None = None, 
         raise StoreError(f"{st.root} is not a store; run `hotline ingest` (or `make report`) first")
     m = pd.Period(month, "M")
     orders = st.load(months=[str(m), str(m - 1), str(m - 12)], columns=[*COLUMNS, S.CHANNEL, S.DISTRICT])
-    orders = M.flag_net(M.with_month(orders), load_config(config))
+    settings = load_settings(config)
+    orders = M.flag_net(M.with_month(orders), settings)
     aggregates = st.aggregates()
     known = set((aggregates if aggregates is not None else orders)[S.DEPARTMENT].dropna().unique())
     deps = None if all_units else (sorted(municipal_departments() & known) or None)
-    return MonthData(st, m, load_config(config), dataset or st.root.name, deps, orders, aggregates)
+    return MonthData(st, m, settings, dataset or st.root.name, deps, orders, aggregates)
 
 
 def breakdown(md: MonthData, by: str, lang: str = "zh") -> pd.DataFrame:
@@ -120,7 +126,7 @@ def breakdown(md: MonthData, by: str, lang: str = "zh") -> pd.DataFrame:
     out = pd.DataFrame({by: counts.index.astype(str), "records": cur.to_numpy().astype(int),
                         "share": (cur / cur.sum()).to_numpy(),
                         "prev_month": prev.to_numpy(), "prev_year": year.to_numpy()})
-    mb = md.cfg["change"]["min_base"]
+    mb = md.settings.change.min_base
     out["mom_pct"], _ = M.change_pct(out.records, out.prev_month, mb)
     out["yoy_pct"], _ = M.change_pct(out.records, out.prev_year, mb)
     if by in S.ENUMS:
@@ -142,10 +148,10 @@ def summary(md: MonthData, text_topics: bool = True) -> dict:
     """
     topics = md.topics.to_summary(md.departments) if text_topics else None
     if md.aggregates is not None:
-        return build_summary(md.aggregates, str(md.month), md.cfg, md.dataset, md.departments, md.this_month,
+        return build_summary(md.aggregates, str(md.month), md.settings, md.dataset, md.departments, md.this_month,
                              topics=topics)
     full = md.store.load(columns=COLUMNS)
-    return build_summary(full, str(md.month), md.cfg, md.dataset, md.departments, topics=topics)
+    return build_summary(full, str(md.month), md.settings, md.dataset, md.departments, topics=topics)
 
 
 def department_table(summary_: dict, lang: str = "zh") -> pd.DataFrame:
@@ -164,14 +170,14 @@ def department_table(summary_: dict, lang: str = "zh") -> pd.DataFrame:
     return t
 
 
-def _volumes(st: Store, cfg: dict, departments=None, aggregates: pd.DataFrame | None = None) -> pd.DataFrame:
+def _volumes(st: Store, settings: Settings, departments=None, aggregates: pd.DataFrame | None = None) -> pd.DataFrame:
     """Net complaints per department and month over the whole store (``departments`` only, when given), from
     the store's aggregate table (``aggregates`` when already read) or, without one, from its rows."""
     agg = aggregates if aggregates is not None else st.aggregates()
     orders = agg if agg is not None else M.with_month(st.load(columns=COLUMNS))
     if departments:
         orders = orders[orders[S.DEPARTMENT].isin(departments)]
-    return M.monthly_volume(orders, cfg)
+    return M.monthly_volume(orders, settings)
 
 
 def _read_register(register: str | Path) -> pd.DataFrame:
@@ -185,7 +191,7 @@ def _read_register(register: str | Path) -> pd.DataFrame:
 
 def monthly_history(md: MonthData) -> pd.DataFrame:
     """Net complaints per department and month up to the report month (from the store's aggregate table)."""
-    vol = _volumes(md.store, md.cfg, md.departments, md.aggregates)
+    vol = _volumes(md.store, md.settings, md.departments, md.aggregates)
     return vol[vol[M.MONTH] <= md.month].reset_index(drop=True)
 
 
@@ -212,7 +218,7 @@ def long_trends(md: MonthData) -> tuple[pd.DataFrame, pd.DataFrame]:
     from .stats import decompose, trend_test
 
     hist = monthly_history(md)
-    window = md.cfg["trend"].get("mk_window_months", 24)
+    window = md.settings.trend.mk_window_months
     rows, lines = [], []
     for dep, g in hist.groupby(S.DEPARTMENT, observed=True):
         g = g.sort_values(M.MONTH)
@@ -224,7 +230,7 @@ def long_trends(md: MonthData) -> tuple[pd.DataFrame, pd.DataFrame]:
         g = g.assign(trend=decompose(full).trend.to_numpy() if len(full) >= 24 else np.nan)
         lines.append(g)
     tests = pd.DataFrame(rows, columns=["department", "slope_per_year", "p_value", "z"])
-    reject, q = bh_adjust(tests.p_value.to_numpy(), md.cfg["trend"]["alpha"])
+    reject, q = bh_adjust(tests.p_value.to_numpy(), md.settings.trend.alpha)
     tests["q_value"] = q
     tests["trend"] = np.where(reject, np.where(tests.z < 0, "falling", "rising"), "no_trend")
     tests = tests[["department", "trend", "slope_per_year", "p_value", "q_value"]]
@@ -237,10 +243,10 @@ def satisfaction_table(md: MonthData) -> pd.DataFrame:
     Columns: those of :func:`hotline_analysis.metrics.satisfaction` plus
     ``delta_pp``, ``shift_low_pp``, ``shift_high_pp``, ``p_value``, ``q_value``
     and ``significant`` (BH across departments at
-    ``cfg['flags']['satisfaction_drop']['alpha']``).
+    ``settings.flags.satisfaction_drop.alpha``).
     """
     d = md.orders[md.orders[S.DEPARTMENT].isin(md.departments)] if md.departments else md.orders
-    sat = M.satisfaction(d[d[M.MONTH].isin([md.month, md.month - 1])], md.cfg)
+    sat = M.satisfaction(d[d[M.MONTH].isin([md.month, md.month - 1])], md.settings)
     cur = sat[sat[M.MONTH] == md.month].set_index(S.DEPARTMENT)
     prev = sat[sat[M.MONTH] == md.month - 1].set_index(S.DEPARTMENT)
     rows = []
@@ -251,7 +257,7 @@ def satisfaction_table(md: MonthData) -> pd.DataFrame:
         values = (r.delta_pp, r.ci_low_pp, r.ci_high_pp, r.p_value) if r else (float("nan"),) * 4
         rows.append((dep, *values))
     shifts = pd.DataFrame(rows, columns=[S.DEPARTMENT, "delta_pp", "shift_low_pp", "shift_high_pp", "p_value"])
-    shifts["significant"], shifts["q_value"] = bh_adjust(shifts.p_value, md.cfg["flags"]["satisfaction_drop"]["alpha"])
+    shifts["significant"], shifts["q_value"] = bh_adjust(shifts.p_value, md.settings.flags.satisfaction_drop.alpha)
     out = cur.reset_index().merge(shifts, on=S.DEPARTMENT, how="left")
     return out.sort_values("satisfaction_rate").reset_index(drop=True)
 
@@ -369,9 +375,9 @@ def annual_review(store: str | Path, year: int, config: str | Path | None = None
     from .rank import review_candidates
 
     st = Store(Path(store) if store else default_store())
-    cfg = load_config(config)
-    vol = _volumes(st, cfg, None if all_units else municipal_departments())
-    return review_candidates(vol[vol[M.MONTH].dt.year.isin([year - 1, year])], year, cfg)
+    settings = load_settings(config)
+    vol = _volumes(st, settings, None if all_units else municipal_departments())
+    return review_candidates(vol[vol[M.MONTH].dt.year.isin([year - 1, year])], year, settings)
 
 
 def lookback(store: str | Path, supervised: list[str], at: str, register: str | Path,
@@ -390,7 +396,7 @@ def lookback(store: str | Path, supervised: list[str], at: str, register: str | 
     st = Store(Path(store) if store else default_store())
     reg = _read_register(register)
     reg = reg[reg.month.isin(supervised)]
-    vol = _volumes(st, load_config(config), set(reg.department))
+    vol = _volumes(st, load_settings(config), set(reg.department))
     end = pd.Period(at, "M")
     rows = []
     for dep, month in zip(reg.department, reg.month):
@@ -428,7 +434,7 @@ def lookback_did(store: str | Path, supervised: list[str], at: str, register: st
     if not control:
         raise DataError("no comparison departments: every municipal department of the alias table is in the "
                          "register (or there is no alias table); the difference in differences needs some never heard")
-    vol = _volumes(st, load_config(config), set(start) | set(control))
+    vol = _volumes(st, load_settings(config), set(start) | set(control))
     vol = vol[vol[M.MONTH] <= pd.Period(at, "M")]
     return did(vol, list(start), start)
 

@@ -14,8 +14,8 @@ from . import metrics as M
 from . import rank as R
 from . import schema as S
 from .errors import DataError
+from .settings import Settings
 from .stats import bh_adjust, satisfaction_shift
-from .topics import settings as topic_settings
 
 #: Columns of the store a summary needs.
 COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.CATEGORY_L2, S.REQUEST_TYPE, S.IS_VALID, S.IS_REASONABLE,
@@ -37,7 +37,7 @@ def _num(x, digits: int = 2):
     return None if x is None or (isinstance(x, float) and np.isnan(x)) or pd.isna(x) else round(float(x), digits)
 
 
-def build_summary(orders: pd.DataFrame, month: str, cfg: dict, dataset: str,
+def build_summary(orders: pd.DataFrame, month: str, settings: Settings, dataset: str,
                   departments: list[str] | None = None, month_orders: pd.DataFrame | None = None,
                   topics: list[dict] | None = None) -> dict:
     """Key figures of ``month`` for every department (see DESIGN.md, summary.json).
@@ -52,11 +52,11 @@ def build_summary(orders: pd.DataFrame, month: str, cfg: dict, dataset: str,
     ``departments`` restricts the table to the supervised departments (e.g.
     the 37 municipal departments); by default every department present.
     Percentages are in percent; a change on a base below
-    ``cfg['change']['min_base']`` is null.
+    ``settings.change.min_base`` is null.
     """
     m = pd.Period(month, "M")
     d = orders if M.MONTH in orders else M.with_month(orders)
-    d = M.flag_net(d[d[M.MONTH] <= m], cfg)
+    d = M.flag_net(d[d[M.MONTH] <= m], settings)
     w = M.weights(d)
     exposure = pd.Series(w, index=d.index).groupby(d[M.MONTH]).sum()
     this = d[(d[M.MONTH] == m).to_numpy()]
@@ -64,17 +64,17 @@ def build_summary(orders: pd.DataFrame, month: str, cfg: dict, dataset: str,
         raise DataError(f"no work orders received in {month}")
     deps = departments if departments is not None else sorted(d[S.DEPARTMENT].dropna().unique())
     dd = d[d[S.DEPARTMENT].isin(deps)]
-    vol = M.monthly_volume(dd, cfg)
+    vol = M.monthly_volume(dd, settings)
     vol = vol[vol[M.MONTH] >= vol[M.MONTH].min()]
-    ch = M.add_changes(vol, min_base=cfg["change"]["min_base"])
+    ch = M.add_changes(vol, min_base=settings.change.min_base)
     cur = ch[ch[M.MONTH] == m].set_index(S.DEPARTMENT)
     ranks = R.rank_month(vol, m).set_index(S.DEPARTMENT)["rank"]
-    surge = R.surge_flags(vol, m, cfg, exposure=exposure).set_index(S.DEPARTMENT)["surge"]
+    surge = R.surge_flags(vol, m, settings, exposure=exposure).set_index(S.DEPARTMENT)["surge"]
     disp = R.dispersion(vol, m, exposure=exposure)
-    trend = R.trend_scan(vol, m, cfg["trend"]["windows"], alpha=cfg["trend"]["alpha"], disp=disp)
+    trend = R.trend_scan(vol, m, list(settings.trend.windows), alpha=settings.trend.alpha, disp=disp)
     trend = trend.set_index(S.DEPARTMENT)
-    commend = R.commendations(vol, m, cfg, disp=disp).set_index(S.DEPARTMENT)["commend"]
-    sat = M.satisfaction(dd[dd[M.MONTH].isin([m, m - 1])], cfg)
+    commend = R.commendations(vol, m, settings, disp=disp).set_index(S.DEPARTMENT)["commend"]
+    sat = M.satisfaction(dd[dd[M.MONTH].isin([m, m - 1])], settings)
     sat_cur = sat[sat[M.MONTH] == m].set_index(S.DEPARTMENT)
     sat_prev = sat[sat[M.MONTH] == m - 1].set_index(S.DEPARTMENT)
     shifts = {}
@@ -85,7 +85,7 @@ def build_summary(orders: pd.DataFrame, month: str, cfg: dict, dataset: str,
             shifts[dep] = satisfaction_shift(int(a.satisfied + a.basically_satisfied), int(a.surveyed),
                                              int(b.satisfied + b.basically_satisfied), int(b.surveyed))
     names = list(shifts)
-    reject, _ = bh_adjust([shifts[n].p_value for n in names], cfg["flags"]["satisfaction_drop"]["alpha"])
+    reject, _ = bh_adjust([shifts[n].p_value for n in names], settings.flags.satisfaction_drop.alpha)
     sat_drop = {n for n, r in zip(names, reject) if r and shifts[n].delta_pp < 0}
 
     rows = []
@@ -115,17 +115,17 @@ def build_summary(orders: pd.DataFrame, month: str, cfg: dict, dataset: str,
     net_this = this["is_net_complaint"].to_numpy(dtype=bool)
     excluded = pd.Series(tw[~net_this]).groupby(this.loc[~net_this, "exclusion_reason"].astype(str).to_numpy()).sum()
     if topics is None:
-        rows_m = this if month_orders is None else M.flag_net(M.with_month(month_orders), cfg)
+        rows_m = this if month_orders is None else M.flag_net(M.with_month(month_orders), settings)
         rows_m = rows_m[rows_m[S.DEPARTMENT].isin(deps) & rows_m["is_net_complaint"].to_numpy(dtype=bool)]
         cats = (rows_m.groupby(S.DEPARTMENT, observed=True)[S.CATEGORY_L2]
-                .agg(lambda c: c.value_counts().head(cfg["ranking"]["top_n"]).index.tolist()))
+                .agg(lambda c: c.value_counts().head(settings.ranking.top_n).index.tolist()))
         topics = [{"department": dep, "topics": [str(t) for t in cats[dep]]} for dep in deps if dep in cats.index]
+    rules = settings.to_dict()
     summary = {
         "dataset": dataset,
         "month": str(m),
         "generated_by": f"hotline_analysis {__version__}",
-        "rules": {"net_complaint": cfg["net_complaint"], "flags": cfg["flags"], "change": cfg["change"],
-                  "trend": cfg["trend"], "topics": topic_settings(cfg)},
+        "rules": {k: rules[k] for k in ("net_complaint", "flags", "change", "trend", "topics")},
         "ledger": {"records": int(tw.sum()), "net_complaints": int(tw[net_this].sum()),
                    "excluded": {k: int(v) for k, v in excluded.items()}},
         "departments": rows,

@@ -57,31 +57,12 @@ from . import metrics as M
 from . import paths
 from . import schema as S
 from .privacy import mask_texts
+from .settings import Settings, Topics, load_settings
 from .stats import bh_adjust, rate_ratio_test
-
-#: Defaults of the ``topics`` section of the configuration.
-DEFAULTS = {
-    "baseline_months": 3,  # trailing months the change is measured against
-    "top_n": 10,  # issues per department in reports and summary.json
-    "keywords": 30,  # distinctive keywords per department that issues are built from
-    "min_orders": 3,  # a keyword, and an issue, needs at least this many orders
-    "min_z": 3.0,  # a keyword's keyness z-score must reach this
-    "min_idf": 5.0,  # and its IDF in general Chinese (jieba's table): words as common as 公司 or 出现 say nothing
-    "link": 0.2,  # keywords whose orders overlap at least this much (Jaccard, average linkage) form one issue
-    "examples": 3,  # example excerpts per issue
-    "excerpt_chars": 60,
-    "alpha": 0.05,  # emerging issues: false discovery rate
-    "min_ratio": 1.5,  # and at least this rate ratio against the trailing months
-}
 
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fff]")  # a keyword holds at least one Chinese character
 _LONG_NUMBER = re.compile(r"[0-9０-９](?:[ -]?[0-9０-９]){6,}")
 _RESOURCES = resources.files("hotline_analysis.resources").joinpath("topics")
-
-
-def settings(cfg: dict | None = None) -> dict:
-    """The ``topics`` settings of a configuration, with :data:`DEFAULTS` for what it leaves out."""
-    return {**DEFAULTS, **((cfg or {}).get("topics") or {})}
 
 
 # --- segmentation -------------------------------------------------------------------------------------------
@@ -375,8 +356,8 @@ def _mode(part: pd.DataFrame, rows: np.ndarray) -> str:
 
 def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None,
                    year_ago: pd.DataFrame | None = None, *, month: str = "", by: str = S.DEPARTMENT,
-                   baseline_months: int | None = None, groups: list[str] | None = None, cfg: dict | None = None,
-                   tk=None) -> TopicResult:
+                   baseline_months: int | None = None, groups: list[str] | None = None,
+                   settings: Settings | None = None, tk=None) -> TopicResult:
     """The issues of ``current`` (one month of orders) per ``by`` group, against the trailing ``baseline``.
 
     The frames need ``by`` and ``content`` (``category_l2`` and ``order_id``
@@ -392,10 +373,10 @@ def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None,
     trailing months and, when given, the same month a year earlier (so a
     seasonal return is not news), its rate ratio against the trailing months
     is at least ``min_ratio``, and the Benjamini-Hochberg false discovery rate
-    across the issues holds. Settings: :func:`settings`.
+    across the issues holds. Settings: ``settings.topics`` (default: :func:`~hotline_analysis.settings.load_settings`).
     """
-    s = settings(cfg)
-    k_months = baseline_months if baseline_months is not None else s["baseline_months"]
+    s = (settings or load_settings()).topics
+    k_months = baseline_months if baseline_months is not None else s.baseline_months
     cur = current.reset_index(drop=True)
     labels = cur[by].astype("string").fillna("")
     wanted = sorted(set(labels) - {""}) if groups is None else sorted(set(groups) & set(labels))
@@ -407,7 +388,7 @@ def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None,
     words = pd.DataFrame(columns=["group", "word", "orders", "share", "z", "idf"])
     if has_text:
         tokens = pd.Series(segment(cur[S.CONTENT].tolist(), tk))
-        words = distinctive_words(tokens, labels, s["min_orders"])
+        words = distinctive_words(tokens, labels, s.min_orders)
         words = words[~words.word.isin(_names())]  # who and where, not what
     rows = []
     key = np.full(len(cur), None, dtype=object)  # issue of each order: (group, local id)
@@ -418,7 +399,7 @@ def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None,
         rparts = {n: (None if f is None else f[(ref_groups[n] == g).to_numpy()]) for n, f in refs.items()}
         new, which = [], []
         if has_text:
-            kw = _keywords(words[(words.group == g) & (words.idf >= s["min_idf"])], part, rparts["base"], s)
+            kw = _keywords(words[(words.group == g) & (words.idf >= s.min_idf)], part, rparts["base"], s)
             new, which = _text_issues(g, part, rparts, kw, s)
         if not new:  # no text, or too few orders for a distinctive word: the categories stand in
             new, which = _category_issues(g, part, rparts)
@@ -429,7 +410,7 @@ def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None,
     issues = pd.DataFrame(rows, columns=["key", "department", "label", "keywords", "orders", "base_orders",
                                          "year_orders", "category", "examples"])
     n_group = labels[labels.isin(wanted)].value_counts()
-    issues = issues[issues.orders >= s["min_orders"]].copy()
+    issues = issues[issues.orders >= s.min_orders].copy()
     issues["share"] = issues.orders / issues.department.map(n_group).to_numpy()
     base, year = refs["base"], refs["year"]
     issues["baseline_mean"] = issues.base_orders / k_months if base is not None and k_months else np.nan
@@ -443,9 +424,9 @@ def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None,
             p = np.maximum(p, [rate_ratio_test(a, b, "greater", exposure_ratio=len(cur) / len(year))
                                for a, b in zip(issues.orders, issues.year_orders)])
     issues["p_value"] = p
-    reject, q = bh_adjust(p, s["alpha"])
+    reject, q = bh_adjust(p, s.alpha)
     issues["q_value"] = q
-    issues["emerging"] = reject & (issues.rate_ratio.fillna(np.inf) >= s["min_ratio"]).to_numpy()
+    issues["emerging"] = reject & (issues.rate_ratio.fillna(np.inf) >= s.min_ratio).to_numpy()
     issues = issues.sort_values(["department", "orders", "label"], ascending=[True, False, True])
     issues["rank"] = issues.groupby("department").cumcount() + 1
     rank_of = dict(zip(issues.key, issues["rank"]))
@@ -458,25 +439,25 @@ def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None,
             "p_value", "q_value", "emerging", "category", "examples"]
     return TopicResult(month=month, baseline_months=k_months, issues=issues[cols].reset_index(drop=True),
                        keywords=words[words.group.isin(wanted)].rename(columns={"group": "department"}),
-                       orders=n_group, assignments=assigned, top_n=s["top_n"])
+                       orders=n_group, assignments=assigned, top_n=s.top_n)
 
 
-def _keywords(words: pd.DataFrame, part: pd.DataFrame, base: pd.DataFrame | None, s: dict) -> pd.DataFrame:
+def _keywords(words: pd.DataFrame, part: pd.DataFrame, base: pd.DataFrame | None, s: Topics) -> pd.DataFrame:
     """A department's keywords: the most distinctive against the rest of the city, plus (up to a third as
     many) words distinctive against its own trailing months (``z_base``), which is what is new this month.
 
     ``z_base`` counts orders holding the word as a substring in both periods, over the 300 words the
     department's orders hold most often.
     """
-    k = s["keywords"]
-    city = words[words.z >= s["min_z"]].head(k)
+    k = s.keywords
+    city = words[words.z >= s.min_z].head(k)
     if base is None or not len(base) or not len(words):
         return city
     cand = words.nlargest(300, "orders")
     now = _hits(_texts(part), cand.word.tolist()).sum(axis=0)
     before = _hits(_texts(base), cand.word.tolist()).sum(axis=0)
     cand = cand.assign(z_base=keyness(now, len(part), before, len(base)))
-    new = cand[(cand.z_base >= s["min_z"]) & ~cand.word.isin(city.word)].nlargest(max(1, k // 3), "z_base")
+    new = cand[(cand.z_base >= s.min_z) & ~cand.word.isin(city.word)].nlargest(max(1, k // 3), "z_base")
     return pd.concat([city, new.drop(columns="z_base")])
 
 
@@ -501,13 +482,13 @@ def _texts(df: pd.DataFrame) -> pa.Array:
     return pa.array(df[S.CONTENT].astype("string").fillna("").to_numpy(dtype=object), type=pa.string())
 
 
-def _text_issues(g: str, part: pd.DataFrame, refs: dict, kw: pd.DataFrame, s: dict) -> tuple[list, list]:
+def _text_issues(g: str, part: pd.DataFrame, refs: dict, kw: pd.DataFrame, s: Topics) -> tuple[list, list]:
     if kw.empty:
         return [], [None] * len(part)
     words = kw.word.tolist()
     texts = _texts(part)
     hits = _hits(texts, words)
-    cluster = _group_keywords(hits, s["link"]) - 1
+    cluster = _group_keywords(hits, s.link) - 1
     n_cl = int(cluster.max()) + 1
     weights = kw.z.to_numpy()
     which = _assign(hits, weights, cluster, n_cl)
@@ -522,11 +503,11 @@ def _text_issues(g: str, part: pd.DataFrame, refs: dict, kw: pd.DataFrame, s: di
         members = [words[j] for j in np.flatnonzero(cluster == c)]
         weight = hits[mine][:, cluster == c].sum(axis=0) * kw.idf.to_numpy()[cluster == c]
         members = [w for _, w in sorted(zip(-weight, members))]  # most orders, most specific first
-        best = mine[np.lexsort((mine, -score[mine]))][: s["examples"]]
+        best = mine[np.lexsort((mine, -score[mine]))][: s.examples]
         masked = mask_texts(texts.take(pa.array(best))).to_pylist()
         rows.append(((g, c), g, _label(members), members, len(mine), int((ref_which["base"] == c).sum()),
                      int((ref_which["year"] == c).sum()), _mode(part, mine),
-                     [_excerpt(t, members, s["excerpt_chars"]) for t in masked]))
+                     [_excerpt(t, members, s.excerpt_chars) for t in masked]))
     return rows, [int(c) if c >= 0 else None for c in which]
 
 
@@ -549,7 +530,7 @@ COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.CATEGORY_L2, S.REQUEST_TYP
            S.STATUS, S.DUPLICATE_OF, S.CONTENT]
 
 
-def month_topics(store, month: str, cfg: dict, departments: list[str] | None = None,
+def month_topics(store, month: str, settings: Settings, departments: list[str] | None = None,
                  cache: bool = True) -> TopicResult:
     """Issues of the month's net complaints per department, against the trailing months and the same month
     a year earlier in the store.
@@ -560,29 +541,30 @@ def month_topics(store, month: str, cfg: dict, departments: list[str] | None = N
     ``cache/`` folder, keyed by the store's manifest, the settings and the
     departments, so the pages of one report compute it once.
     """
-    s = settings(cfg)
+    s = settings.topics
     m = pd.Period(month, "M")
-    k = int(s["baseline_months"])
+    k = s.baseline_months
     available = set(store.months())
     trailing = [str(m - i) for i in range(1, k + 1) if str(m - i) in available]
     last_year = [str(m - 12)] if str(m - 12) in available else []
     path = None
     if cache and store.exists():
-        stamp = json.dumps([store.manifest(), s, cfg.get("net_complaint"), sorted(departments or []), str(m),
-                            __version__], sort_keys=True, default=str)
+        stamp = json.dumps([store.manifest(), s.to_dict(), settings.net_complaint.to_dict(),
+                            sorted(departments or []), str(m), __version__], sort_keys=True, default=str)
         path = store.root / "cache" / f"topics-{m}-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}"
         try:
             return TopicResult.load(path)
         except FileNotFoundError:  # not cached yet (or an ingest just cleared the cache)
             pass
     orders = store.load(months=[str(m), *trailing, *last_year], columns=COLUMNS)
-    orders = M.flag_net(M.with_month(orders), cfg)
+    orders = M.flag_net(M.with_month(orders), settings)
     orders = orders[orders["is_net_complaint"].to_numpy(dtype=bool)]
     when = orders[M.MONTH]
     result = extract_issues(orders[(when == m).to_numpy()],
                             orders[(when < m).to_numpy() & (when >= m - k).to_numpy()] if trailing else None,
                             orders[(when == m - 12).to_numpy()] if last_year else None,
-                            month=str(m), baseline_months=len(trailing), groups=departments, cfg=cfg)
+                            month=str(m), baseline_months=len(trailing), groups=departments,
+                            settings=settings)
     if path is not None:
         result.save(path)
     return result

@@ -370,18 +370,18 @@ def test_tipdm_messages_load_for_text_analysis(tmp_path):
 ])
 def test_validity_rules(text, valid):
     from hotline_analysis.clean import mark_validity
-    from hotline_analysis.config import load_config
+    from hotline_analysis.settings import load_settings
 
     df = pd.DataFrame({S.CONTENT: pd.array([text, "市民来电反映：路灯不亮"], dtype="string"), S.IS_VALID: True})
-    assert mark_validity(df, load_config()["validity"])[S.IS_VALID].tolist()[0] is valid
+    assert mark_validity(df, load_settings().validity)[S.IS_VALID].tolist()[0] is valid
 
 
 def test_exports_without_text_keep_validity():
     from hotline_analysis.clean import mark_validity
-    from hotline_analysis.config import load_config
+    from hotline_analysis.settings import load_settings
 
     df = pd.DataFrame({S.CONTENT: pd.array([None, None], dtype="string"), S.IS_VALID: [True, False]})
-    assert mark_validity(df, load_config()["validity"])[S.IS_VALID].tolist() == [True, False]
+    assert mark_validity(df, load_settings().validity)[S.IS_VALID].tolist() == [True, False]
 
 
 def test_input_errors_say_where_and_arrive_whole_from_a_worker(tmp_path):

@@ -10,11 +10,11 @@ import pytest
 
 from hotline_analysis import metrics as M
 from hotline_analysis import schema as S
-from hotline_analysis.config import load_config
+from hotline_analysis.settings import load_settings
 
 from .conftest import external
 
-CFG = load_config()
+SETTINGS = load_settings()
 
 
 def orders(rows) -> pd.DataFrame:
@@ -40,7 +40,7 @@ TINY = orders([
 
 
 def test_monthly_volume_hand_worked():
-    t = M.monthly_volume(TINY, CFG).set_index([S.DEPARTMENT, M.MONTH])
+    t = M.monthly_volume(TINY, SETTINGS).set_index([S.DEPARTMENT, M.MONTH])
     nov, dec = pd.Period("2020-11", "M"), pd.Period("2020-12", "M")
     assert t.loc[("D1", nov)].tolist() == [3, 1]   # a counts; b duplicate; c inquiry
     assert t.loc[("D1", dec)].tolist() == [3, 1]   # d counts; e invalid; f unreasonable
@@ -49,9 +49,8 @@ def test_monthly_volume_hand_worked():
 
 
 def test_returned_rule_is_a_switch():
-    cfg = load_config()
-    cfg["net_complaint"]["rules"]["exclude_returned"] = True
-    t = M.monthly_volume(TINY, cfg).set_index([S.DEPARTMENT, M.MONTH])
+    settings = SETTINGS.overlay({"net_complaint": {"rules": {"exclude_returned": True}}})
+    t = M.monthly_volume(TINY, settings).set_index([S.DEPARTMENT, M.MONTH])
     assert t.loc[("D2", pd.Period("2020-12", "M")), "net_complaints"] == 0
 
 
@@ -100,7 +99,7 @@ def test_satisfaction_rates_and_composite():
     sat = ["satisfied"] * 6 + ["basically_satisfied"] * 3 + ["dissatisfied"]
     df = orders([(f"o{i}", "2020-12-01", "D", "complaint", True, None, True, "closed", s, True, i < 8)
                  for i, s in enumerate(sat)])
-    r = M.satisfaction(df, CFG).iloc[0]
+    r = M.satisfaction(df, SETTINGS).iloc[0]
     assert r.surveyed == 10 and r.satisfaction_rate == pytest.approx(0.9)
     assert r.weighted_rate == pytest.approx((6 + 0.9 * 3) / 10)
     assert r.composite == pytest.approx(0.1 * 1.0 + 0.5 * 0.8 + 0.4 * 0.9)

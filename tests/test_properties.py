@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 
 from hotline_analysis import schema as S
 from hotline_analysis.clean import exclusion_reason, map_departments, mark_duplicates, mark_validity
-from hotline_analysis.config import load_config
+from hotline_analysis.settings import load_settings
 from hotline_analysis.ingest.pipeline import ingest
 from hotline_analysis.ingest.presets import load_preset
 from hotline_analysis.store import Store
 
 from .test_ingest import HEADER, row
 
-CFG = load_config()
+SETTINGS = load_settings()
 ZIBO = load_preset("zibo12345")
 
 texts = st.sampled_from(["", "测试", "喂喂", "。。。", "来电无声", "市民来电反映：路灯不亮已经十天，希望尽快修复。",
@@ -46,7 +46,7 @@ def _frame(rows) -> pd.DataFrame:
 def test_cleaning_never_invents_or_drops_rows(rows):
     df = _frame(rows)
     before = df.copy()
-    out = mark_duplicates(mark_validity(df, CFG["validity"]))
+    out = mark_duplicates(mark_validity(df, SETTINGS.validity))
     out, _ = map_departments(out, pd.DataFrame({"alias": ["D1"], "name": ["Dept 1"]}))
     assert out[S.ORDER_ID].tolist() == df[S.ORDER_ID].tolist()
     pd.testing.assert_frame_equal(df, before)  # arguments are never changed
@@ -62,8 +62,8 @@ def test_cleaning_never_invents_or_drops_rows(rows):
 @given(frames)
 @settings(max_examples=60, deadline=None)
 def test_every_order_is_net_or_excluded_for_exactly_one_reason(rows):
-    df = mark_duplicates(mark_validity(_frame(rows), CFG["validity"]))
-    reason = exclusion_reason(df, CFG["net_complaint"])
+    df = mark_duplicates(mark_validity(_frame(rows), SETTINGS.validity))
+    reason = exclusion_reason(df, SETTINGS.net_complaint)
     assert len(reason) == len(df)
     net = reason == ""
     assert (df.loc[net.to_numpy(), S.REQUEST_TYPE].isin(["complaint", "report"])).all()

@@ -8,9 +8,9 @@ import pytest
 from scipy.stats import binomtest, norm
 
 from hotline_analysis import rank as R
-from hotline_analysis.config import load_config
+from hotline_analysis.settings import load_settings
 
-CFG = load_config()
+SETTINGS = load_settings()
 
 
 def table(values: dict[str, list[int]], start: str = "2019-01") -> pd.DataFrame:
@@ -32,7 +32,7 @@ def test_rank_month_with_ties_and_rank_change():
 def test_yoy_test_and_commendations_hand_worked():
     base = [100] * 12
     t = table({"fell": base + [60], "same": base + [100], "small": [3] * 12 + [1]})
-    out = R.commendations(t, "2020-01", CFG).set_index("department")
+    out = R.commendations(t, "2020-01", SETTINGS).set_index("department")
     # exact conditional test: 60 of 160 events in the current month under p = 1/2
     assert out.loc["fell", "p_value"] == pytest.approx(binomtest(60, 160, 0.5).pvalue)
     assert out.loc["fell", "commend"] and not out.loc["same", "commend"] and not out.loc["small", "commend"]
@@ -133,11 +133,10 @@ def test_a_surge_is_not_a_trend():
 
 
 def test_review_candidates_top_n_plus_significant_risers():
-    cfg = load_config()
-    cfg["ranking"]["review_top_n"] = 2
+    settings = SETTINGS.overlay({"ranking": {"review_top_n": 2}})
     t = table({"big1": [100] * 24, "big2": [90] * 24, "mid": [40] * 24,
                "riser": [10] * 12 + [20] * 12, "small": [5] * 24})
-    out = R.review_candidates(t, 2020, cfg).set_index("department")
+    out = R.review_candidates(t, 2020, settings).set_index("department")
     assert out.loc["big1", "annual"] == 1200 and out.loc["riser", "previous"] == 120
     assert out.loc["riser", "change_pct"] == pytest.approx(100.0)
     assert set(out.index[out.candidate]) == {"big1", "big2", "riser"}
@@ -148,9 +147,9 @@ def test_surge_needs_both_size_and_improbability():
     rng = np.random.default_rng(0)
     steady = list(rng.poisson(200, 24))
     t = table({"large": steady + [300], "tiny": list(rng.poisson(4, 24)) + [9], "mild": steady + [225]})
-    f = R.surge_flags(t, "2021-01", CFG).set_index("department")
+    f = R.surge_flags(t, "2021-01", SETTINGS).set_index("department")
     assert f.loc["large", "surge"]                         # +50% on ~200: far beyond the bound
     assert not f.loc["tiny", "surge"]                      # +125% but 9 is not improbable for a mean of 4
     assert not f.loc["mild", "surge"]                      # +12%: below the size threshold
-    short = R.surge_flags(table({"new": [50] * 6 + [200]}), "2019-07", CFG)
+    short = R.surge_flags(table({"new": [50] * 6 + [200]}), "2019-07", SETTINGS)
     assert not short.surge.iloc[0] and np.isnan(short.expected.iloc[0])  # too little history to judge

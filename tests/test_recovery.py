@@ -16,13 +16,13 @@ from hotline_analysis import metrics as M
 from hotline_analysis import rank as R
 from hotline_analysis import stats as ST
 from hotline_analysis import topics as T
-from hotline_analysis.config import load_config
+from hotline_analysis.settings import load_settings
 from hotline_analysis.ingest.pipeline import ingest
 from hotline_analysis.ingest.presets import load_preset
 from hotline_analysis.store import Store
 from hotline_analysis.synth import ScenarioConfig, generate, write_export
 
-CFG = load_config()
+SETTINGS = load_settings()
 COLS = ["order_id", "received_at", "department", "request_type", "is_valid", "is_reasonable", "status",
         "duplicate_of", "satisfaction", "contacted", "resolved"]
 
@@ -44,13 +44,13 @@ def half(half_store):
     names = [d["name"] for d in truth["departments"]]
     exposure = df.groupby(df.received_at.dt.to_period("M")).size()
     deps = df[df.department.isin(names)]
-    return truth, deps, M.monthly_volume(deps, CFG), exposure
+    return truth, deps, M.monthly_volume(deps, SETTINGS), exposure
 
 
 def test_falling_trends_found_without_false_ones(half):
     truth, _, vol, exposure = half
     planted = {d["name"]: d["trend"] for d in truth["departments"]}
-    y = R.trend_scan(vol, "2021-02", CFG["trend"]["windows"], alpha=CFG["trend"]["alpha"], exposure=exposure)
+    y = R.trend_scan(vol, "2021-02", list(SETTINGS.trend.windows), alpha=SETTINGS.trend.alpha, exposure=exposure)
     falling = set(y.loc[y.direction == "falling", "department"])
     rising = set(y.loc[y.direction == "rising", "department"])
     assert all(planted[d] == "falling" for d in falling)
@@ -65,7 +65,7 @@ def test_no_false_trend_in_any_month(half):
     wrong = {"flat": {"falling", "rising"}, "falling": {"rising"}, "rising": {"falling"}}
     false = []
     for m in pd.period_range("2020-06", truth["end"], freq="M"):
-        y = R.trend_scan(vol, m, CFG["trend"]["windows"], alpha=CFG["trend"]["alpha"], exposure=exposure)
+        y = R.trend_scan(vol, m, list(SETTINGS.trend.windows), alpha=SETTINGS.trend.alpha, exposure=exposure)
         false += [(str(m), d, x) for d, x in zip(y.department, y.direction) if x in wrong[planted[d]]]
     assert false == []  # none at half or full volume; 2 to 5 a month in 2020-06..11 before surges were set aside
 
@@ -75,7 +75,7 @@ def test_surges_found_and_false_alarms_rare(half):
     planted = {(s["department"], s["month"]) for s in truth["surges"]}
     found = set()
     for m in pd.period_range("2020-01", truth["end"], freq="M"):
-        f = R.surge_flags(vol, m, CFG, exposure=exposure)
+        f = R.surge_flags(vol, m, SETTINGS, exposure=exposure)
         found |= {(d, str(m)) for d in f.loc[f.surge, "department"]}
     hit = len(found & planted)
     assert hit / len(planted) >= 0.6      # 1.00 at full volume
@@ -96,7 +96,7 @@ def test_lookback_intervals_cover_the_planted_effects(half):
 
 def test_satisfaction_shifts_found(half):
     truth, deps, _, _ = half
-    sat = M.satisfaction(deps, CFG)
+    sat = M.satisfaction(deps, SETTINGS)
     found = set()
     for m in pd.period_range("2019-02", truth["end"], freq="M"):
         a = sat[sat.month == m].set_index("department")
@@ -104,7 +104,7 @@ def test_satisfaction_shifts_found(half):
         res = [(d, ST.satisfaction_shift(int(a.loc[d].satisfied + a.loc[d].basically_satisfied), int(a.loc[d].surveyed),
                                          int(b.loc[d].satisfied + b.loc[d].basically_satisfied), int(b.loc[d].surveyed)))
                for d in a.index if d in b.index]
-        reject, _ = ST.bh_adjust([r.p_value for _, r in res], CFG["flags"]["satisfaction_drop"]["alpha"])
+        reject, _ = ST.bh_adjust([r.p_value for _, r in res], SETTINGS.flags.satisfaction_drop.alpha)
         found |= {(d, str(m), np.sign(r.delta_pp)) for (d, r), k in zip(res, reject) if k}
     planted = {(s["department"], s["month"], np.sign(s["delta_pp"])) for s in truth["satisfaction_shifts"]}
     assert len(found & planted) >= 3      # of 6; 6 of 6 at full volume
@@ -128,7 +128,7 @@ def test_planted_hot_topics_among_the_top_ten_issues(half_store):
     for h in truth["hot_topics"]:
         for m in h["months"]:
             if m not in results:
-                results[m] = T.month_topics(store, m, CFG, deps)
+                results[m] = T.month_topics(store, m, SETTINGS, deps)
             hit = [r for r in results[m].top(h["department"]).itertuples() if planted(r, m)]
             total += 1
             found += bool(hit)

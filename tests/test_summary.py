@@ -10,10 +10,10 @@ import pytest
 
 from hotline_analysis import metrics as M
 from hotline_analysis.cli import main
-from hotline_analysis.config import load_config
+from hotline_analysis.settings import load_settings
 from hotline_analysis.summary import COLUMNS, build_summary, summary_schema, validate_summary
 
-CFG = load_config()
+SETTINGS = load_settings()
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def truth(small_export):
 
 @pytest.fixture(scope="module")
 def summary(orders, truth):
-    return build_summary(orders, "2020-12", CFG, "zibo", [d["name"] for d in truth["departments"]])
+    return build_summary(orders, "2020-12", SETTINGS, "zibo", [d["name"] for d in truth["departments"]])
 
 
 def test_summary_is_valid_and_complete(summary, truth):
@@ -55,7 +55,7 @@ def test_schema_rejects_broken_summaries(summary):
 
 def test_summary_agrees_with_the_metrics(summary, orders, truth):
     names = [d["name"] for d in truth["departments"]]
-    vol = M.add_changes(M.monthly_volume(orders[orders.department.isin(names)], CFG)).set_index(["department", "month"])
+    vol = M.add_changes(M.monthly_volume(orders[orders.department.isin(names)], SETTINGS)).set_index(["department", "month"])
     for row in summary["departments"]:
         v = vol.loc[(row["department"], pd.Period("2020-12", "M"))]
         assert row["net_complaints"] == v.net_complaints
@@ -78,14 +78,13 @@ def test_summary_command(small_store, tmp_path, capsys):
 def test_summary_from_the_aggregate_table_equals_the_row_level_one(small_store, orders, truth, summary):
     store, _ = small_store
     deps = [d["name"] for d in truth["departments"]]
-    fast = build_summary(store.aggregates(), "2020-12", CFG, "zibo", deps,
+    fast = build_summary(store.aggregates(), "2020-12", SETTINGS, "zibo", deps,
                          store.load(months=["2020-12"], columns=COLUMNS))
     assert fast == summary
-    cfg = load_config()
-    cfg["net_complaint"]["rules"]["exclude_returned"] = True  # equal under other rules too
-    assert (build_summary(store.aggregates(), "2020-12", cfg, "zibo", deps,
+    settings = SETTINGS.overlay({"net_complaint": {"rules": {"exclude_returned": True}}})  # other rules too
+    assert (build_summary(store.aggregates(), "2020-12", settings, "zibo", deps,
                           store.load(months=["2020-12"], columns=COLUMNS))
-            == build_summary(orders, "2020-12", cfg, "zibo", deps))
+            == build_summary(orders, "2020-12", settings, "zibo", deps))
 
 
 def test_summary_of_a_sparse_real_export(tmp_path):

@@ -11,7 +11,7 @@ from scipy.stats import binom
 from statsmodels.stats.contingency_tables import Table2x2
 
 from hotline_analysis import topics as T
-from hotline_analysis.config import load_config
+from hotline_analysis.settings import load_settings
 
 from .conftest import external
 
@@ -59,7 +59,7 @@ def _corpus():
 
 def test_issues_counts_baseline_and_emerging_by_hand():
     cur, base = _corpus()
-    r = T.extract_issues(cur, base, month="2021-02", baseline_months=3, cfg=load_config())
+    r = T.extract_issues(cur, base, month="2021-02", baseline_months=3, settings=load_settings())
     a = r.top("A")
     assert list(a.orders) == [20, 10]
     lift, fee = a.iloc[0], a.iloc[1]
@@ -105,7 +105,7 @@ def test_examples_never_show_phone_or_id_numbers():
 
 def test_month_topics_on_the_small_store_hold_no_canary(small_store, small_scenario):
     st, _ = small_store
-    r = T.month_topics(st, "2021-01", load_config())
+    r = T.month_topics(st, "2021-01", load_settings())
     assert len(r.issues) > 0 and set(r.top().groupby("department").size()) <= set(range(1, 11))
     text = repr(r.issues.to_dict("records"))
     assert not [c for c in small_scenario.truth["pii_canaries"] if c in text]
@@ -138,7 +138,7 @@ def tipdm():
 def test_keywords_per_labelled_category_are_distinctive(tipdm):
     tok = pd.Series(T.segment(tipdm.content.tolist()), index=tipdm.index)
     w = T.distinctive_words(tok, tipdm["一级分类"], min_orders=3)
-    w = w[w.idf >= T.DEFAULTS["min_idf"]]
+    w = w[w.idf >= load_settings().topics.min_idf]
     for cat, expected in EXPECTED_WORDS.items():
         top = set(w[w.group == cat].word.head(10))
         assert len(top & expected) >= 2, (cat, top)
@@ -146,7 +146,7 @@ def test_keywords_per_labelled_category_are_distinctive(tipdm):
 
 def test_issues_separate_the_labelled_categories(tipdm):
     df = tipdm.assign(department="全部", category_l2="")
-    r = T.extract_issues(df, None, cfg={"topics": {"keywords": 60, "link": 0.2}})
+    r = T.extract_issues(df, None, settings=load_settings().overlay({"topics": {"keywords": 60, "link": 0.2}}))
     a = r.assignments.join(df["一级分类"]).dropna(subset=["rank"])
     ct = pd.crosstab(a["rank"], a["一级分类"])
     purity = ct.max(axis=1).sum() / ct.to_numpy().sum()

@@ -21,9 +21,9 @@ from .. import schema as S
 from ..catalog import load_departments
 from ..clean import (check_times, cut_long_texts, duplicate_links, exclusion_reason, map_departments,
                      mark_validity, normalise_text_columns)
-from ..config import load_config
 from ..errors import InputError, LedgerError, StoreError
 from ..privacy import KEY_ENV, caller_keys, pseudonym_key
+from ..settings import Settings, load_settings
 from ..store import AGGREGATE_KEYS, AGGREGATE_SOURCE, Store, aggregate, file_sha256
 from .canonical import quarantine_frame, to_canonical
 from .presets import Preset
@@ -73,7 +73,7 @@ class _Prepared:
     id_hashes: np.ndarray  # 64-bit hashes of the order ids written (a quick first check for clashes)
 
 
-def _prepare(path: Path, previous_sha: str | None, preset: Preset, cfg: dict, now: pd.Timestamp, key: bytes,
+def _prepare(path: Path, previous_sha: str | None, preset: Preset, settings: Settings, now: pd.Timestamp, key: bytes,
              aliases: pd.DataFrame | None, store: Store) -> _Prepared | None:
     """Read, map, clean and write one file; ``None`` when its checksum equals ``previous_sha``."""
     sha = file_sha256(path)
@@ -83,9 +83,9 @@ def _prepare(path: Path, previous_sha: str | None, preset: Preset, cfg: dict, no
     can = to_canonical(raw, preset, key)
     df = normalise_text_columns(can.frame)
     df, unknown = map_departments(df, aliases)
-    df, q_time, corr_time = check_times(df, now, cfg["time_checks"]["future_tolerance_days"])
-    df, corr_long = cut_long_texts(df, cfg["validity"]["max_content_chars"])
-    df = S.validate(mark_validity(df, cfg["validity"]))
+    df, q_time, corr_time = check_times(df, now, settings.time_checks.future_tolerance_days)
+    df, corr_long = cut_long_texts(df, settings.validity.max_content_chars)
+    df = S.validate(mark_validity(df, settings.validity))
     entry = {
         "file": path.name, "sha256": sha, "encoding": raw.encoding, "rows_read": raw.rows_read,
         "corrections": dict(can.corrections + corr_time + corr_long),
@@ -98,7 +98,7 @@ def _prepare(path: Path, previous_sha: str | None, preset: Preset, cfg: dict, no
                      _hashes(df[S.ORDER_ID]))
 
 
-def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, config: dict | None = None,
+def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, settings: Settings | None = None,
            now: pd.Timestamp | None = None, progress: bool = True, jobs: int = 2) -> dict:
     """Ingest exported files into the store and return the ledger (also saved in the store).
 
@@ -112,7 +112,7 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
     ``stored = net_complaints + excluded``.
     """
     t0 = time.perf_counter()
-    cfg = config or load_config()
+    settings = settings or load_settings()
     now = now or pd.Timestamp.now()
     store = Store(Path(store_dir))
     files = expand_paths(paths, preset)
@@ -133,7 +133,7 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
     previous = {p.name: (manifest["files"].get(p.name) or {}).get("sha256") for p in files}
     # slow-to-read formats first, so that no worker is left with one at the end
     order = sorted(files, key=lambda p: p.suffix.lower() not in (".xlsx", ".xlsm"))
-    args = [(p, previous[p.name], preset, cfg, now, key, aliases, store) for p in order]
+    args = [(p, previous[p.name], preset, settings, now, key, aliases, store) for p in order]
     if jobs > 1 and len(order) > 1:
         pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork"))
         results = pool.map(_prepare, *zip(*args))
@@ -183,19 +183,19 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, confi
         # repeat calls over the whole store as it will be after this ingest
         keep = {n: f for n, f in manifest["files"].items() if n not in written}
         parts = [store.root / p for f in [*keep.values(), *written.values()] for p in f["parts"]]
-        cols = list(dict.fromkeys([S.ORDER_ID, S.RECEIVED_AT, S.CALLER_KEY, S.IS_VALID, *cfg["duplicates"]["match_on"],
+        match_on = settings.duplicates.match_on
+        cols = list(dict.fromkeys([S.ORDER_ID, S.RECEIVED_AT, S.CALLER_KEY, S.IS_VALID, *match_on,
                                    *AGGREGATE_SOURCE, S.SOURCE_FILE]))
-        few_values = [S.SOURCE_FILE, S.DEPARTMENT, *cfg["duplicates"]["match_on"]]
+        few_values = [S.SOURCE_FILE, S.DEPARTMENT, *match_on]
         base = (store.read_table(cols, parts=parts, dictionary=few_values)
                 .to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get) if parts else S.empty_frame()[cols])
-        base[S.DUPLICATE_OF] = duplicate_links(base, cfg["duplicates"]["window_days"],
-                                               tuple(cfg["duplicates"]["match_on"]))
+        base[S.DUPLICATE_OF] = duplicate_links(base, settings.duplicates.window_days, match_on)
         log.info("order-id clashes checked, repeat calls linked: %.1f s", time.perf_counter() - t0)
         store.commit(written, base.loc[base[S.DUPLICATE_OF].notna().to_numpy(), [S.ORDER_ID, S.DUPLICATE_OF]],
                      _store_counts(base, counts), caller_key_check=check)
-        reasons = exclusion_reason(base, cfg["net_complaint"])[base[S.SOURCE_FILE].isin(list(written)).to_numpy()]
+        reasons = exclusion_reason(base, settings.net_complaint)[base[S.SOURCE_FILE].isin(list(written)).to_numpy()]
 
-    ledger = _ledger(entries, reasons, cfg, preset, now)
+    ledger = _ledger(entries, reasons, settings, preset, now)
     store.save_ledger(ledger, now.strftime("%Y%m%dT%H%M%S"))
     log.info("committed, ledger counted: %.1f s", time.perf_counter() - t0)
     return ledger
@@ -255,7 +255,7 @@ def _id_clashes(store: Store, manifest: dict, todo: list, prepared: dict,
     return {f: g[[S.ORDER_ID, S.SOURCE_ROW, "holder"]] for f, g in later.groupby("file")}
 
 
-def _ledger(entries: list[dict], reasons: pd.Series | None, cfg: dict, preset: Preset, now: pd.Timestamp) -> dict:
+def _ledger(entries: list[dict], reasons: pd.Series | None, settings: Settings, preset: Preset, now: pd.Timestamp) -> dict:
     """The ledger of one ingest; ``reasons`` is the exclusion reason of each row this ingest stored ('' = net)."""
     totals_q: Counter = Counter()
     for e in entries:
@@ -272,7 +272,7 @@ def _ledger(entries: list[dict], reasons: pd.Series | None, cfg: dict, preset: P
         "generated_by": f"hotline_analysis {__version__}",
         "ingested_at": now.isoformat(timespec="seconds"),
         "preset": preset.name,
-        "rules": cfg["net_complaint"],
+        "rules": settings.net_complaint.to_dict(),
         "files": entries,
         "rows_read": rows_read,
         "stored": stored,
