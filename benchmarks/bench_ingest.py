@@ -48,7 +48,7 @@ def bare_parse(files: list[Path]) -> tuple[float, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--raw", default=str(paths.RAW_DIR / "zibo"))
+    ap.add_argument("--raw", default=str(paths.raw_dir() / "zibo"))
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3, help="runs of each; medians are compared")
     args = ap.parse_args()

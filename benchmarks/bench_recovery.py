@@ -28,8 +28,8 @@ WRONG = {"flat": {"falling", "rising"}, "falling": {"rising"}, "rising": {"falli
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"))
-    ap.add_argument("--raw", default=str(paths.RAW_DIR / "zibo"))
+    ap.add_argument("--store", default=str(paths.default_store()))
+    ap.add_argument("--raw", default=str(paths.raw_dir() / "zibo"))
     args = ap.parse_args()
     settings = load_settings()
     truth = json.loads((Path(args.raw) / "ground_truth.json").read_text("utf-8"))

@@ -32,7 +32,7 @@ def run(args: list[str]) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"))
+    ap.add_argument("--store", default=str(paths.default_store()))
     ap.add_argument("--month", default="2020-12")
     a = ap.parse_args()
     out = tempfile.mkdtemp(prefix="bench_report_")

@@ -28,7 +28,7 @@ from hotline_analysis.summary import COLUMNS, build_summary
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"))
+    ap.add_argument("--store", default=str(paths.default_store()))
     ap.add_argument("--month", default="2020-12")
     args = ap.parse_args()
     settings = load_settings()

@@ -32,9 +32,9 @@ from hotline_analysis.store import Store
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"))
+    ap.add_argument("--store", default=str(paths.default_store()))
     ap.add_argument("--month", default="2021-02")
-    ap.add_argument("--truth", default=str(paths.RAW_DIR / "zibo" / "ground_truth.json"))
+    ap.add_argument("--truth", default=str(paths.raw_dir() / "zibo" / "ground_truth.json"))
     ap.add_argument("--all-units", action="store_true",
                     help="every unit (district governments, utilities too), not only the municipal departments")
     args = ap.parse_args()

@@ -18,8 +18,11 @@ def _require_store(path: str) -> Path:
     return Path(path)
 
 
+STORE_HELP = "store folder (default: $HOTLINE_STORE, else data/processed/zibo in the work folder)"
+
+
 def _add_store_and_lang(parser: argparse.ArgumentParser, lang: bool = True) -> None:
-    parser.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"), help="store folder")
+    parser.add_argument("--store", default=str(paths.default_store()), help=STORE_HELP)
     if lang:
         parser.add_argument("--lang", default="zh", choices=("zh", "en"), help="zh (default) or en")
 
@@ -106,7 +109,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
             raise HotlineError("--pdf needs a locally installed Chromium (e.g. 'apt-get install chromium'); "
                             "without it, open index.html and print from a browser")
     months = [str(m) for m in pd.period_range(first, last, freq="M")]
-    outs = [Path(args.out) / m if args.out else None for m in months]
+    outs = [Path(args.out) / m if args.out else paths.report_folder(args.store, m) for m in months]
     if args.jobs > 1 and len(months) > 1:
         import concurrent.futures as cf
 
@@ -123,17 +126,16 @@ def _cmd_report(args: argparse.Namespace) -> None:
         from .report import print_pdf
 
         for m, o in zip(months, outs):
-            folder = o or paths.REPORTS_DIR / Path(args.store).name / m
-            pdfs = print_pdf(sorted(folder.glob("0*.html")))
+            pdfs = print_pdf(sorted(o.glob("0*.html")))
             print(f"report {m}: {len(pdfs)} PDF pages beside the HTML")
 
 
 def _cmd_annual(args: argparse.Namespace) -> None:
-    from .report import NOTEBOOK_DIR, run_notebook
+    from .report import run_notebook
 
     _require_store(args.store)
-    out = Path(args.out) if args.out else paths.REPORTS_DIR / Path(args.store).name / f"annual-{args.year}"
-    page = run_notebook(NOTEBOOK_DIR.parent / "annual_review.ipynb", out,
+    out = Path(args.out) if args.out else paths.report_folder(args.store, f"annual-{args.year}")
+    page = run_notebook(paths.NOTEBOOKS_DIR / "annual_review.ipynb", out,
                          {"store": str(Path(args.store).resolve()), "year": args.year, "lang": args.lang},
                          f"annual review {args.year}")
     print(f"annual review {args.year}: {page}")
@@ -142,7 +144,7 @@ def _cmd_annual(args: argparse.Namespace) -> None:
 def _cmd_lookback(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from .report import NOTEBOOK_DIR, run_notebook
+    from .report import run_notebook
 
     store = _require_store(args.store)
     months = [m.strip() for m in args.supervised.split(",") if m.strip()]
@@ -150,12 +152,12 @@ def _cmd_lookback(args: argparse.Namespace) -> None:
         [pd.Period(m, "M") for m in [*months, args.at]]
     except (ValueError, TypeError):
         raise HotlineError("--supervised and --at take months as YYYY-MM (several supervised months: 2020-11,2020-12)") from None
-    register = Path(args.register) if args.register else paths.RAW_DIR / store.name / "supervision.csv"
+    register = Path(args.register) if args.register else paths.default_register(store)
     if not register.exists():
         raise InputError("no such file; the look-back needs the register of hearings (CSV department,month): "
                          "give --register PATH", register)
-    out = Path(args.out) if args.out else paths.REPORTS_DIR / store.name / f"lookback-{args.at}"
-    page = run_notebook(NOTEBOOK_DIR.parent / "lookback.ipynb", out,
+    out = Path(args.out) if args.out else paths.report_folder(store, f"lookback-{args.at}")
+    page = run_notebook(paths.NOTEBOOKS_DIR / "lookback.ipynb", out,
                          {"store": str(store.resolve()), "supervised": ",".join(months), "at": args.at,
                           "register": str(register.resolve()), "lang": args.lang}, f"look-back {args.at}")
     print(f"look-back at {args.at}: {page}")
@@ -170,7 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Write a synthetic 12345 platform export (monthly GBK CSV / XLSX files) with "
                                    "ground_truth.json and truth.parquet beside it.")
     s.add_argument("--scenario", default="zibo", help="scenario name (default: zibo)")
-    s.add_argument("--out", default=str(paths.RAW_DIR / "zibo"), help="output folder (default: data/raw/zibo)")
+    s.add_argument("--out", default=str(paths.raw_dir() / "zibo"),
+                   help="output folder (default: data/raw/zibo in the work folder)")
     s.add_argument("--start", default="2019-01", help="first month, YYYY-MM (default: 2019-01)")
     s.add_argument("--end", default="2021-02", help="last month, YYYY-MM (default: 2021-02)")
     s.add_argument("--scale", type=float, default=1.0, help="volume factor; 1.0 is about 4,000 records a day")
@@ -186,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "cannot be used go to quarantine with file, row, column and reason.")
     i.add_argument("paths", nargs="+", metavar="PATH", help="export files or folders")
     i.add_argument("--preset", required=True, help="zibo12345, nyc311, or the path of your own preset YAML")
-    i.add_argument("--store", default=str(paths.PROCESSED_DIR / "zibo"), help="store folder (default: data/processed/zibo)")
+    i.add_argument("--store", default=str(paths.default_store()), help=STORE_HELP)
     i.add_argument("--config", default=None, help="YAML overriding config/default.yaml")
     i.add_argument("--jobs", type=int, default=2, help="files prepared in parallel (default: 2)")
     i.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -26,13 +25,13 @@ from . import metrics as M
 from . import schema as S
 from .catalog import municipal_departments
 from .errors import DataError, InputError, NotebookError, StoreError
+from .paths import default_register, default_store  # noqa: F401 (the stored notebooks call report.default_*())
 from .settings import Settings, load_settings
 from .store import Store
 from .stats import bh_adjust, satisfaction_shift
 from .summary import COLUMNS, build_summary
 from .topics import TopicResult, month_topics
 
-NOTEBOOK_DIR = paths.PROJECT_ROOT / "notebooks" / "monthly"
 TITLES = {
     "zh": {"01_overview": "本月概况", "02_departments": "部门排名与预警", "03_satisfaction": "满意度", "04_topics": "热点问题",
            "05_actions": "研判与行动", "index": "12345热线监督月报",
@@ -76,17 +75,6 @@ class MonthData:
     def topics(self) -> TopicResult:
         """The month's issues per department from the texts (:func:`hotline_analysis.topics.month_topics`)."""
         return month_topics(self.store, str(self.month), self.settings, self.departments)
-
-
-def default_store() -> Path:
-    """The store a notebook uses when its ``store`` parameter is empty: ``$HOTLINE_STORE`` or data/processed/zibo."""
-    return Path(os.environ.get("HOTLINE_STORE") or paths.PROCESSED_DIR / "zibo")
-
-
-def default_register() -> Path:
-    """The register of hearings a notebook uses when its ``register`` parameter is empty:
-    ``$HOTLINE_REGISTER`` or the synthetic scenario's data/raw/zibo/supervision.csv."""
-    return Path(os.environ.get("HOTLINE_REGISTER") or paths.RAW_DIR / "zibo" / "supervision.csv")
 
 
 def save_figure(fig, figures_dir: str, name: str):
@@ -653,10 +641,10 @@ def run_report(store: str | Path, month: str, out: str | Path | None = None, lan
 
     m = pd.Period(month, "M")
     st = Store(Path(store))
-    out = Path(out) if out else paths.REPORTS_DIR / st.root.name / str(m)
+    out = Path(out) if out else paths.report_folder(st.root, str(m))
     figures = out / "figures"
     figures.mkdir(parents=True, exist_ok=True)
-    notebooks = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+    notebooks = sorted(paths.MONTHLY_NOTEBOOKS_DIR.glob("*.ipynb"))
     params = {"store": str(Path(store).resolve()), "month": str(m), "lang": lang, "figures_dir": str(figures.resolve()),
               "config": str(config) if config else ""}
     pages = []

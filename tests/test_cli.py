@@ -76,3 +76,36 @@ def test_user_errors_exit_2_with_the_message_and_bugs_are_not_hidden(tmp_path, c
     monkeypatch.setattr(cli, "_cmd_synth", bug)
     with pytest.raises(ValueError, match="a bug"):
         main(["synth", "--out", str(tmp_path / "x")])
+
+
+def test_default_folders_are_in_the_work_folder_never_in_an_installed_package(monkeypatch, tmp_path):
+    from hotline_analysis import paths
+
+    for var in ("HOTLINE_STORE", "HOTLINE_REGISTER"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOTLINE_WORKDIR", str(tmp_path))
+    assert paths.default_store() == tmp_path / "data" / "processed" / "zibo"
+    assert paths.default_register(tmp_path / "x" / "city") == tmp_path / "data" / "raw" / "city" / "supervision.csv"
+    assert paths.report_folder("some/where/city", "annual-2020") == tmp_path / "reports" / "city" / "annual-2020"
+    monkeypatch.setenv("HOTLINE_STORE", str(tmp_path / "elsewhere"))
+    assert paths.default_store() == tmp_path / "elsewhere"
+    monkeypatch.delenv("HOTLINE_WORKDIR")
+    assert paths.work_dir() == paths.PROJECT_ROOT  # a source checkout
+    monkeypatch.setattr(paths, "PROJECT_ROOT", tmp_path / "site-packages")  # installed: no pyproject.toml
+    monkeypatch.chdir(tmp_path)
+    assert paths.work_dir() == tmp_path and paths.reports_dir() == tmp_path / "reports"
+
+
+def test_annual_and_lookback_write_into_the_report_folder(monkeypatch, tmp_path, small_store, small_export):
+    from hotline_analysis import paths, report
+
+    seen = []
+    monkeypatch.setattr(report, "run_notebook", lambda nb, out, params, title: seen.append((nb, out)) or out)
+    monkeypatch.setenv("HOTLINE_WORKDIR", str(tmp_path))
+    store, _ = small_store
+    assert main(["annual", "--store", str(store.root), "--year", "2020"]) == 0
+    assert main(["lookback", "--store", str(store.root), "--supervised", "2020-11", "--at", "2021-02",
+                 "--register", str(small_export / "supervision.csv")]) == 0
+    assert seen == [(paths.NOTEBOOKS_DIR / "annual_review.ipynb", paths.report_folder(store.root, "annual-2020")),
+                    (paths.NOTEBOOKS_DIR / "lookback.ipynb", paths.report_folder(store.root, "lookback-2021-02"))]
+    assert seen[0][1].is_relative_to(tmp_path / "reports") and seen[0][0].exists() and seen[1][0].exists()
