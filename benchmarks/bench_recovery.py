@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from hotline_analysis import count_models as CM
+from hotline_analysis import flags as FL
 from hotline_analysis import metrics as M
 from hotline_analysis import paths
-from hotline_analysis import rank as R
 from hotline_analysis.settings import load_settings
 from hotline_analysis.store import Store
 
@@ -41,15 +42,15 @@ def main() -> None:
     vol = M.monthly_volume(df[df.department.isin(list(planted))], settings)
     print(f"loaded in {time.perf_counter() - t0:.1f} s")
     for m in pd.period_range("2020-06", truth["end"], freq="M"):
-        disp = R.dispersion(vol, m, exposure=exposure)
-        y = R.trend_scan(vol, m, list(settings.trend.windows), alpha=settings.trend.alpha, disp=disp)
+        disp = CM.dispersion(vol, m, exposure=exposure)
+        y = CM.trend_scan(vol, m, list(settings.trend.windows), alpha=settings.trend.alpha, disp=disp)
         hit = {k: sum(planted[d] == k == x for d, x in zip(y.department, y.direction)) for k in ("falling", "rising")}
         false = [(d, x) for d, x in zip(y.department, y.direction) if x in WRONG[planted[d]]]
         print(f"{m}: falling {hit['falling']}/{list(planted.values()).count('falling')}, "
               f"rising {hit['rising']}/{list(planted.values()).count('rising')}, false {false}; {disp.summary()}")
     found = set()
     for m in pd.period_range("2020-01", truth["end"], freq="M"):
-        f = R.surge_flags(vol, m, settings, exposure=exposure)
+        f = FL.surge_flags(vol, m, settings, exposure=exposure)
         found |= {(d, str(m)) for d in f.loc[f.surge, "department"]}
     surges = {(s["department"], s["month"]) for s in truth["surges"]}
     print(f"surges: {len(found & surges)} of {len(surges)} planted found, {len(found)} flagged")

@@ -11,6 +11,8 @@ import pandas as pd
 
 from . import __version__
 from . import metrics as M
+from . import count_models as CM
+from . import flags as FL
 from . import rank as R
 from . import schema as S
 from .errors import DataError
@@ -69,11 +71,11 @@ def build_summary(orders: pd.DataFrame, month: str, settings: Settings, dataset:
     ch = M.add_changes(vol, min_base=settings.change.min_base)
     cur = ch[ch[M.MONTH] == m].set_index(S.DEPARTMENT)
     ranks = R.rank_month(vol, m).set_index(S.DEPARTMENT)["rank"]
-    surge = R.surge_flags(vol, m, settings, exposure=exposure).set_index(S.DEPARTMENT)["surge"]
-    disp = R.dispersion(vol, m, exposure=exposure)
-    trend = R.trend_scan(vol, m, list(settings.trend.windows), alpha=settings.trend.alpha, disp=disp)
+    surge = FL.surge_flags(vol, m, settings, exposure=exposure).set_index(S.DEPARTMENT)["surge"]
+    disp = CM.dispersion(vol, m, exposure=exposure)
+    trend = CM.trend_scan(vol, m, list(settings.trend.windows), alpha=settings.trend.alpha, disp=disp)
     trend = trend.set_index(S.DEPARTMENT)
-    commend = R.commendations(vol, m, settings, disp=disp).set_index(S.DEPARTMENT)["commend"]
+    commend = FL.commendations(vol, m, settings, disp=disp).set_index(S.DEPARTMENT)["commend"]
     sat = M.satisfaction(dd[dd[M.MONTH].isin([m, m - 1])], settings)
     sat_cur = sat[sat[M.MONTH] == m].set_index(S.DEPARTMENT)
     sat_prev = sat[sat[M.MONTH] == m - 1].set_index(S.DEPARTMENT)

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hotline_analysis import count_models as CM
+from hotline_analysis import flags as FL
 from hotline_analysis import metrics as M
-from hotline_analysis import rank as R
 from hotline_analysis import stats as ST
 from hotline_analysis import topics as T
 from hotline_analysis.settings import load_settings
@@ -50,7 +51,7 @@ def half(half_store):
 def test_falling_trends_found_without_false_ones(half):
     truth, _, vol, exposure = half
     planted = {d["name"]: d["trend"] for d in truth["departments"]}
-    y = R.trend_scan(vol, "2021-02", list(SETTINGS.trend.windows), alpha=SETTINGS.trend.alpha, exposure=exposure)
+    y = CM.trend_scan(vol, "2021-02", list(SETTINGS.trend.windows), alpha=SETTINGS.trend.alpha, exposure=exposure)
     falling = set(y.loc[y.direction == "falling", "department"])
     rising = set(y.loc[y.direction == "rising", "department"])
     assert all(planted[d] == "falling" for d in falling)
@@ -65,7 +66,7 @@ def test_no_false_trend_in_any_month(half):
     wrong = {"flat": {"falling", "rising"}, "falling": {"rising"}, "rising": {"falling"}}
     false = []
     for m in pd.period_range("2020-06", truth["end"], freq="M"):
-        y = R.trend_scan(vol, m, list(SETTINGS.trend.windows), alpha=SETTINGS.trend.alpha, exposure=exposure)
+        y = CM.trend_scan(vol, m, list(SETTINGS.trend.windows), alpha=SETTINGS.trend.alpha, exposure=exposure)
         false += [(str(m), d, x) for d, x in zip(y.department, y.direction) if x in wrong[planted[d]]]
     assert false == []  # none at half or full volume; 2 to 5 a month in 2020-06..11 before surges were set aside
 
@@ -75,7 +76,7 @@ def test_surges_found_and_false_alarms_rare(half):
     planted = {(s["department"], s["month"]) for s in truth["surges"]}
     found = set()
     for m in pd.period_range("2020-01", truth["end"], freq="M"):
-        f = R.surge_flags(vol, m, SETTINGS, exposure=exposure)
+        f = FL.surge_flags(vol, m, SETTINGS, exposure=exposure)
         found |= {(d, str(m)) for d in f.loc[f.surge, "department"]}
     hit = len(found & planted)
     assert hit / len(planted) >= 0.6      # 1.00 at full volume

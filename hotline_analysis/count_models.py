@@ -1,0 +1,350 @@
+"""Count models of departments' monthly counts: what a month's count should be, how much counts vary, and
+whether they changed.
+
+* :func:`expected_count`: a department's expected count for a month and its
+  upper prediction bound, from a seasonal quasi-Poisson model of its own
+  history (the surge flag's baseline).
+* :class:`Dispersion`, :func:`dispersion`: how much the departments' counts
+  vary beyond Poisson (a common negative-binomial alpha, each department's
+  moderated scale, and the months that stand out as surges).
+* :func:`yoy_test`, :func:`trend_scan`: the last months against the same
+  months a year earlier, with that variation, Benjamini-Hochberg across
+  departments (a department's trend).
+
+The flags built on them are in :mod:`hotline_analysis.flags`, the rankings in
+:mod:`hotline_analysis.rank`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import optimize, special
+from scipy import stats as sps
+
+from . import schema as S
+from .metrics import MONTH
+from .stats import bh_adjust, harmonics, rate_ratio_test
+
+
+def _poisson_fit(y: np.ndarray, X: np.ndarray, offset: np.ndarray):
+    """A Poisson GLM fit, or None when statsmodels cannot fit it (sparse or constant series; its warnings are
+    silenced, the callers check convergence and the parameters)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit()
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+
+
+def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, max_history: int = 24,
+                   exposure: pd.Series | None = None) -> tuple[float, float, float]:
+    """Expected count for ``month`` and its upper prediction bound from the series' own history.
+
+    A quasi-Poisson regression on up to ``max_history`` preceding months,
+    ``log mu = a + first annual harmonic`` (with two years of history also a
+    linear trend ``b t`` and a second harmonic; a trend extrapolated from one
+    year would invent surges), is fitted, refitted once without months whose Pearson
+    residual exceeds 3 (earlier surges must not raise the baseline), and
+    projected to ``month``.  With ``exposure`` (e.g. the city's total orders
+    per month) the model is for the series' share of it, ``log mu = log
+    exposure + ...``, so calendar effects that move every department alike
+    (the Spring Festival falling in January one year and February the next)
+    are not taken for surges.  The bound is the ``level`` quantile of a negative
+    binomial with the model's mean and variance ``phi * mu`` (Poisson when
+    ``phi <= 1``).  Returns (expected, upper bound, dispersion phi); NaN for
+    all three when the history cannot support a fit (too few months with
+    orders, or a fit that does not converge on a sparse series).
+    """
+    month = pd.Period(month, "M")
+    h = history[history.index < month].iloc[-max_history:].astype(float)
+    if exposure is not None:  # a month in which the city had no orders says nothing about shares
+        h = h[(exposure.reindex(h.index).fillna(0) > 0).to_numpy()]
+        if not exposure.get(month, 0) > 0 or len(h) < 4:
+            return np.nan, np.nan, np.nan
+    t = np.array([(m - month).n for m in h.index], dtype=float)
+    long = len(h) >= 24  # a linear trend and a second harmonic only with two years of history
+    k = 2 if long else 1
+    trend = [t] if long else []
+    X = np.column_stack([np.ones_like(t), *trend, harmonics(h.index.month, k)])
+    x0 = np.column_stack([[1.0], *([[0.0]] if long else []), harmonics([month.month], k)])
+    y = h.to_numpy()
+    if y.sum() < 5 * X.shape[1]:  # too few orders to fit a seasonal model
+        return np.nan, np.nan, np.nan
+    off = np.zeros(len(y)) if exposure is None else np.log(exposure.reindex(h.index).to_numpy(float))
+    off0 = 0.0 if exposure is None else float(np.log(exposure[month]))
+    keep = np.ones(len(y), dtype=bool)
+    for _ in range(2):
+        fit = _poisson_fit(y[keep], X[keep], off[keep])
+        if fit is None or not fit.converged or not np.all(np.isfinite(fit.params)):
+            return np.nan, np.nan, np.nan
+        mu_all = np.exp(X @ fit.params + off)
+        resid = (y - mu_all) / np.sqrt(mu_all)
+        new_keep = resid <= 3
+        if new_keep.sum() < X.shape[1] + 3 or (new_keep == keep).all() or y[new_keep].sum() == 0:
+            break
+        keep = new_keep
+    phi = max(float(fit.pearson_chi2 / max(fit.df_resid, 1)), 1.0)
+    mu = float(np.exp(x0 @ fit.params + off0)[0])
+    if phi > 1.0 + 1e-9:
+        n = mu / (phi - 1)
+        upper = float(sps.nbinom.ppf(level, n, n / (n + mu)))
+    else:
+        upper = float(sps.poisson.ppf(level, mu))
+    return mu, upper, phi
+
+
+_TRUNCATED_R2 = 1 - 6 * sps.norm.pdf(3) / (2 * sps.norm.cdf(3) - 1)  # E[r^2 | |r| <= 3], standard normal
+
+
+@dataclass(frozen=True)
+class Dispersion:
+    """Month-to-month variation of groups' counts beyond Poisson (see :func:`dispersion`).
+
+    A group's count with mean ``mu`` has variance ``scale[g] * mu * (1 + alpha * mu)``:
+    ``alpha`` is the common negative-binomial (NB2) overdispersion, ``scale``
+    each group's moderated departure from it, shrunk towards ``scale0`` with
+    the weight of ``prior_df`` degrees of freedom (infinite: no group departs
+    from the common model more than sampling noise). ``surges``: the months
+    that stand out above the groups' seasonal fits (columns ``group, month,
+    observed, fitted``).
+    """
+
+    alpha: float
+    scale: pd.Series
+    scale0: float
+    prior_df: float
+    surges: pd.DataFrame
+
+    def factor(self, groups) -> np.ndarray:
+        """The groups' scale (``scale0`` for a group without a fit of its own)."""
+        return self.scale.reindex(groups).fillna(self.scale0).to_numpy(float)
+
+    def summary(self) -> str:
+        return (f"negative binomial alpha {self.alpha:.4g} (month-to-month CV {np.sqrt(self.alpha):.1%} beyond "
+                f"Poisson); group scales {self.scale.min():.2f}-{self.scale.max():.2f}, prior df {self.prior_df:.3g}")
+
+
+def _seasonal_fits(table: pd.DataFrame, month: pd.Period, value: str, by: str, history: int,
+                   exposure: pd.Series | None) -> dict:
+    """Each group's last ``history`` months (from its first month with orders) with a seasonal Poisson fit
+    (quadratic trend and two harmonics; linear and one with less than 24 months), refitted without months
+    that stand out either way: ``{group: (months, counts, fitted means, kept months, number of parameters)}``."""
+    out = {}
+    for name, g in table.groupby(by, observed=True):
+        h = g.set_index(MONTH)[value].sort_index()
+        h = h[(h.index > month - history) & (h.index <= month)].astype(float)
+        h = h[h.index >= (h[h > 0].index.min() if (h > 0).any() else month)]  # zeros before a unit existed
+        if exposure is not None:
+            h = h[(exposure.reindex(h.index).fillna(0) > 0).to_numpy()]
+        t = np.array([(m - month).n for m in h.index], dtype=float) / 12
+        if len(h) >= 24:
+            X = np.column_stack([np.ones_like(t), t, t ** 2, harmonics(h.index.month, 2)])
+        else:  # with less than two years, a curved trend and a second harmonic would follow single months
+            X = np.column_stack([np.ones_like(t), t, harmonics(h.index.month, 1)])
+        y = h.to_numpy()
+        if len(y) < 12 or y.sum() < 5 * X.shape[1]:
+            continue
+        off = np.zeros(len(y)) if exposure is None else np.log(exposure.reindex(h.index).to_numpy(float))
+        keep = np.ones(len(y), dtype=bool)
+        mu = None
+        for _ in range(2):
+            fit = _poisson_fit(y[keep], X[keep], off[keep])
+            if fit is None or not fit.converged or not np.all(np.isfinite(fit.params)):
+                break
+            mu = np.exp(X @ fit.params + off)
+            r2 = (y - mu) ** 2 / mu
+            r2[keep] /= 1 - np.minimum(fit.get_hat_matrix_diag(), 0.99)  # studentized: an end month pulls the fit
+            robust = max(float(np.median(r2[keep]) / sps.chi2.ppf(0.5, 1)), 1.0)  # one surge cannot move it
+            new_keep = r2 <= 9 * robust
+            if (new_keep == keep).all() or new_keep.sum() < X.shape[1] + 5:
+                break
+            keep = new_keep
+        if mu is not None:
+            out[name] = (h.index, y, mu, keep, X.shape[1])
+    return out
+
+
+def dispersion(table: pd.DataFrame, month: pd.Period, value: str = "net_complaints", by: str = S.DEPARTMENT,
+               history: int = 24, exposure: pd.Series | None = None) -> Dispersion:
+    """How much the groups' monthly counts vary beyond Poisson, from their last ``history`` months up to ``month``.
+
+    1. Each group, from its first month with orders: a Poisson regression
+       on a quadratic trend and two annual harmonics (with ``exposure``,
+       e.g. the city's monthly orders, as offset, so calendar effects such as
+       the Spring Festival are not counted as noise), refitted without months
+       whose studentized residual exceeds 3 times a robust scale (the median
+       squared residual over 0.455), up or down, so surges and slumps are not
+       counted as noise either.
+    2. Common ``alpha`` of ``var = mu (1 + alpha mu)`` (negative binomial,
+       NB2): the moment estimate at which the Pearson chi-square of every
+       group's months equals their degrees of freedom, over the months with
+       ``|r| <= 3`` (iterated; the chi-square is corrected for the
+       truncation). One alpha for all groups is estimated from hundreds of
+       months, where one group's own dispersion rests on about 17 degrees of
+       freedom and swings by a third either way.
+    3. Each group's ratio ``s2`` of its Pearson chi-square to its degrees of
+       freedom is moderated as in limma's ``squeezeVar`` (Smyth 2004): the
+       prior ``(d0, s0)`` is fitted to the spread of ``log s2`` and the group's
+       ``scale = (d0 s0 + d s2) / (d0 + d)``, so a group that is truly noisier
+       than the rest keeps most of its own estimate.
+
+    Months dropped in step 1 for standing out above the fit are kept as
+    ``surges`` (a wider net than :func:`hotline_analysis.flags.surge_flags`,
+    which also asks for a large change and enough orders). With less than 24
+    months the model has a linear trend and one harmonic. Groups with fewer
+    than 12 months or too few orders get ``scale0``; ``alpha`` is 0 (Poisson)
+    when no group can be fitted or none varies beyond Poisson.
+    """
+    month = pd.Period(month, "M")
+    fits = _seasonal_fits(table, month, value, by, history, exposure)
+    alpha = 0.0
+    for _ in range(20):
+        kept = {g: k & (np.abs(y - mu) <= 3 * np.sqrt(mu * (1 + alpha * mu)))
+                for g, (_, y, mu, k, _) in fits.items()}
+        y = np.concatenate([fits[g][1][k] for g, k in kept.items()] or [np.zeros(0)])
+        mu = np.concatenate([fits[g][2][k] for g, k in kept.items()] or [np.ones(0)])
+        df = sum(int(k.sum()) - fits[g][4] for g, k in kept.items())
+
+        def excess(a):
+            return float(np.sum((y - mu) ** 2 / (mu * (1 + a * mu)))) / _TRUNCATED_R2 - df
+
+        new = 0.0 if df <= 0 or excess(0.0) <= 0 else float(optimize.brentq(excess, 0.0, 100.0))
+        if abs(new - alpha) <= 1e-6 * max(new, 1e-6):
+            alpha = new
+            break
+        alpha = new
+    names, s2, d = [], [], []
+    for g, (_, y, mu, k, p) in fits.items():  # each group on its own months (a noisy group is not trimmed to fit)
+        if k.sum() > p:
+            names.append(g)
+            d.append(float(k.sum() - p))
+            s2.append(float(np.sum((y[k] - mu[k]) ** 2 / (mu[k] * (1 + alpha * mu[k])))) / d[-1])
+    scale, scale0, d0 = _squeeze(np.array(s2), np.array(d))
+    surges = pd.DataFrame([(g, m, yy, f) for g, (months, y, mu, k, _) in fits.items()
+                           for m, yy, f, kk in zip(months, y, mu, k) if not kk and yy > f],
+                          columns=["group", MONTH, "observed", "fitted"])
+    return Dispersion(alpha, pd.Series(scale, index=names, name="scale", dtype=float), scale0, d0, surges)
+
+
+def _squeeze(s2: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Empirical Bayes moderation of variance ratios ``s2`` on ``d`` degrees of freedom (limma's ``fitFDist``
+    without covariates, Smyth 2004): (posterior ratios, prior ratio s0, prior degrees of freedom d0)."""
+    if len(s2) == 0:
+        return s2, 1.0, np.inf
+    s2 = np.maximum(s2, 1e-5 * max(np.median(s2), 1e-5))  # log of an exactly fitted group
+    e = np.log(s2) - special.digamma(d / 2) + np.log(d / 2)
+    spread = (np.var(e, ddof=1) if len(e) > 1 else 0.0) - float(np.mean(special.polygamma(1, d / 2)))
+    if spread > 0:
+        d0 = 2 * _trigamma_inverse(spread)
+        s0 = float(np.exp(e.mean() + special.digamma(d0 / 2) - np.log(d0 / 2)))
+        return (d0 * s0 + d * s2) / (d0 + d), s0, d0
+    s0 = float(np.sum(d * s2) / np.sum(d))  # no spread beyond sampling: the pooled ratio (as limma since 2017)
+    return np.full_like(s2, s0), s0, np.inf
+
+
+def _trigamma_inverse(x: float) -> float:
+    """The y with trigamma(y) = x, by limma's Newton iteration (Smyth 2004)."""
+    if x > 1e7:
+        return 1 / np.sqrt(x)
+    if x < 1e-6:
+        return 1 / x
+    y = 0.5 + 1 / x
+    for _ in range(50):
+        tri = float(special.polygamma(1, y))
+        dif = tri * (1 - tri / x) / float(special.polygamma(2, y))
+        y += dif
+        if -dif / y < 1e-8:
+            break
+    return y
+
+
+def yoy_test(table: pd.DataFrame, month: pd.Period, months: int = 1, value: str = "net_complaints",
+             by: str = S.DEPARTMENT, alpha: float = 0.05, disp: Dispersion | None = None) -> pd.DataFrame:
+    """Test each group's last ``months`` months against the same months a year earlier.
+
+    Columns: ``by, current, base, ratio, surge_months, p_value, q_value,
+    direction``. With ``disp``, a month among its ``surges`` counts at the
+    fitted value of the seasonal model (``surge_months`` says how many), so
+    a one-month surge is not taken for a change of level, here or a year
+    later. Without ``disp`` the counts are compared with the exact conditional
+    Poisson test (:func:`hotline_analysis.stats.rate_ratio_test`). With
+    ``disp`` (:func:`dispersion`) months vary more than Poisson: the Wald
+    test of the log ratio ``z = log(C / B) / se`` with
+
+    ``se^2 = scale * (1/C + 1/B + alpha * (sum c_m^2 / C^2 + sum b_m^2 / B^2))``
+
+    (``C = sum c_m`` over the window, ``B = sum b_m`` a year earlier; the
+    negative-binomial variance of each month with its count as the mean),
+    never below the Poisson ``1/C + 1/B``; the exact test when that is all
+    there is or ``C`` is zero. Then Benjamini-Hochberg across groups;
+    ``direction`` is ``falling``/``rising`` when ``q < alpha``, else
+    ``no_trend``. A window with a base of zero (a department that did not
+    exist a year earlier) is not tested.
+    """
+    month = pd.Period(month, "M")
+    window = [month - i for i in range(months)]
+    before = [m - 12 for m in window]
+    wide = table.pivot_table(index=by, columns=MONTH, values=value, aggfunc="sum", observed=True)
+    wide = wide.reindex(columns=[*window, *before]).astype(float)  # a month absent from the table is NaN
+    replaced = pd.Series(0, index=wide.index)
+    if disp is not None:  # a surge is reported as a surge, not as a change of level
+        sg = disp.surges[disp.surges.group.isin(wide.index) & disp.surges[MONTH].isin(wide.columns)]
+        for g, m, f in zip(sg.group, sg[MONTH], sg.fitted):
+            wide.loc[g, m] = np.round(f)
+        replaced = replaced.add(sg.group.value_counts(), fill_value=0).astype(int)
+    cur = wide[window].sum(axis=1).where(wide[window].notna().all(axis=1))
+    base = wide[before].sum(axis=1).where(wide[before].notna().all(axis=1))
+    ok = (cur.notna() & base.notna() & (base > 0)).to_numpy()
+    out = pd.DataFrame({by: wide.index, "current": np.where(ok, cur, np.nan), "base": np.where(ok, base, np.nan)})
+    out["ratio"] = out.current / out.base
+    out["surge_months"] = replaced.reindex(wide.index).to_numpy()
+    c, b = out.current.to_numpy(), out.base.to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        poisson = 1 / c + 1 / b
+        if disp is None:
+            inflation = np.ones(len(out))
+        else:
+            sq = (wide[window] ** 2).sum(axis=1).to_numpy() / c ** 2 + (wide[before] ** 2).sum(axis=1).to_numpy() / b ** 2
+            inflation = disp.factor(wide.index) * (poisson + disp.alpha * sq) / poisson
+        z = np.log(c / b) / np.sqrt(np.maximum(inflation, 1.0) * poisson)
+    out["p_value"] = [np.nan if not k else (float(2 * sps.norm.sf(abs(zz))) if f > 1 and cc > 0
+                                            else rate_ratio_test(cc, bb))
+                      for k, zz, f, cc, bb in zip(ok, z, inflation, c, b)]
+    reject, out["q_value"] = bh_adjust(out.p_value, alpha)
+    out["direction"] = np.where(reject & (out.current < out.base), "falling",
+                                np.where(reject & (out.current > out.base), "rising", "no_trend"))
+    return out
+
+
+def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value: str = "net_complaints",
+               by: str = S.DEPARTMENT, alpha: float = 0.05, exposure: pd.Series | None = None,
+               disp: Dispersion | None = None) -> pd.DataFrame:
+    """A group's trend: its last 1, 3 or 6 months (``windows``) against the same months a year earlier.
+
+    For each window the test of :func:`yoy_test` (allowing for the
+    groups' :func:`dispersion`); a group's p-value is the smallest over its
+    testable windows times their number (Bonferroni, capped at 1), so a change
+    is found at the time scale where it shows (a step two months ago, a steady
+    decline over half a year) without more false alarms; then
+    Benjamini-Hochberg across groups. Columns: ``by, window, current, base,
+    ratio, surge_months, p_value, q_value, direction`` (of the window with the smallest p;
+    ``window`` NaN when none is testable). ``disp`` (:func:`dispersion`) is
+    estimated with ``exposure`` unless given.
+    """
+    disp = dispersion(table, month, value, by, exposure=exposure) if disp is None else disp
+    per = [yoy_test(table, month, w, value, by, alpha, disp).assign(window=w) for w in windows]
+    tested = pd.concat(per, ignore_index=True).dropna(subset=["p_value"])
+    n_tested = tested.groupby(by, observed=True).size()
+    best = tested.sort_values(["p_value", "window"]).groupby(by, observed=True).head(1)
+    best = best.set_index(by).reindex(per[0][by]).reset_index()
+    best["p_value"] = np.minimum(best.p_value * best[by].map(n_tested).to_numpy(float), 1.0)
+    reject, best["q_value"] = bh_adjust(best.p_value, alpha)
+    best["direction"] = np.where(reject & (best.current < best.base), "falling",
+                                 np.where(reject & (best.current > best.base), "rising", "no_trend"))
+    return best[[by, "window", "current", "base", "ratio", "surge_months", "p_value", "q_value", "direction"]]
