@@ -167,7 +167,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hotline", description="Supervision analytics for 12345 / 311 hotline work orders.")
     p.add_argument("--version", action="version", version=f"hotline_analysis {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_synth, _add_ingest, _add_summary, _add_report, _add_annual, _add_lookback):
+        add(sub)
+    return p
 
+
+def _add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", default=None, help="YAML overriding config/default.yaml (only the keys it changes)")
+
+
+def _add_synth(sub) -> None:
     s = sub.add_parser("synth", help="generate the calibrated synthetic scenario and its ground truth",
                        description="Write a synthetic 12345 platform export (monthly GBK CSV / XLSX files) with "
                                    "ground_truth.json and truth.parquet beside it.")
@@ -182,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="no progress bars")
     s.set_defaults(func=_cmd_synth)
 
+
+def _add_ingest(sub) -> None:
     i = sub.add_parser("ingest", help="clean exported files into the store, with a ledger of every row",
                        description="Read exports (CSV in UTF-8/GBK/GB18030, XLSX, Parquet; files or folders), map "
                                    "them with a preset, pseudonymise callers, mask personal data, mark invalid "
@@ -190,11 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("paths", nargs="+", metavar="PATH", help="export files or folders")
     i.add_argument("--preset", required=True, help="zibo12345, nyc311, or the path of your own preset YAML")
     i.add_argument("--store", default=str(paths.default_store()), help=STORE_HELP)
-    i.add_argument("--config", default=None, help="YAML overriding config/default.yaml")
+    _add_config(i)
     i.add_argument("--jobs", type=int, default=2, help="files prepared in parallel (default: 2)")
     i.add_argument("--quiet", action="store_true", help="no progress bars")
     i.set_defaults(func=_cmd_ingest)
 
+
+def _add_summary(sub) -> None:
     m = sub.add_parser("summary", help="write summary.json for one month (key figures, no notebooks)",
                        description="Net complaints, MoM/YoY change, rank, satisfaction with its interval, trend and "
                                    "flags per department, validated against the summary JSON Schema.")
@@ -202,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--month", required=True, help="the month reported, YYYY-MM")
     m.add_argument("--out", default="summary.json", help="output file (default: summary.json)")
     m.add_argument("--dataset", default=None, help="dataset name in the summary (default: the store's folder name)")
-    m.add_argument("--config", default=None, help="YAML overriding config/default.yaml")
+    _add_config(m)
     m.add_argument("--all-units", action="store_true",
                    help="every unit in the store, not only the municipal departments of the alias table")
     m.add_argument("--topics", choices=["text", "categories"], default="text",
@@ -210,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "categories (default: text)")
     m.set_defaults(func=_cmd_summary)
 
+
+def _add_report(sub) -> None:
     r = sub.add_parser("report", help="run the monthly notebooks and write the report pack",
                        description="Execute notebooks/monthly/*.ipynb with papermill for each month and write "
                                    "reports/<dataset>/<YYYY-MM>/: index.html, one HTML per notebook (no code), the "
@@ -217,22 +232,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store_and_lang(r)
     r.add_argument("--month", required=True, help="first month, YYYY-MM")
     r.add_argument("--to", default=None, help="last month, YYYY-MM (default: --month)")
-    r.add_argument("--out", default=None, help="folder holding one sub-folder per month (default: reports/<store name>)")
-    r.add_argument("--config", default=None, help="YAML overriding config/default.yaml")
+    r.add_argument("--out", default=None,
+                   help="folder holding one sub-folder per month (default: reports/<store name> in the work folder)")
+    _add_config(r)
     r.add_argument("--jobs", type=int, default=1, help="months run in parallel (default: 1)")
     r.add_argument("--pdf", action="store_true", help="also print each page to PDF with a local Chromium")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(func=_cmd_report)
 
+
+def _add_annual(sub) -> None:
     a = sub.add_parser("annual", help="the year's review candidates (top N and significant risers)",
                        description="Run notebooks/annual_review.ipynb for a year: departments ranked by annual net "
                                    "complaints, the top N (config ranking.review_top_n) and those whose annual net "
                                    "complaints rose significantly become candidates for next year's review.")
     _add_store_and_lang(a)
     a.add_argument("--year", type=int, required=True, help="the year reviewed, e.g. 2020")
-    a.add_argument("--out", default=None, help="output folder (default: reports/<store name>/annual-<year>)")
+    a.add_argument("--out", default=None,
+                   help="output folder (default: reports/<store name>/annual-<year> in the work folder)")
     a.set_defaults(func=_cmd_annual)
 
+
+def _add_lookback(sub) -> None:
     lb = sub.add_parser("lookback", help="look-back (回头看): did supervised departments' complaints fall?",
                         description="Run notebooks/lookback.ipynb: for the departments the register lists as "
                                     "supervised in the given months, an interrupted time series of net complaints "
@@ -241,10 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--supervised", required=True, help="supervision months, e.g. 2020-11,2020-12")
     lb.add_argument("--at", required=True, help="the month of the look-back, YYYY-MM")
     lb.add_argument("--register", default=None,
-                    help="CSV department,month of hearings (default: data/raw/<store name>/supervision.csv)")
-    lb.add_argument("--out", default=None, help="output folder (default: reports/<store name>/lookback-<at>)")
+                    help="CSV department,month of hearings (default: $HOTLINE_REGISTER, else "
+                         "data/raw/<store name>/supervision.csv in the work folder)")
+    lb.add_argument("--out", default=None,
+                    help="output folder (default: reports/<store name>/lookback-<at> in the work folder)")
     lb.set_defaults(func=_cmd_lookback)
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:

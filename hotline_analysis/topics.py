@@ -382,51 +382,19 @@ def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None,
     wanted = sorted(set(labels) - {""}) if groups is None else sorted(set(groups) & set(labels))
     refs = {name: (None if f is None or not len(f) else f.reset_index(drop=True)) for name, f in
             (("base", baseline), ("year", year_ago))}
-    ref_groups = {name: (None if f is None else f[by].astype("string").fillna("")) for name, f in refs.items()}
     has_text = S.CONTENT in cur and cur[S.CONTENT].astype("string").fillna("").str.strip().ne("").any()
-
     words = pd.DataFrame(columns=["group", "word", "orders", "share", "z", "idf"])
     if has_text:
         tokens = pd.Series(segment(cur[S.CONTENT].tolist(), tk))
         words = distinctive_words(tokens, labels, s.min_orders)
         words = words[~words.word.isin(_names())]  # who and where, not what
-    rows = []
-    key = np.full(len(cur), None, dtype=object)  # issue of each order: (group, local id)
-    positions = labels.groupby(labels, sort=True).groups
-    for g in wanted:
-        idx = positions[g]
-        part = cur.loc[idx]
-        rparts = {n: (None if f is None else f[(ref_groups[n] == g).to_numpy()]) for n, f in refs.items()}
-        new, which = [], []
-        if has_text:
-            kw = _keywords(words[(words.group == g) & (words.idf >= s.min_idf)], part, rparts["base"], s)
-            new, which = _text_issues(g, part, rparts, kw, s)
-        if not new:  # no text, or too few orders for a distinctive word: the categories stand in
-            new, which = _category_issues(g, part, rparts)
-        rows += new
-        for i, c in zip(idx, which):
-            if c is not None:
-                key[i] = (g, c)
+    rows, key = _group_issues(cur, labels, wanted, refs, by, words if has_text else None, s)
     issues = pd.DataFrame(rows, columns=["key", "department", "label", "keywords", "orders", "base_orders",
                                          "year_orders", "category", "examples"])
     n_group = labels[labels.isin(wanted)].value_counts()
     issues = issues[issues.orders >= s.min_orders].copy()
     issues["share"] = issues.orders / issues.department.map(n_group).to_numpy()
-    base, year = refs["base"], refs["year"]
-    issues["baseline_mean"] = issues.base_orders / k_months if base is not None and k_months else np.nan
-    issues["change"] = issues.orders - issues.baseline_mean
-    issues["rate_ratio"] = issues.orders / issues.baseline_mean.where(issues.baseline_mean > 0)
-    p = np.full(len(issues), np.nan)
-    if base is not None and k_months:
-        p = np.array([rate_ratio_test(a, b, "greater", exposure_ratio=len(cur) / len(base))
-                      for a, b in zip(issues.orders, issues.base_orders)])
-        if year is not None:  # intersection-union test: above the trailing months and last year
-            p = np.maximum(p, [rate_ratio_test(a, b, "greater", exposure_ratio=len(cur) / len(year))
-                               for a, b in zip(issues.orders, issues.year_orders)])
-    issues["p_value"] = p
-    reject, q = bh_adjust(p, s.alpha)
-    issues["q_value"] = q
-    issues["emerging"] = reject & (issues.rate_ratio.fillna(np.inf) >= s.min_ratio).to_numpy()
+    issues = _test_change(issues, len(cur), refs["base"], refs["year"], k_months, s)
     issues = issues.sort_values(["department", "orders", "label"], ascending=[True, False, True])
     issues["rank"] = issues.groupby("department").cumcount() + 1
     rank_of = dict(zip(issues.key, issues["rank"]))
@@ -440,6 +408,51 @@ def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None,
     return TopicResult(month=month, baseline_months=k_months, issues=issues[cols].reset_index(drop=True),
                        keywords=words[words.group.isin(wanted)].rename(columns={"group": "department"}),
                        orders=n_group, assignments=assigned, top_n=s.top_n)
+
+
+def _group_issues(cur: pd.DataFrame, labels: pd.Series, wanted: list[str], refs: dict, by: str,
+                  words: pd.DataFrame | None, s: Topics) -> tuple[list, np.ndarray]:
+    """Each wanted group's issues from its keywords (``words``: None without text), else from its categories:
+    (rows of issues, the issue ``(group, local id)`` of each order of ``cur`` or None)."""
+    ref_groups = {name: (None if f is None else f[by].astype("string").fillna("")) for name, f in refs.items()}
+    rows = []
+    key = np.full(len(cur), None, dtype=object)
+    positions = labels.groupby(labels, sort=True).groups
+    for g in wanted:
+        idx = positions[g]
+        part = cur.loc[idx]
+        rparts = {n: (None if f is None else f[(ref_groups[n] == g).to_numpy()]) for n, f in refs.items()}
+        new, which = [], []
+        if words is not None:
+            kw = _keywords(words[(words.group == g) & (words.idf >= s.min_idf)], part, rparts["base"], s)
+            new, which = _text_issues(g, part, rparts, kw, s)
+        if not new:  # no text, or too few orders for a distinctive word: the categories stand in
+            new, which = _category_issues(g, part, rparts)
+        rows += new
+        for i, c in zip(idx, which):
+            if c is not None:
+                key[i] = (g, c)
+    return rows, key
+
+
+def _test_change(issues: pd.DataFrame, n_current: int, base: pd.DataFrame | None, year: pd.DataFrame | None,
+                 k_months: int, s: Topics) -> pd.DataFrame:
+    """Add each issue's change against the trailing months and its test (see :func:`extract_issues`)."""
+    issues["baseline_mean"] = issues.base_orders / k_months if base is not None and k_months else np.nan
+    issues["change"] = issues.orders - issues.baseline_mean
+    issues["rate_ratio"] = issues.orders / issues.baseline_mean.where(issues.baseline_mean > 0)
+    p = np.full(len(issues), np.nan)
+    if base is not None and k_months:
+        p = np.array([rate_ratio_test(a, b, "greater", exposure_ratio=n_current / len(base))
+                      for a, b in zip(issues.orders, issues.base_orders)])
+        if year is not None:  # intersection-union test: above the trailing months and last year
+            p = np.maximum(p, [rate_ratio_test(a, b, "greater", exposure_ratio=n_current / len(year))
+                               for a, b in zip(issues.orders, issues.year_orders)])
+    issues["p_value"] = p
+    reject, q = bh_adjust(p, s.alpha)
+    issues["q_value"] = q
+    issues["emerging"] = reject & (issues.rate_ratio.fillna(np.inf) >= s.min_ratio).to_numpy()
+    return issues
 
 
 def _keywords(words: pd.DataFrame, part: pd.DataFrame, base: pd.DataFrame | None, s: Topics) -> pd.DataFrame:

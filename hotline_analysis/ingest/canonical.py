@@ -153,9 +153,6 @@ def to_canonical(raw: RawRead, preset: Preset, key: bytes, source_name: str | No
     n = raw.table.num_rows
     row = raw.table[ROW].combine_chunks()
     out: dict[str, object] = {}
-    corrections: Counter = Counter()
-    unmapped: dict[str, Counter] = {}
-
     for fld in TEXT_FIELDS:
         v = _field(raw, preset, fld)
         out[fld] = v if v is not None else pa.nulls(n, pa.string())
@@ -163,7 +160,25 @@ def to_canonical(raw: RawRead, preset: Preset, key: bytes, source_name: str | No
         out[S.CONTENT] = mask_texts(out[S.CONTENT])
     phone = _field(raw, preset, "phone")
     out[S.CALLER_KEY] = caller_keys(phone, key) if phone is not None else pa.nulls(n, pa.string())
+    dates, q_dates, corrections = _dates(raw, preset, name, row)
+    coded, unmapped = _coded(raw, preset)
+    out.update(dates | coded)
+    no_id = pc.equal(out[S.ORDER_ID], "").to_numpy(zero_copy_only=False)
+    qrows += q_dates + [(name, row[i].as_py(), S.ORDER_ID, "missing", "") for i in np.flatnonzero(no_id)]
+    df = _frame(out, name, row)
+    keep = ~(no_id | df[S.RECEIVED_AT].isna().to_numpy())
+    if not keep.all():
+        df = df[keep]
+    df, q_repeated = _drop_repeated_ids(df, name)
+    quarantine = quarantine_frame(sorted(qrows + q_repeated, key=lambda q: q[1]))
+    return Canonical(S.coerce(df.reset_index(drop=True)), quarantine, corrections, unmapped)
 
+
+def _dates(raw: RawRead, preset: Preset, name: str, row: pa.Array) -> tuple[dict, list, Counter]:
+    """The date columns parsed; quarantine rows for a missing or unparseable ``received_at``; counts of other
+    dates that could not be parsed (set to null)."""
+    n = raw.table.num_rows
+    out, qrows, corrections = {}, [], Counter()
     for fld in DATE_FIELDS:
         v = _field(raw, preset, fld)
         if v is None:
@@ -178,58 +193,63 @@ def to_canonical(raw: RawRead, preset: Preset, key: bytes, source_name: str | No
         elif bad.any():
             corrections[f"{fld}: unparseable, set to null"] += int(bad.sum())
         out[fld] = parsed
+    return out, qrows, corrections
 
-    for fld in ENUM_FIELDS:
-        v = _field(raw, preset, fld)
-        if v is None:
-            const = preset.defaults.get(fld)
-            out[fld] = np.full(n, const, dtype=object)
-            continue
-        fallback = "other" if "other" in S.ENUMS[fld] else None  # an unknown status is unknown, and counted
-        codes, labels, missed = _map_values(v, preset.values.get(fld, {}), fallback)
-        if missed:
-            unmapped[fld] = missed
-        out[fld] = _enum(codes, labels, fld)
-    for fld in BOOL_FIELDS:
+
+def _coded(raw: RawRead, preset: Preset) -> tuple[dict, dict[str, Counter]]:
+    """The enum and boolean columns through the preset's value maps (its defaults for columns the export
+    lacks), and per column the values no map knows."""
+    n = raw.table.num_rows
+    out, unmapped = {}, {}
+    for fld in (*ENUM_FIELDS, *BOOL_FIELDS):
         v = _field(raw, preset, fld)
         if v is None:
             out[fld] = np.full(n, preset.defaults.get(fld), dtype=object)
             continue
-        codes, labels, missed = _map_values(v, preset.values.get("boolean", {}), None)
+        if fld in ENUM_FIELDS:
+            fallback = "other" if "other" in S.ENUMS[fld] else None  # an unknown status is unknown, and counted
+            codes, labels, missed = _map_values(v, preset.values.get(fld, {}), fallback)
+            out[fld] = _enum(codes, labels, fld)
+        else:
+            codes, labels, missed = _map_values(v, preset.values.get("boolean", {}), None)
+            out[fld] = _boolean(codes, labels)
         if missed:
             unmapped[fld] = missed
-        out[fld] = _boolean(codes, labels)
+    return out, unmapped
 
-    oid = out[S.ORDER_ID]
-    no_id = pc.equal(oid, "").to_numpy(zero_copy_only=False)
-    for i in np.flatnonzero(no_id):
-        qrows.append((name, row[i].as_py(), S.ORDER_ID, "missing", ""))
-    df = pd.DataFrame({
-        S.ORDER_ID: oid.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get),
-        S.RECEIVED_AT: pd.Series(out[S.RECEIVED_AT].to_numpy(zero_copy_only=False)).astype("datetime64[ns]"),
+
+def _frame(out: dict, name: str, row: pa.Array) -> pd.DataFrame:
+    """The canonical columns of one file as a frame (``department`` and ``duplicate_of`` still empty)."""
+    n = len(row)
+
+    def dates(fld: str) -> pd.Series:
+        return pd.Series(out[fld].to_numpy(zero_copy_only=False)).astype("datetime64[ns]")
+
+    return pd.DataFrame({
+        S.ORDER_ID: out[S.ORDER_ID].to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get),
+        S.RECEIVED_AT: dates(S.RECEIVED_AT),
         S.CHANNEL: out[S.CHANNEL], S.REQUEST_TYPE: out[S.REQUEST_TYPE],
         S.CATEGORY_L1: _text(out[S.CATEGORY_L1]), S.CATEGORY_L2: _text(out[S.CATEGORY_L2]),
         S.DISTRICT: _text(out[S.DISTRICT]), S.DEPARTMENT: _text(pa.nulls(n, pa.string())),
         S.DEPARTMENT_RAW: _text(out[S.DEPARTMENT_RAW]), S.CONTENT: _text(out[S.CONTENT]),
-        S.CALLER_KEY: _text(out[S.CALLER_KEY]),
-        S.DUE_AT: pd.Series(out[S.DUE_AT].to_numpy(zero_copy_only=False)).astype("datetime64[ns]"),
-        S.CLOSED_AT: pd.Series(out[S.CLOSED_AT].to_numpy(zero_copy_only=False)).astype("datetime64[ns]"),
+        S.CALLER_KEY: _text(out[S.CALLER_KEY]), S.DUE_AT: dates(S.DUE_AT), S.CLOSED_AT: dates(S.CLOSED_AT),
         S.STATUS: out[S.STATUS], S.IS_VALID: True,
         S.IS_REASONABLE: out[S.IS_REASONABLE], S.DUPLICATE_OF: _text(pa.nulls(n, pa.string())),
         S.CONTACTED: out[S.CONTACTED], S.RESOLVED: out[S.RESOLVED], S.SATISFACTION: out[S.SATISFACTION],
-        S.SOURCE_FILE: _text(pa.repeat(pa.scalar(name, pa.string()), n)), S.SOURCE_ROW: row.to_numpy(zero_copy_only=False),
+        S.SOURCE_FILE: _text(pa.repeat(pa.scalar(name, pa.string()), n)),
+        S.SOURCE_ROW: row.to_numpy(zero_copy_only=False),
     })
-    keep = ~(no_id | df[S.RECEIVED_AT].isna().to_numpy())
-    if not keep.all():
-        df = df[keep]
+
+
+def _drop_repeated_ids(df: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list]:
+    """The rows without the later ones of a repeated order id, and quarantine rows for those."""
     dup = df[S.ORDER_ID].duplicated(keep="first").to_numpy()
-    if dup.any():
-        first = df.drop_duplicates(S.ORDER_ID).set_index(S.ORDER_ID)[S.SOURCE_ROW]
-        for oid_v, r in zip(df.loc[dup, S.ORDER_ID], df.loc[dup, S.SOURCE_ROW]):
-            qrows.append((name, int(r), S.ORDER_ID, "repeated within file", f"{oid_v} (first at row {first[oid_v]})"))
-        df = df[~dup]
-    quarantine = quarantine_frame(sorted(qrows, key=lambda q: q[1]))
-    return Canonical(S.coerce(df.reset_index(drop=True)), quarantine, corrections, unmapped)
+    if not dup.any():
+        return df, []
+    first = df.drop_duplicates(S.ORDER_ID).set_index(S.ORDER_ID)[S.SOURCE_ROW]
+    qrows = [(name, int(r), S.ORDER_ID, "repeated within file", f"{oid} (first at row {first[oid]})")
+             for oid, r in zip(df.loc[dup, S.ORDER_ID], df.loc[dup, S.SOURCE_ROW])]
+    return df[~dup], qrows
 
 
 def _text(a: pa.Array) -> pd.Series:

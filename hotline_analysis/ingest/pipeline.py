@@ -8,7 +8,7 @@ import logging
 import multiprocessing as mp
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -116,8 +116,6 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, setti
     now = now or pd.Timestamp.now()
     store = Store(Path(store_dir))
     files = expand_paths(paths, preset)
-    alias_path = preset.departments_path()
-    aliases = load_departments(alias_path) if alias_path else None
     key = pseudonym_key()
     manifest = store.manifest()
     check = caller_keys([KEY_CHECK_NUMBER], key)[0].as_py()
@@ -125,13 +123,38 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, setti
         raise StoreError(f"{store.root}: its caller keys were made with another pseudonym key or an older version "
                          "of hotline_analysis, so repeat calls could not be linked across old and new files; "
                          f"ingest into a new store, or set {KEY_ENV} to the key this store was built with")
-    prepared: dict[str, tuple] = {}
-    counts: dict[str, pd.DataFrame] = {}  # per new file, from its worker
-    id_hashes: list[np.ndarray] = []
-    written: dict[str, dict] = {}
-    entries = []
+    batch = _prepare_files(files, manifest, preset, settings, now, key, store, jobs, progress)
+    log.info("files prepared and written: %.1f s", time.perf_counter() - t0)
+    _refuse_clashes(batch, store, manifest, preset)
+    reasons = None
+    if batch.written or not store.exists():
+        reasons = _link_and_commit(batch, store, manifest, settings, check)
+        log.info("order-id clashes checked, repeat calls linked, committed: %.1f s", time.perf_counter() - t0)
+    ledger = _ledger(batch.entries, reasons, settings, preset, now)
+    store.save_ledger(ledger, now.strftime("%Y%m%dT%H%M%S"))
+    log.info("ledger counted: %.1f s", time.perf_counter() - t0)
+    return ledger
+
+
+@dataclass
+class _Batch:
+    """The files of one ingest, as their workers left them."""
+
+    entries: list[dict] = field(default_factory=list)  # ledger entries, unchanged files first
+    todo: list[tuple] = field(default_factory=list)  # (path, sha256, replaces a stored file) of changed files
+    prepared: dict[str, tuple] = field(default_factory=dict)  # name -> (ids, quarantine, entry, replaced)
+    written: dict[str, dict] = field(default_factory=dict)  # name -> store.write_parts() result
+    counts: dict[str, pd.DataFrame] = field(default_factory=dict)  # name -> aggregate of the rows written
+    id_hashes: list[np.ndarray] = field(default_factory=list)
+
+
+def _prepare_files(files: list[Path], manifest: dict, preset: Preset, settings: Settings, now: pd.Timestamp,
+                   key: bytes, store: Store, jobs: int, progress: bool) -> _Batch:
+    """Run :func:`_prepare` over the files, ``jobs`` at a time (slow-to-read formats first, so that no worker is
+    left with one at the end)."""
+    alias_path = preset.departments_path()
+    aliases = load_departments(alias_path) if alias_path else None
     previous = {p.name: (manifest["files"].get(p.name) or {}).get("sha256") for p in files}
-    # slow-to-read formats first, so that no worker is left with one at the end
     order = sorted(files, key=lambda p: p.suffix.lower() not in (".xlsx", ".xlsm"))
     args = [(p, previous[p.name], preset, settings, now, key, aliases, store) for p in order]
     if jobs > 1 and len(order) > 1:
@@ -139,66 +162,68 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, setti
         results = pool.map(_prepare, *zip(*args))
     else:
         pool, results = None, (_prepare(*a) for a in args)
-    todo = []
+    batch = _Batch()
     try:
         for path, prep in tqdm(zip(order, results), total=len(order), desc="ingest", disable=not progress):
             if prep is None:
-                entries.append({"file": path.name, "status": "unchanged", "rows_read": 0, "stored": 0,
-                                "quarantined": {}})
+                batch.entries.append({"file": path.name, "status": "unchanged", "rows_read": 0, "stored": 0,
+                                      "quarantined": {}})
                 continue
-            todo.append((path, prep.written["sha256"], previous[path.name] is not None))
-            written[path.name] = prep.written
-            prepared[path.name] = (prep.ids, prep.quarantine, prep.entry, previous[path.name] is not None)
-            counts[path.name] = prep.counts
-            id_hashes.append(prep.id_hashes)
+            replaced = previous[path.name] is not None
+            batch.todo.append((path, prep.written["sha256"], replaced))
+            batch.written[path.name] = prep.written
+            batch.prepared[path.name] = (prep.ids, prep.quarantine, prep.entry, replaced)
+            batch.counts[path.name] = prep.counts
+            batch.id_hashes.append(prep.id_hashes)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    log.info("files prepared and written: %.1f s", time.perf_counter() - t0)
-    # order ids already stored from another file (or from an earlier file of this run) are refused
-    clashes = _id_clashes(store, manifest, todo, prepared, id_hashes)
-    for path, sha, _ in todo:
-        ids, quarantine, entry, replaced = prepared[path.name]
+    return batch
+
+
+def _refuse_clashes(batch: _Batch, store: Store, manifest: dict, preset: Preset) -> None:
+    """Quarantine the rows whose order id another file (stored, or earlier in this run) holds, rewrite those files
+    without them, and complete each file's ledger entry."""
+    clashes = _id_clashes(store, manifest, batch.todo, batch.prepared, batch.id_hashes)
+    for path, sha, _ in batch.todo:
+        ids, quarantine, entry, replaced = batch.prepared[path.name]
         if path.name in clashes:
             clash = clashes[path.name]
             q_clash = quarantine_frame([(path.name, int(r), S.ORDER_ID, "already stored from another file", f"{o} ({f})")
                                         for o, r, f in clash.itertuples(index=False)])
             quarantine = pd.concat([quarantine, q_clash], ignore_index=True)
-            kept = store.read_table(parts=[store.root / p for p in written[path.name]["parts"]]).to_pandas()
+            kept = store.read_table(parts=[store.root / p for p in batch.written[path.name]["parts"]]).to_pandas()
             kept = S.coerce(kept[~kept[S.ORDER_ID].isin(clash[S.ORDER_ID])])
-            written[path.name] = {**store.write_parts(path.name, sha, kept, quarantine), "preset": preset.name}
+            batch.written[path.name] = {**store.write_parts(path.name, sha, kept, quarantine), "preset": preset.name}
             ids = kept[[S.ORDER_ID, S.SOURCE_ROW]]
-            del counts[path.name]  # counted again from the store below
+            del batch.counts[path.name]  # counted again from the store
         q_counts = _reason_counts(quarantine)
         entry = {**entry, "status": "replaced" if replaced else "ingested", "stored": len(ids),
                  "quarantined": dict(q_counts)}
         if entry["rows_read"] != entry["stored"] + sum(q_counts.values()):
             raise LedgerError(f"{path.name}: rows read {entry['rows_read']} != stored {entry['stored']} + "
                               f"quarantined {sum(q_counts.values())}")
-        written[path.name].update(rows_read=entry["rows_read"], stored=len(ids), quarantined=sum(q_counts.values()))
-        entries.append(entry)
+        batch.written[path.name].update(rows_read=entry["rows_read"], stored=len(ids),
+                                        quarantined=sum(q_counts.values()))
+        batch.entries.append(entry)
 
-    reasons = None
-    if written or not store.exists():
-        # repeat calls over the whole store as it will be after this ingest
-        keep = {n: f for n, f in manifest["files"].items() if n not in written}
-        parts = [store.root / p for f in [*keep.values(), *written.values()] for p in f["parts"]]
-        match_on = settings.duplicates.match_on
-        cols = list(dict.fromkeys([S.ORDER_ID, S.RECEIVED_AT, S.CALLER_KEY, S.IS_VALID, *match_on,
-                                   *AGGREGATE_SOURCE, S.SOURCE_FILE]))
-        few_values = [S.SOURCE_FILE, S.DEPARTMENT, *match_on]
-        base = (store.read_table(cols, parts=parts, dictionary=few_values)
-                .to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get) if parts else S.empty_frame()[cols])
-        base[S.DUPLICATE_OF] = duplicate_links(base, settings.duplicates.window_days, match_on)
-        log.info("order-id clashes checked, repeat calls linked: %.1f s", time.perf_counter() - t0)
-        store.commit(written, base.loc[base[S.DUPLICATE_OF].notna().to_numpy(), [S.ORDER_ID, S.DUPLICATE_OF]],
-                     _store_counts(base, counts), caller_key_check=check)
-        reasons = exclusion_reason(base, settings.net_complaint)[base[S.SOURCE_FILE].isin(list(written)).to_numpy()]
 
-    ledger = _ledger(entries, reasons, settings, preset, now)
-    store.save_ledger(ledger, now.strftime("%Y%m%dT%H%M%S"))
-    log.info("committed, ledger counted: %.1f s", time.perf_counter() - t0)
-    return ledger
+def _link_and_commit(batch: _Batch, store: Store, manifest: dict, settings: Settings, check: str) -> pd.Series:
+    """Mark repeat calls over the whole store as it will be after this ingest, commit it, and return the
+    exclusion reason of each row this ingest stored ('' for a net complaint)."""
+    keep = {n: f for n, f in manifest["files"].items() if n not in batch.written}
+    parts = [store.root / p for f in [*keep.values(), *batch.written.values()] for p in f["parts"]]
+    match_on = settings.duplicates.match_on
+    cols = list(dict.fromkeys([S.ORDER_ID, S.RECEIVED_AT, S.CALLER_KEY, S.IS_VALID, *match_on,
+                               *AGGREGATE_SOURCE, S.SOURCE_FILE]))
+    few_values = [S.SOURCE_FILE, S.DEPARTMENT, *match_on]
+    base = (store.read_table(cols, parts=parts, dictionary=few_values)
+            .to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get) if parts else S.empty_frame()[cols])
+    base[S.DUPLICATE_OF] = duplicate_links(base, settings.duplicates.window_days, match_on)
+    store.commit(batch.written, base.loc[base[S.DUPLICATE_OF].notna().to_numpy(), [S.ORDER_ID, S.DUPLICATE_OF]],
+                 _store_counts(base, batch.counts), caller_key_check=check)
+    new = base[S.SOURCE_FILE].isin(list(batch.written)).to_numpy()
+    return exclusion_reason(base, settings.net_complaint)[new]
 
 
 def _store_counts(base: pd.DataFrame, counts: dict[str, pd.DataFrame]) -> pd.DataFrame:
