@@ -109,3 +109,21 @@ def test_annual_and_lookback_write_into_the_report_folder(monkeypatch, tmp_path,
     assert seen == [(paths.NOTEBOOKS_DIR / "annual_review.ipynb", paths.report_folder(store.root, "annual-2020")),
                     (paths.NOTEBOOKS_DIR / "lookback.ipynb", paths.report_folder(store.root, "lookback-2021-02"))]
     assert seen[0][1].is_relative_to(tmp_path / "reports") and seen[0][0].exists() and seen[1][0].exists()
+
+
+def test_a_failing_notebook_is_named_with_the_first_line_of_its_failing_cell(tmp_path):
+    import nbformat
+
+    from hotline_analysis.errors import HotlineError, NotebookError
+    from hotline_analysis.report import run_notebook
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("\nfrom hotline_analysis.errors import DataError\nraise DataError('no work orders')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "broken.ipynb")
+    with pytest.raises(NotebookError) as exc:
+        run_notebook(tmp_path / "broken.ipynb", tmp_path / "out", {}, "broken")
+    assert isinstance(exc.value, HotlineError)
+    assert exc.value.notebook == "broken.ipynb" and exc.value.cell == "from hotline_analysis.errors import DataError"
+    assert "DataError: no work orders" in str(exc.value) and str(tmp_path / "out" / "broken.ipynb") in str(exc.value)
