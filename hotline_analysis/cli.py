@@ -63,20 +63,26 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
     print(f"store: {args.store} (ledger saved under {Path(args.store) / 'ledgers'})")
 
 
+def _month(value: str, flag: str):
+    """``value`` as a monthly Period, or a message naming the flag."""
+    import pandas as pd
+
+    try:
+        return pd.Period(value, "M")
+    except (ValueError, TypeError):
+        raise HotlineError(f"{flag} must be YYYY-MM, got {value!r}") from None
+
+
 def _cmd_summary(args: argparse.Namespace) -> None:
     import json
 
-    import pandas as pd
+    from .month import MonthReport
+    from .settings import load_settings
 
-    from .report import load_month, summary as month_summary
-
-    try:
-        month = pd.Period(args.month, "M")
-    except (ValueError, TypeError):
-        raise HotlineError(f"--month must be YYYY-MM, got {args.month!r}") from None
+    month = _month(args.month, "--month")
     store = _require_store(args.store)
-    summary = month_summary(load_month(store, str(month), args.config, args.dataset, args.all_units),
-                            text_topics=args.topics == "text")
+    report = MonthReport.build(store, month, load_settings(args.config), args.dataset, args.all_units, args.topics)
+    summary = report.to_json()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -89,78 +95,75 @@ def _cmd_summary(args: argparse.Namespace) -> None:
 def _cmd_report(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from .report import run_report
+    from .pack import run_report
+    from .pack.pdf import find_browser, print_pdf
     from .settings import load_settings
 
-    try:
-        first, last = pd.Period(args.month, "M"), pd.Period(args.to or args.month, "M")
-    except (ValueError, TypeError):
-        raise HotlineError(f"--month/--to must be YYYY-MM, got {args.month!r} / {args.to!r}") from None
+    first, last = _month(args.month, "--month"), _month(args.to or args.month, "--to")
     if last < first:
         raise HotlineError(f"--to {args.to} is before --month {args.month}")
     _require_store(args.store)
-    load_settings(args.config)  # a settings file with a mistake stops here, not in every notebook
-    if args.pdf:
-        import shutil
-
-        from .report import BROWSERS
-
-        if not any(map(shutil.which, BROWSERS)):
-            raise HotlineError("--pdf needs a locally installed Chromium (e.g. 'apt-get install chromium'); "
-                            "without it, open index.html and print from a browser")
+    load_settings(args.config)  # a settings file with a mistake stops here, not in a notebook
+    if args.pdf and find_browser() is None:
+        raise HotlineError("--pdf needs a locally installed Chromium (e.g. 'apt-get install chromium'); "
+                           "without it, open index.html and print from a browser")
     months = [str(m) for m in pd.period_range(first, last, freq="M")]
     outs = [Path(args.out) / m if args.out else paths.report_folder(args.store, m) for m in months]
+    jobs = [(args.store, m, o, args.lang, args.config, args.all_units) for m, o in zip(months, outs)]
     if args.jobs > 1 and len(months) > 1:
         import concurrent.futures as cf
 
         with cf.ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            futures = [pool.submit(run_report, args.store, m, o, args.lang, args.config, False)
-                       for m, o in zip(months, outs)]
-            for m, f in zip(months, futures):
-                print(f"report {m}: {f.result() / 'index.html'}")
+            for m, folder in zip(months, pool.map(run_report, *zip(*jobs))):
+                print(f"report {m}: {folder / 'index.html'}")
     else:
-        for m, o in zip(months, outs):
-            folder = run_report(args.store, m, o, args.lang, args.config, progress=not args.quiet)
-            print(f"report {m}: {folder / 'index.html'}")
-    if args.pdf:
-        from .report import print_pdf
+        from tqdm.auto import tqdm
 
+        for job in tqdm(jobs, desc="report", disable=args.quiet or len(jobs) == 1):
+            print(f"report {job[1]}: {run_report(*job) / 'index.html'}")
+    if args.pdf:
         for m, o in zip(months, outs):
             pdfs = print_pdf(sorted(o.glob("0*.html")))
             print(f"report {m}: {len(pdfs)} PDF pages beside the HTML")
 
 
 def _cmd_annual(args: argparse.Namespace) -> None:
-    from .report import run_notebook
+    from . import labels
+    from .pack.notebooks import run_notebooks
+    from .reviews import annual_review, save_tables
+    from .settings import load_settings
 
-    _require_store(args.store)
-    out = Path(args.out) if args.out else paths.report_folder(args.store, f"annual-{args.year}")
-    page = run_notebook(paths.NOTEBOOKS_DIR / "annual_review.ipynb", out,
-                         {"store": str(Path(args.store).resolve()), "year": args.year, "lang": args.lang},
-                         f"annual review {args.year}")
+    store = _require_store(args.store)
+    out = Path(args.out) if args.out else paths.report_folder(store, f"annual-{args.year}")
+    table = annual_review(store, args.year, load_settings(args.config), args.all_units)
+    result = save_tables({"annual": table}, out / "result")
+    params = {"result": str(result.resolve()), "store": str(store.resolve()), "year": args.year, "lang": args.lang,
+              "config": args.config or "", "all_units": args.all_units}
+    [page] = run_notebooks([(paths.NOTEBOOKS_DIR / "annual_review.ipynb", labels.title("annual_review", args.lang))],
+                           out, params, args.lang)
     print(f"annual review {args.year}: {page}")
 
 
 def _cmd_lookback(args: argparse.Namespace) -> None:
-    import pandas as pd
-
-    from .report import run_notebook
+    from . import labels
+    from .pack.notebooks import run_notebooks
+    from .reviews import lookback_review, save_tables
+    from .settings import load_settings
 
     store = _require_store(args.store)
-    months = [m.strip() for m in args.supervised.split(",") if m.strip()]
-    try:
-        [pd.Period(m, "M") for m in [*months, args.at]]
-    except (ValueError, TypeError):
-        raise HotlineError("--supervised and --at take months as YYYY-MM (several supervised months: 2020-11,2020-12)") from None
+    months = [str(_month(m.strip(), "--supervised")) for m in args.supervised.split(",") if m.strip()]
+    at = str(_month(args.at, "--at"))
     register = Path(args.register) if args.register else paths.default_register(store)
     if not register.exists():
         raise InputError("no such file; the look-back needs the register of hearings (CSV department,month): "
                          "give --register PATH", register)
-    out = Path(args.out) if args.out else paths.report_folder(store, f"lookback-{args.at}")
-    page = run_notebook(paths.NOTEBOOKS_DIR / "lookback.ipynb", out,
-                         {"store": str(store.resolve()), "supervised": ",".join(months), "at": args.at,
-                          "register": str(register.resolve()), "lang": args.lang}, f"look-back {args.at}")
-    print(f"look-back at {args.at}: {page}")
+    out = Path(args.out) if args.out else paths.report_folder(store, f"lookback-{at}")
+    result = save_tables(lookback_review(store, months, at, register, load_settings(args.config)), out / "result")
+    params = {"result": str(result.resolve()), "store": str(store.resolve()), "supervised": ",".join(months),
+              "at": at, "register": str(register.resolve()), "lang": args.lang, "config": args.config or ""}
+    [page] = run_notebooks([(paths.NOTEBOOKS_DIR / "lookback.ipynb", labels.title("lookback", args.lang))],
+                           out, params, args.lang)
+    print(f"look-back at {at}: {page}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -174,6 +177,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_config(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default=None, help="YAML overriding config/default.yaml (only the keys it changes)")
+
+
+def _add_all_units(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--all-units", action="store_true",
+                        help="every unit in the store, not only the municipal departments of the alias table (the "
+                             "rows of kind 'department' in data/reference/departments.csv); without such rows, "
+                             "every unit is reported anyway")
 
 
 def _add_synth(sub) -> None:
@@ -216,8 +226,7 @@ def _add_summary(sub) -> None:
     m.add_argument("--out", default="summary.json", help="output file (default: summary.json)")
     m.add_argument("--dataset", default=None, help="dataset name in the summary (default: the store's folder name)")
     _add_config(m)
-    m.add_argument("--all-units", action="store_true",
-                   help="every unit in the store, not only the municipal departments of the alias table")
+    _add_all_units(m)
     m.add_argument("--topics", choices=["text", "categories"], default="text",
                    help="topics from the texts (issues with keywords, a few seconds) or the most frequent "
                         "categories (default: text)")
@@ -237,6 +246,7 @@ def _add_report(sub) -> None:
     _add_config(r)
     r.add_argument("--jobs", type=int, default=1, help="months run in parallel (default: 1)")
     r.add_argument("--pdf", action="store_true", help="also print each page to PDF with a local Chromium")
+    _add_all_units(r)
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(func=_cmd_report)
 
@@ -248,6 +258,8 @@ def _add_annual(sub) -> None:
                                    "complaints rose significantly become candidates for next year's review.")
     _add_store_and_lang(a)
     a.add_argument("--year", type=int, required=True, help="the year reviewed, e.g. 2020")
+    _add_config(a)
+    _add_all_units(a)
     a.add_argument("--out", default=None,
                    help="output folder (default: reports/<store name>/annual-<year> in the work folder)")
     a.set_defaults(func=_cmd_annual)
@@ -261,6 +273,7 @@ def _add_lookback(sub) -> None:
     _add_store_and_lang(lb)
     lb.add_argument("--supervised", required=True, help="supervision months, e.g. 2020-11,2020-12")
     lb.add_argument("--at", required=True, help="the month of the look-back, YYYY-MM")
+    _add_config(lb)
     lb.add_argument("--register", default=None,
                     help="CSV department,month of hearings (default: $HOTLINE_REGISTER, else "
                          "data/raw/<store name>/supervision.csv in the work folder)")

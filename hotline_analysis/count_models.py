@@ -265,8 +265,13 @@ def _trigamma_inverse(x: float) -> float:
 
 
 def yoy_test(table: pd.DataFrame, month: pd.Period, months: int = 1, value: str = "net_complaints",
-             by: str = S.DEPARTMENT, alpha: float = 0.05, disp: Dispersion | None = None) -> pd.DataFrame:
+             by: str = S.DEPARTMENT, alpha: float = 0.05, disp: Dispersion | None = None,
+             reference: float = 1.0) -> pd.DataFrame:
     """Test each group's last ``months`` months against the same months a year earlier.
+
+    ``reference`` is the ratio expected without change (1; or the city's own
+    ratio over the same months, so that a holiday moving between months is
+    not read as a change): the tests are of ``C / B`` against it.
 
     Columns: ``by, current, base, ratio, surge_months, p_value, q_value,
     direction``. With ``disp``, a month among its ``surges`` counts at the
@@ -312,13 +317,13 @@ def yoy_test(table: pd.DataFrame, month: pd.Period, months: int = 1, value: str 
         else:
             sq = (wide[window] ** 2).sum(axis=1).to_numpy() / c ** 2 + (wide[before] ** 2).sum(axis=1).to_numpy() / b ** 2
             inflation = disp.factor(wide.index) * (poisson + disp.alpha * sq) / poisson
-        z = np.log(c / b) / np.sqrt(np.maximum(inflation, 1.0) * poisson)
+        z = (np.log(c / b) - np.log(reference)) / np.sqrt(np.maximum(inflation, 1.0) * poisson)
     out["p_value"] = [np.nan if not k else (float(2 * sps.norm.sf(abs(zz))) if f > 1 and cc > 0
-                                            else rate_ratio_test(cc, bb))
+                                            else rate_ratio_test(cc, bb, exposure_ratio=reference))
                       for k, zz, f, cc, bb in zip(ok, z, inflation, c, b)]
     reject, out["q_value"] = bh_adjust(out.p_value, alpha)
-    out["direction"] = np.where(reject & (out.current < out.base), "falling",
-                                np.where(reject & (out.current > out.base), "rising", "no_trend"))
+    out["direction"] = np.where(reject & (out.ratio < reference), "falling",
+                                np.where(reject & (out.ratio > reference), "rising", "no_trend"))
     return out
 
 

@@ -52,17 +52,33 @@ def surge_flags(table: pd.DataFrame, month: pd.Period, settings: Settings, value
 def commendations(table: pd.DataFrame, month: pd.Period, settings: Settings, value: str = "net_complaints",
                   by: str = S.DEPARTMENT, exposure: pd.Series | None = None,
                   disp: Dispersion | None = None) -> pd.DataFrame:
-    """Departments that improved significantly: this month against the same month last year.
+    """Candidates for commendation (典型): a sustained fall, judged against the city's volume.
 
-    A group is commended when its count fell by at least
-    ``settings.flags.commend.min_fall_pct`` percent and the fall is
-    significant (:func:`hotline_analysis.count_models.yoy_test` with the
-    groups' :func:`~hotline_analysis.count_models.dispersion`) after BH
-    control (``settings.flags.commend.alpha``). Columns: those of
-    :func:`~hotline_analysis.count_models.yoy_test` plus ``commend``.
+    Over the last ``w = settings.flags.commend.window_months`` months against
+    the same months a year earlier, each group's ratio ``C / B`` is tested
+    against the city's own ratio over those months (``exposure``: the city's
+    orders per month; without it, against 1) with
+    :func:`hotline_analysis.count_models.yoy_test`, Benjamini-Hochberg at
+    ``settings.flags.commend.alpha``. A group is a candidate when it fell
+    significantly relative to the city and by at least ``min_fall_pct``
+    percent: ``relative_ratio = (C / B) / (C_city / B_city) <= 1 - min_fall_pct / 100``.
+    A holiday that moves between months (the Spring Festival) lowers the city
+    as much as the group, so it does not count. Which candidates are
+    commended (at most ``max_departments``, none that is called before the
+    committee or whose satisfaction is significantly below the city's) is
+    decided by :func:`hotline_analysis.month.actions.action_list`.
+    Columns: those of :func:`~hotline_analysis.count_models.yoy_test` plus
+    ``window, reference, relative_ratio, candidate``.
     """
     disp = dispersion(table, month, value, by, exposure=exposure) if disp is None else disp
     rules = settings.flags.commend
-    out = yoy_test(table, month, 1, value, by, rules.alpha, disp)
-    out["commend"] = (out.direction == "falling") & ((1 - out.ratio) * 100 >= rules.min_fall_pct)
+    window = [month - i for i in range(rules.window_months)]
+    reference = 1.0
+    if exposure is not None:
+        now, before = exposure.reindex(window).sum(), exposure.reindex([m - 12 for m in window]).sum()
+        reference = float(now / before) if before > 0 and now > 0 else 1.0
+    out = yoy_test(table, month, rules.window_months, value, by, rules.alpha, disp, reference=reference)
+    out["window"], out["reference"] = rules.window_months, reference
+    out["relative_ratio"] = out.ratio / reference
+    out["candidate"] = (out.direction == "falling") & ((1 - out.relative_ratio) * 100 >= rules.min_fall_pct)
     return out

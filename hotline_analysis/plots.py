@@ -12,16 +12,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib import font_manager
 
-matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-
-from .metrics import MONTH  # noqa: E402
+from .metrics import MONTH
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 FONT_NAME = "Noto Sans CJK SC"
@@ -75,7 +73,7 @@ def ranking_bar(table: pd.DataFrame, value: str = "net_complaints", label: str =
 
 def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = "department",
                   colors: dict | None = None, lang: str = "zh", title: str = "", ncols: int = 6) -> plt.Figure:
-    """Small multiples: one panel per group, its monthly series (and a dashed ``trend`` column when present)."""
+    """Small multiples: one panel per group, its monthly series (and a dashed ``trend_line`` column when present)."""
     use_cjk_font()
     groups = list(table.groupby(by, observed=True))
     nrows = int(np.ceil(len(groups) / ncols))
@@ -83,8 +81,8 @@ def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = 
     for ax, (name, g) in zip(axes.flat, groups):
         g = g.sort_values(MONTH)
         ax.plot(g[MONTH].dt.to_timestamp(), g[value], color=(colors or {}).get(name, "C0"), lw=1.4)
-        if "trend" in g:
-            ax.plot(g[MONTH].dt.to_timestamp(), g["trend"], color="black", lw=1.0, ls="--")
+        if "trend_line" in g:
+            ax.plot(g[MONTH].dt.to_timestamp(), g["trend_line"], color="black", lw=1.0, ls="--")
         ax.xaxis.set_major_locator(mdates.YearLocator())
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         ax.set_title(str(name), fontsize=9)
@@ -145,10 +143,11 @@ def issue_bars(issues: pd.DataFrame, colors: dict | None = None, lang: str = "zh
     return fig
 
 
-def save(fig: plt.Figure, path: str | Path, dpi: int = 130) -> Path:
-    """Write a figure as PNG and close it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi)
+def save(fig: plt.Figure, path, dpi: int = 130):
+    """Write a figure as PNG (to a path, or a binary file object) and close it; return where it went."""
+    if isinstance(path, (str, Path)):
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi, format="png")
     plt.close(fig)
     return path

@@ -114,6 +114,8 @@ class Satisfaction(_Section):
     weighted_basically_satisfied: float
     composite_weights: CompositeWeights
     ci_level: float
+    min_surveyed: int
+    standard: float
 
 
 @dataclass(frozen=True)
@@ -144,10 +146,12 @@ class SatisfactionDrop(_Section):
 
 @dataclass(frozen=True)
 class Commend(_Section):
-    """``flags.commend``: a significant and large fall year over year."""
+    """``flags.commend``: a sustained, significant and large fall relative to the city."""
 
+    window_months: int
     alpha: float
     min_fall_pct: float
+    max_departments: int
 
 
 @dataclass(frozen=True)

@@ -97,10 +97,12 @@ def test_default_folders_are_in_the_work_folder_never_in_an_installed_package(mo
 
 
 def test_annual_and_lookback_write_into_the_report_folder(monkeypatch, tmp_path, small_store, small_export):
-    from hotline_analysis import paths, report
+    from hotline_analysis import paths
+    from hotline_analysis.pack import notebooks
 
     seen = []
-    monkeypatch.setattr(report, "run_notebook", lambda nb, out, params, title: seen.append((nb, out)) or out)
+    monkeypatch.setattr(notebooks, "run_notebooks",
+                        lambda nbs, out, params, lang: [seen.append((nbs[0][0], out)) or out])
     monkeypatch.setenv("HOTLINE_WORKDIR", str(tmp_path))
     store, _ = small_store
     assert main(["annual", "--store", str(store.root), "--year", "2020"]) == 0
@@ -115,7 +117,7 @@ def test_a_failing_notebook_is_named_with_the_first_line_of_its_failing_cell(tmp
     import nbformat
 
     from hotline_analysis.errors import HotlineError, NotebookError
-    from hotline_analysis.report import run_notebook
+    from hotline_analysis.pack.notebooks import run_notebooks
 
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("x = 1"),
@@ -123,7 +125,7 @@ def test_a_failing_notebook_is_named_with_the_first_line_of_its_failing_cell(tmp
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "broken.ipynb")
     with pytest.raises(NotebookError) as exc:
-        run_notebook(tmp_path / "broken.ipynb", tmp_path / "out", {}, "broken")
+        run_notebooks([(tmp_path / "broken.ipynb", "broken")], tmp_path / "out", {}, "en")
     assert isinstance(exc.value, HotlineError)
     assert exc.value.notebook == "broken.ipynb" and exc.value.cell == "from hotline_analysis.errors import DataError"
     assert "DataError: no work orders" in str(exc.value) and str(tmp_path / "out" / "broken.ipynb") in str(exc.value)

@@ -30,7 +30,13 @@ Tables (one row per supervised department unless said otherwise):
 ``satisfaction``
     :func:`hotline_analysis.metrics.satisfaction` per department with the
     shift against the previous month (``delta_pp``, ``shift_low_pp``,
-    ``shift_high_pp``, ``p_value``, ``q_value``, ``significant``).
+    ``shift_high_pp``, ``p_value``, ``q_value``, ``significant``), against the
+    rest of the city (``vs_city_pp``, ``vs_city_q``, ``below_city``), and
+    ``enough_sample`` (at least ``satisfaction.min_surveyed`` call-backs),
+    ``below_standard`` (under ``satisfaction.standard``).
+``city_satisfaction``
+    the whole hotline's rate and its rate for reasonable requests, this month,
+    last month and a year ago.
 ``handling``
     :func:`hotline_analysis.metrics.handling` per department.
 ``issues``
@@ -59,8 +65,8 @@ from ..errors import DataError, StoreError
 from ..settings import Settings, load_settings
 
 #: Tables saved as Parquet, in this order.
-TABLES = ("departments", "history", "long_trends", "breakdowns", "daily", "satisfaction", "handling", "issues",
-          "emerging", "actions", "questions", "lookback")
+TABLES = ("departments", "history", "long_trends", "breakdowns", "daily", "satisfaction", "city_satisfaction",
+          "handling", "issues", "emerging", "actions", "questions", "lookback")
 #: Folder of a saved month result inside a report pack.
 RESULT_FOLDER = "month"
 
@@ -80,6 +86,7 @@ class MonthReport:
     breakdowns: pd.DataFrame = field(repr=False)
     daily: pd.DataFrame = field(repr=False)
     satisfaction: pd.DataFrame = field(repr=False)
+    city_satisfaction: pd.DataFrame = field(repr=False)
     handling: pd.DataFrame = field(repr=False)
     issues: pd.DataFrame = field(repr=False)
     emerging: pd.DataFrame = field(repr=False)

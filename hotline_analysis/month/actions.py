@@ -16,19 +16,28 @@ EMPTY_QUESTIONS = pd.DataFrame(columns=["department", "why", "rank", *ISSUE_COLU
 
 
 def action_list(report) -> pd.DataFrame:
-    """Departments to call (``call``: surge, significant satisfaction drop or rising trend) and to commend
-    (``commend``: significant fall year over year), in rank order.
+    """Departments to call before the committee (``call``: a surge, a significant satisfaction drop or a rising
+    trend) and to commend (``commend``), in rank order.
 
-    Columns: ``department, action, reasons`` (``reasons``: a list of codes).
+    Commended are the candidates of :func:`hotline_analysis.flags.commendations` (a sustained fall relative to
+    the city) that are not called and whose satisfaction is not significantly below the city's, at most
+    ``flags.commend.max_departments``, the largest relative falls first. Columns: ``department, action,
+    reasons`` (``reasons``: a list of codes).
     """
-    rows = []
-    for d in report.departments.itertuples():
-        reasons = [r for r, on in (("surge", d.surge), ("satisfaction_drop", d.satisfaction_drop),
-                                   ("rising", d.trend == "rising")) if on]
+    d = report.departments
+    below = set(report.satisfaction.loc[report.satisfaction.below_city.fillna(False).astype(bool), "department"])
+    called = {}
+    for r in d.itertuples():
+        reasons = [c for c, on in (("surge", r.surge), ("satisfaction_drop", r.satisfaction_drop),
+                                   ("rising", r.trend == "rising")) if on]
         if reasons:
-            rows.append((d.department, "call", reasons))
-        elif d.commend:
-            rows.append((d.department, "commend", ["commend"]))
+            called[r.department] = reasons
+    eligible = d[d.commend_candidate & ~d.department.isin(called) & ~d.department.isin(below)]
+    chosen = set(eligible.nsmallest(report.settings.flags.commend.max_departments, "commend_relative_ratio")
+                 .department)
+    rows = [(r.department, "call", called[r.department]) if r.department in called else
+            (r.department, "commend", ["commend"]) for r in d.itertuples()
+            if r.department in called or r.department in chosen]
     return pd.DataFrame(rows, columns=EMPTY_ACTIONS.columns) if rows else EMPTY_ACTIONS.copy()
 
 

@@ -35,6 +35,7 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
                                   & (table.pop("delta_pp") < 0).fillna(False))
     issues, emerging = month_issues(st, orders, month, settings, deps, topics)
     report = cls(dataset=dataset or st.root.name, month=month, settings=settings,
+                 city_satisfaction=city_satisfaction(orders, month, settings),
                  ledger=month_ledger(history, month), topics_from=topics, departments=table,
                  history=trend_lines(volumes, month), long_trends=long_trends(volumes, month, settings),
                  breakdowns=breakdowns(orders, month, settings), daily=daily_counts(orders, month),
@@ -42,7 +43,9 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
                  actions=A.EMPTY_ACTIONS, questions=A.EMPTY_QUESTIONS,
                  lookback=lookback_if_due(st, month, settings, register))
     acts = A.action_list(report)
-    return report.with_tables(actions=acts, questions=A.question_list(report, acts))
+    commended = acts.loc[acts.action == "commend", "department"]
+    table = report.departments.assign(commend=report.departments.department.isin(commended))
+    return report.with_tables(departments=table, actions=acts, questions=A.question_list(report, acts))
 
 
 # --- reading ---------------------------------------------------------------------------------------------
@@ -110,7 +113,7 @@ def department_table(history: pd.DataFrame, month: pd.Period, settings: Settings
     disp = dispersion(vol, month, exposure=exposure)
     trend = trend_scan(vol, month, list(settings.trend.windows), alpha=settings.trend.alpha,
                        disp=disp).set_index(S.DEPARTMENT)
-    commend = commendations(vol, month, settings, disp=disp).set_index(S.DEPARTMENT)
+    commend = commendations(vol, month, settings, exposure=exposure, disp=disp).set_index(S.DEPARTMENT)
     t = pd.DataFrame({S.DEPARTMENT: deps}).set_index(S.DEPARTMENT)
     t["net_complaints"] = cur.net_complaints.reindex(deps).fillna(0).astype(int)
     t["prev_month"] = cur.net_complaints_prev_month.reindex(deps).fillna(0).astype(int)
@@ -126,8 +129,11 @@ def department_table(history: pd.DataFrame, month: pd.Period, settings: Settings
     t["surge"] = surge.surge.reindex(deps).fillna(False).astype(bool)
     for col in ("expected", "upper", "change_pct"):
         t[f"surge_{col}"] = surge[col].reindex(deps)
-    t["commend"] = commend.commend.reindex(deps).fillna(False).astype(bool)
-    t["commend_ratio"], t["commend_q"] = commend.ratio.reindex(deps), commend.q_value.reindex(deps)
+    t["commend_candidate"] = commend.candidate.reindex(deps).fillna(False).astype(bool)
+    t["commend_window"] = settings.flags.commend.window_months
+    for col in ("ratio", "relative_ratio", "q_value"):
+        t[f"commend_{col}"] = commend[col].reindex(deps)
+    t["commend"] = False  # decided with the other verdicts in actions.action_list
     t = t.reset_index().sort_values(["rank", S.DEPARTMENT]).reset_index(drop=True)
     return t, vol[vol[M.MONTH] <= month].reset_index(drop=True)
 
@@ -212,7 +218,40 @@ def satisfaction_table(orders: pd.DataFrame, month: pd.Period, deps: list[str], 
     shifts = pd.DataFrame(rows, columns=[S.DEPARTMENT, "delta_pp", "shift_low_pp", "shift_high_pp", "p_value"])
     shifts["significant"], shifts["q_value"] = bh_adjust(shifts.p_value, settings.flags.satisfaction_drop.alpha)
     out = cur.reset_index().drop(columns=[M.MONTH]).merge(shifts, on=S.DEPARTMENT, how="left")
+    out = out.merge(against_city(cur, orders, month, settings), on=S.DEPARTMENT, how="left")
+    out["enough_sample"] = out.surveyed >= settings.satisfaction.min_surveyed
+    out["below_standard"] = out.enough_sample & (out.satisfaction_rate < settings.satisfaction.standard)
     return out.sort_values("satisfaction_rate").reset_index(drop=True)
+
+
+def against_city(cur: pd.DataFrame, orders: pd.DataFrame, month: pd.Period, settings: Settings) -> pd.DataFrame:
+    """Each department's satisfaction against the rest of the city's call-backs this month (two-proportion
+    test, BH at ``flags.satisfaction_drop.alpha``): ``department, vs_city_pp, vs_city_q, below_city``."""
+    city = M.satisfaction(orders[(orders[M.MONTH] == month).to_numpy()].assign(_all="city"), settings, by="_all")
+    pos_city = int(city.satisfied.sum() + city.basically_satisfied.sum())
+    n_city = int(city.surveyed.sum())
+    rows = []
+    for dep, a in cur.iterrows():
+        pos, n = int(a.satisfied + a.basically_satisfied), int(a.surveyed)
+        r = satisfaction_shift(pos, n, pos_city - pos, n_city - n) if n > 0 and n_city - n > 0 else None
+        rows.append((dep, r.delta_pp if r else np.nan, r.p_value if r else np.nan))
+    t = pd.DataFrame(rows, columns=[S.DEPARTMENT, "vs_city_pp", "p"])
+    reject, t["vs_city_q"] = bh_adjust(t.pop("p"), settings.flags.satisfaction_drop.alpha)
+    t["below_city"] = reject & (t.vs_city_pp < 0)
+    return t
+
+
+def city_satisfaction(orders: pd.DataFrame, month: pd.Period, settings: Settings) -> pd.DataFrame:
+    """The whole hotline's call-back satisfaction, and its rate for reasonable requests only (合理诉求办理结果
+    满意率), this month, last month and a year ago: ``measure, month, surveyed, satisfaction_rate, ci_low,
+    ci_high`` (``measure``: ``all`` or ``reasonable``)."""
+    frames = []
+    for measure, reasonable in (("all", False), ("reasonable", True)):
+        t = M.satisfaction(orders.assign(_all=measure), settings, by="_all", reasonable_only=reasonable)
+        frames.append(t.rename(columns={"_all": "measure"}))
+    out = pd.concat(frames, ignore_index=True)
+    out = out[out.surveyed > 0]
+    return out[["measure", M.MONTH, "surveyed", "satisfaction_rate", "ci_low", "ci_high"]].reset_index(drop=True)
 
 
 def handling_table(orders: pd.DataFrame, month: pd.Period, deps: list[str]) -> pd.DataFrame:

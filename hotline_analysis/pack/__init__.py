@@ -9,7 +9,6 @@ notebook of ``notebooks/monthly/`` (no code), the executed notebooks,
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -21,19 +20,22 @@ from ..settings import load_settings
 
 
 def run_report(store, month: str, out: str | Path | None = None, lang: str = "zh", config: str | Path | None = None,
-               progress: bool = True, all_units: bool = False, notebook_jobs: int = 2) -> Path:
+               all_units: bool = False) -> Path:
     """Build the month result from ``store`` and write the pack for ``month``; return its folder."""
+    from .notebooks import kernel
+
     L.check_lang(lang)
     m = pd.Period(month, "M")
-    report = MonthReport.build(store, m, load_settings(config), all_units=all_units)
+    settings = load_settings(config)
     out = Path(out) if out else paths.report_folder(store, str(m))
-    return write_pack(report, out, lang, store=store, config=config, progress=progress, notebook_jobs=notebook_jobs)
+    with kernel(out) as client:  # the pages' kernel starts while the month is computed
+        report = MonthReport.build(store, m, settings, all_units=all_units)
+        return write_pack(report, out, lang, store=store, config=config, client=client)
 
 
-def write_pack(report: MonthReport, out: Path, lang: str = "zh", store="", config=None, progress: bool = True,
-               notebook_jobs: int = 2) -> Path:
+def write_pack(report: MonthReport, out: Path, lang: str = "zh", store="", config=None, client=None) -> Path:
     """Write the pack of a month result into ``out``: the result itself, summary.json, figures, the notebook
-    pages, the workbook, both decks and the index; return ``out``."""
+    pages (in ``client``'s kernel when given), the workbook, both decks and the index; return ``out``."""
     from . import deck, figures, fonts, index, notebooks, workbook
     from .briefing import write_briefing
     from .slides import write_slides
@@ -42,7 +44,7 @@ def write_pack(report: MonthReport, out: Path, lang: str = "zh", store="", confi
     result = report.save(out / RESULT_FOLDER)
     (out / "summary.json").write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     figs = figures.draw_all(report, out / "figures", lang)
-    pages = run_pages(report, out, lang, result, store, config, progress, notebook_jobs)
+    pages = run_pages(report, out, lang, result, store, config, client)
     workbook.write_workbook(workbook.workbook_tables(report, lang), out / "tables.xlsx")
     slides = deck.slides(report, out / "figures", lang)
     write_briefing(slides, out / "briefing.pptx")
@@ -58,19 +60,13 @@ def monthly_notebooks() -> list[Path]:
     return sorted(paths.MONTHLY_NOTEBOOKS_DIR.glob("*.ipynb"))
 
 
-def run_pages(report: MonthReport, out: Path, lang: str, result: Path, store, config, progress: bool,
-              jobs: int) -> list[tuple[str, str]]:
-    """Execute the monthly notebooks on the saved result (``jobs`` at a time); return (title, page) pairs."""
-    from tqdm.auto import tqdm
-
-    from .notebooks import run_notebook
+def run_pages(report: MonthReport, out: Path, lang: str, result: Path, store, config,
+              client=None) -> list[tuple[str, str]]:
+    """Execute the monthly notebooks on the saved result; return (title, page file) pairs."""
+    from .notebooks import run_notebooks
 
     params = {"result": str(result.resolve()), "store": str(Path(store).resolve()) if store else "",
               "month": str(report.month), "lang": lang, "figures_dir": str((out / "figures").resolve()),
               "config": str(config) if config else ""}
-    nbs = monthly_notebooks()
-    titles = [L.title(nb.stem, lang) for nb in nbs]
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(run_notebook, nb, out, params, t, lang) for nb, t in zip(nbs, titles)]
-        done = [f.result() for f in tqdm(futures, desc=f"report {report.month}", disable=not progress)]
-    return [(t, p.name) for t, p in zip(titles, done)]
+    nbs = [(nb, L.title(nb.stem, lang)) for nb in monthly_notebooks()]
+    return [(title, page.name) for (_, title), page in zip(nbs, run_notebooks(nbs, out, params, lang, client))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,28 +54,73 @@ def export_html(nb_path: Path, out: Path, title: str, lang: str) -> Path:
     return out
 
 
-def run_notebook(nb: Path, out: Path, params: dict, title: str, lang: str) -> Path:
-    """Execute ``nb`` with papermill into ``out`` and export it as HTML without code; return the HTML page.
+#: What the pages import: sent to a new kernel at once, so it loads while the month result is being built.
+WARM_UP = "import hotline_analysis.month, hotline_analysis.pack.pages, hotline_analysis.pack.figures"
 
-    A failing cell raises :class:`hotline_analysis.errors.NotebookError` naming the notebook and the cell.
+
+@contextmanager
+def kernel(cwd: Path):
+    """A notebook client with a started Python kernel (local IPC sockets, working folder ``cwd``) that begins
+    importing the library at once; the kernel is shut down on exit."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    cwd.mkdir(parents=True, exist_ok=True)
+    client = NotebookClient(nbformat.v4.new_notebook(), timeout=900, kernel_name="python3",
+                            kernel_manager_class=ipc_kernel_manager())
+    with client.setup_kernel(cwd=str(cwd)):
+        client.kc.execute(WARM_UP, silent=True)  # not awaited: its messages are ignored by the cells' runs
+        yield client
+
+
+def run_notebooks(notebooks: list[tuple[Path, str]], out: Path, params: dict, lang: str, client=None) -> list[Path]:
+    """Execute each ``(notebook, title)`` with ``params`` injected (as papermill does) into ``out`` and export it
+    as HTML without code; return the HTML pages.
+
+    The notebooks run one after another in one kernel (``client``'s, else a new one from :func:`kernel`), so the
+    library is imported once per pack. A failing cell raises :class:`hotline_analysis.errors.NotebookError`
+    naming the notebook and the cell; the executed notebook is kept for audit either way.
     """
-    import papermill as pm
+    from concurrent.futures import ThreadPoolExecutor
 
-    out.mkdir(parents=True, exist_ok=True)
+    if client is None:
+        with kernel(out) as client:
+            return run_notebooks(notebooks, out, params, lang, client)
+    with ThreadPoolExecutor(max_workers=1) as exporter:  # a page is exported while the next one runs
+        pages = [exporter.submit(export_html, _execute(nb, client, out, params), out / f"{nb.stem}.html", title, lang)
+                 for nb, title in notebooks]
+        return [p.result() for p in pages]
+
+
+def _execute(nb: Path, client, out: Path, params: dict) -> Path:
+    """Run one notebook with ``client``'s kernel; return the executed notebook's path."""
+    import nbformat
+    from nbclient.exceptions import CellExecutionError
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    node = parameterize_notebook(load_notebook_node(str(nb)), params)
+    client.nb = node
+    executed = out / nb.name
+    count = 0
     try:
-        pm.execute_notebook(str(nb), str(out / nb.name), parameters=params, progress_bar=False,
-                            kernel_name="python3", cwd=str(out), kernel_manager_class=ipc_kernel_manager())
-    except pm.PapermillExecutionError as exc:
-        cell = (exc.source or "").strip().splitlines()[0] if (exc.source or "").strip() else ""
+        for index, cell in enumerate(node.cells):
+            if cell.cell_type == "code":
+                count += 1
+                client.execute_cell(cell, index, execution_count=count)
+    except CellExecutionError as exc:
+        cell = (node.cells[index].source.strip().splitlines() or [""])[0]
         raise NotebookError(f"notebook {nb.name} failed in the cell starting {cell!r}: {exc.ename}: {exc.evalue} "
-                            f"(the executed notebook is {out / nb.name})", notebook=nb.name, cell=cell) from None
-    return export_html(out / nb.name, out / f"{nb.stem}.html", title, lang)
+                            f"(the executed notebook is {executed})", notebook=nb.name, cell=cell) from None
+    finally:
+        nbformat.write(node, executed)
+    return executed
 
 
 @lru_cache(maxsize=1)
 def ipc_kernel_manager():
     """A kernel manager class whose kernels talk over local IPC sockets in a private temporary folder (not TCP
-    ports on localhost); nbclient owns it, so kernel, client and sockets are all cleaned up after the run."""
+    ports on localhost); the sockets' folder goes when the kernel's resources are cleaned up."""
     from jupyter_client.manager import AsyncKernelManager
 
     class IPCKernelManager(AsyncKernelManager):

@@ -1,0 +1,123 @@
+"""The month result: built once from the store, equal to an independent count, saved and loaded unchanged."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hotline_analysis import schema as S
+from hotline_analysis.month import TABLES, MonthReport
+from hotline_analysis.month.summary import validate_summary
+
+MONTH = "2020-12"
+
+
+@pytest.fixture(scope="module")
+def report(small_store):
+    store, _ = small_store
+    return MonthReport.build(store, MONTH)
+
+
+@pytest.fixture(scope="module")
+def truth(small_export):
+    return json.loads((small_export / "ground_truth.json").read_text("utf-8"))
+
+
+def _net_by_hand(orders: pd.DataFrame) -> pd.Series:
+    """Net complaints per department and month by the default rules, written out without the library."""
+    net = (orders[S.REQUEST_TYPE].isin(["complaint", "report"]) & orders[S.IS_VALID].astype(bool)
+           & orders[S.DUPLICATE_OF].isna() & (orders[S.IS_REASONABLE].astype("boolean") != False).fillna(True))  # noqa: E712
+    month = orders[S.RECEIVED_AT].dt.to_period("M")
+    return orders[net].groupby([orders.loc[net, S.DEPARTMENT], month[net]]).size()
+
+
+def test_departments_equal_an_independent_count(report, small_store, truth):
+    store, _ = small_store
+    m = pd.Period(MONTH, "M")
+    orders = store.load(months=[str(m), str(m - 1), str(m - 12)],
+                        columns=[S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.REQUEST_TYPE, S.IS_VALID,
+                                 S.IS_REASONABLE, S.DUPLICATE_OF])
+    by_hand = _net_by_hand(orders)
+    assert set(report.supervised) == {d["name"] for d in truth["departments"]}
+    for d in report.departments.itertuples():
+        assert d.net_complaints == by_hand.get((d.department, m), 0)
+        assert d.prev_month == by_hand.get((d.department, m - 1), 0)
+        assert d.prev_year == by_hand.get((d.department, m - 12), 0)
+        if d.prev_month >= 5:
+            assert d.mom_pct == pytest.approx((d.net_complaints / d.prev_month - 1) * 100)
+    ranks = report.departments["rank"].tolist()
+    assert ranks == sorted(ranks) and ranks[0] == 1
+    assert report.departments.net_complaints.is_monotonic_decreasing
+
+
+def test_ledger_balances_and_totals_add_up(report):
+    led = report.ledger
+    assert led["records"] == led["net_complaints"] + sum(led["excluded"].values())
+    t = report.totals()
+    assert t["net_complaints"] == report.departments.net_complaints.sum() <= led["net_complaints"]
+    assert t["fell_mom"] + t["rose_mom"] <= t["departments"] == len(report.departments)
+    b = report.breakdowns
+    for dim, g in b.groupby("dimension"):  # every breakdown covers every order, unknown included
+        assert g.records.sum() == led["records"], dim
+        assert g.share.sum() == pytest.approx(1.0)
+
+
+def test_saved_result_loads_unchanged(report, tmp_path):
+    back = MonthReport.load(report.save(tmp_path / "month"))
+    assert back.month == report.month and back.ledger == report.ledger and back.settings == report.settings
+    for name in TABLES:
+        a, b = getattr(report, name), getattr(back, name)
+        assert list(a.columns) == list(b.columns), name
+        assert len(a) == len(b), name
+        for col in a.columns:
+            left, right = a[col].tolist(), b[col].tolist()
+            for x, y in zip(left, right):
+                if isinstance(x, float) and np.isnan(x):
+                    assert y is None or (isinstance(y, float) and np.isnan(y)) or y is pd.NA, (name, col)
+                else:
+                    assert (list(x) if isinstance(x, (list, np.ndarray)) else x) == \
+                        (list(y) if isinstance(y, (list, np.ndarray)) else y), (name, col)
+    assert back.to_json() == report.to_json()
+
+
+def test_summary_json_follows_the_result(report):
+    s = validate_summary(report.to_json())
+    assert s["month"] == MONTH and [d["department"] for d in s["departments"]] == report.supervised
+    for row, d in zip(s["departments"], report.departments.itertuples()):
+        assert row["net_complaints"] == d.net_complaints and row["rank"] == d.rank and row["trend"] == d.trend
+        if not np.isnan(d.mom_pct):  # rounded half up to the settings' decimals
+            assert abs(row["mom_pct"] - d.mom_pct) <= 0.005 + 1e-9
+    assert s["flags"]["surge"] == report.flagged("surge")
+
+
+def test_the_month_is_fitted_once(small_store, monkeypatch):
+    from hotline_analysis import count_models
+
+    store, _ = small_store
+    calls = []
+    real = count_models.dispersion
+    monkeypatch.setattr(count_models, "dispersion", lambda *a, **k: calls.append(1) or real(*a, **k))
+    MonthReport.build(store, MONTH, topics="categories")
+    assert len(calls) == 1
+
+
+def test_a_month_outside_the_store_is_a_clear_error(small_store):
+    from hotline_analysis.errors import DataError
+
+    store, _ = small_store
+    with pytest.raises(DataError, match="no work orders received in 2031-01"):
+        MonthReport.build(store, "2031-01", topics="categories")
+
+
+def test_lookback_is_due_two_and_three_months_after_supervision(small_store, small_export, truth):
+    store, _ = small_store
+    due = MonthReport.build(store, "2021-02", topics="categories", register=small_export / "supervision.csv")
+    assert set(due.lookback.department) == {x["department"] for x in truth["lookback"]}
+    assert set(due.lookback.supervised) == {"2020-11", "2020-12"}
+    assert due.lookback.rate_ratio.notna().all()
+    december = MonthReport.build(store, "2020-12", topics="categories", register=small_export / "supervision.csv")
+    assert set(december.lookback.department) == {d["name"] for d in truth["departments"]
+                                                 if {"2020-09", "2020-10"} & set(d["supervised_months"])}

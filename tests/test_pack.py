@@ -1,0 +1,175 @@
+"""The monthly report pack on the small scenario: files, safety of outputs, and every figure agreeing with the
+month result across summary.json, pages, workbook and both decks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from hotline_analysis.month import MonthReport
+from hotline_analysis.month.summary import validate_summary
+from hotline_analysis.pack import run_report, write_pack
+from hotline_analysis.pack.notebooks import NETWORK_REFERENCE, strip_network_references
+from hotline_analysis.pack.workbook import _safe_cell
+
+MONTH = "2020-12"
+
+
+@pytest.fixture(scope="module")
+def pack(small_store, tmp_path_factory):
+    store, _ = small_store
+    return run_report(store.root, MONTH, tmp_path_factory.mktemp("reports") / MONTH, "zh")
+
+
+@pytest.fixture(scope="module")
+def report(pack):
+    return MonthReport.load(pack / "month")
+
+
+@pytest.fixture(scope="module")
+def sheets(pack):
+    return pd.read_excel(pack / "tables.xlsx", sheet_name=None, engine="calamine")
+
+
+def test_pack_has_the_files_of_design(pack):
+    for name in ("index.html", "01_overview.html", "02_departments.html", "03_satisfaction.html", "04_topics.html",
+                 "05_actions.html", "01_overview.ipynb", "summary.json", "tables.xlsx", "figures/daily.png",
+                 "figures/ranking.png", "figures/satisfaction.png", "figures/topics.png", "figures/trends.png",
+                 "slides.html", "briefing.pptx", "month/month.json", "month/departments.parquet"):
+        assert (pack / name).exists(), name
+    index = (pack / "index.html").read_text("utf-8")
+    assert "01_overview.html" in index and "summary.json" in index and "tables.xlsx" in index
+
+
+def test_pages_are_offline_hide_code_and_embed_their_charts(pack):
+    for page in pack.glob("*.html"):
+        text = page.read_text("utf-8")
+        assert not NETWORK_REFERENCE.search(text), page.name
+        assert "data:font/woff;base64," in text, page.name  # Chinese renders without a system CJK font
+        body = text.split("<body", 1)[-1]
+        assert "open_month" not in body and "import " not in body.split("<style", 1)[0], page.name
+        assert "Figure size" not in body, page.name
+    for name in ("01_overview", "02_departments", "03_satisfaction", "04_topics"):
+        assert "data:image/png;base64," in (pack / f"{name}.html").read_text("utf-8"), name
+
+
+def test_summary_is_the_month_result(pack, report):
+    summary = validate_summary(json.loads((pack / "summary.json").read_text("utf-8")))
+    assert summary == report.to_json()
+
+
+def test_every_number_of_the_workbook_is_the_month_result(sheets, report):
+    """Each sheet's cells against the month result's unrounded tables, at the displayed precision."""
+    assert {"总览", "部门", "诉求类型", "受理渠道", "区县", "满意度", "热点问题", "新出现问题", "研判与行动",
+            "询问问题清单"} <= set(sheets)
+    deps = sheets["部门"].set_index("承办单位")
+    sat = report.satisfaction.set_index("department")
+    for d in report.departments.itertuples():
+        row = deps.loc[d.department]
+        assert row["净投诉量"] == d.net_complaints and row["上月"] == d.prev_month and row["排名"] == d.rank
+        assert (pd.isna(row["去年同月"]) and pd.isna(d.prev_year)) or row["去年同月"] == d.prev_year
+        for col, v in (("环比（%）", d.mom_pct), ("同比（%）", d.yoy_pct)):
+            assert (pd.isna(row[col]) and pd.isna(v)) or row[col] == pytest.approx(v, abs=0.0051)
+        rate = sat.satisfaction_rate.get(d.department)
+        assert (pd.isna(row["满意率（%）"]) and pd.isna(rate)) or row["满意率（%）"] == pytest.approx(rate * 100, abs=0.0051)
+    for sheet, dim in (("诉求类型", "request_type"), ("受理渠道", "channel"), ("区县", "district")):
+        b = report.breakdowns[report.breakdowns.dimension == dim]
+        assert sheets[sheet]["工单量"].tolist() == b.records.tolist()
+        assert sheets[sheet]["占比（%）"].tolist() == pytest.approx((b.share * 100).tolist(), abs=0.051)
+    s = sheets["满意度"].set_index("承办单位")
+    for r in report.satisfaction.itertuples():
+        assert s.loc[r.department, "回访数"] == r.surveyed
+    issues = sheets["热点问题"]
+    assert issues["件数"].tolist() == report.issues.orders.tolist()
+    assert issues["问题"].tolist() == report.issues.label.tolist()
+    assert len(sheets["询问问题清单"]) == len(report.questions)
+
+
+def test_topics_agree_across_summary_workbook_page_and_decks(pack, sheets, report):
+    from pptx import Presentation
+
+    summary = json.loads((pack / "summary.json").read_text("utf-8"))
+    issues = sheets["热点问题"]
+    assert len(summary["topics"]) > 0
+    for t in summary["topics"]:
+        rows = issues[issues["承办单位"] == t["department"]].sort_values("排名")
+        assert rows["问题"].tolist() == t["topics"]
+        assert rows["件数"].tolist() == [i["orders"] for i in t["issues"]]
+    page = (pack / "04_topics.html").read_text("utf-8")
+    assert all(lab in page for lab in issues["问题"].head(10))
+    questions = sheets["询问问题清单"]
+    top3 = report.supervised[:3]
+    assert set(top3) <= set(questions["承办单位"])  # the three with most net complaints are always asked
+    deck = Presentation(str(pack / "briefing.pptx"))
+    texts = ["\n".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in deck.slides]
+    assert all(any(t.startswith(f"{d} · 询问问题清单") for t in texts) for d in questions["承办单位"].unique())
+    first = next(t for t in texts if t.startswith(f"{top3[0]} · 询问问题清单"))
+    label = report.issues[report.issues.department == top3[0]].sort_values("rank").label.iloc[0]
+    assert f"“{label}”" in first
+    assert f"{top3[0]} · 询问问题清单" in (pack / "slides.html").read_text("utf-8")
+
+
+def test_department_figures_agree_across_page_slides_and_index(pack, report):
+    page = (pack / "02_departments.html").read_text("utf-8")
+    for d in report.departments.head(5).itertuples():
+        row = page.split(f"<td>{d.rank}</td><td>{d.department}</td>", 1)[1].split("</tr>", 1)[0]
+        assert row.startswith(f"<td>{d.net_complaints:,}</td>")
+    t = report.totals()
+    for name in ("slides.html", "index.html"):  # headlines quote the month result
+        text = (pack / name).read_text("utf-8")
+        assert f"{report.ledger['net_complaints']:,}" in text and f"{report.ledger['records']:,}" in text
+        assert f"{t['net_complaints']:,}" in text
+
+
+def test_no_pii_canary_in_the_pack(pack, sheets, small_export):
+    canaries = json.loads((small_export / "ground_truth.json").read_text("utf-8"))["pii_canaries"]
+    blob = "".join(p.read_text("utf-8", errors="ignore") for p in pack.rglob("*") if p.suffix in (".html", ".json", ".ipynb"))
+    blob += "".join(str(v) for t in sheets.values() for v in t.to_numpy().ravel())
+    blob += "".join(pd.read_parquet(p).astype(str).to_string() for p in (pack / "month").glob("*.parquet"))
+    assert not [c for c in canaries if c in blob]
+
+
+def test_output_safety_helpers():
+    assert _safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _safe_cell("-1+2") == "'-1+2" and _safe_cell(5) == 5
+    page = '<script src="https://cdn.example/x.js"></script><p>ok</p><script type="module">import("https://cdnjs.x/y")</script>'
+    assert strip_network_references(page) == "<p>ok</p>"
+
+
+def test_pages_never_read_the_store(small_store, tmp_path):
+    """The notebooks narrate the saved result: the pack is complete with the store gone."""
+    store, _ = small_store
+    gone = tmp_path / "store_moved_away"
+    shutil.copytree(store.root, gone)  # a copy we then delete, so the session's store stays
+    report = MonthReport.build(gone, MONTH, topics="categories")
+    shutil.rmtree(gone)
+    out = write_pack(report, tmp_path / "pack", "en", store=gone)
+    assert (out / "05_actions.html").exists() and (out / "index.html").exists()
+
+
+def test_slides_and_briefing_are_16_9_and_quote_the_result(pack, report):
+    from pptx import Presentation
+    from pptx.util import Emu
+
+    slides = (pack / "slides.html").read_text("utf-8")
+    assert "Reveal.initialize" in slides and "data:image/png;base64," in slides
+    deck = Presentation(str(pack / "briefing.pptx"))
+    assert Emu(deck.slide_width).inches / Emu(deck.slide_height).inches == pytest.approx(16 / 9, abs=0.01)
+    texts = ["\n".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in deck.slides]
+    assert texts[0].startswith("12345热线监督月报") and "2020年12月" in texts[0]
+    headline = next(t for t in texts if t.startswith("本月要点"))
+    assert f"{report.ledger['net_complaints']:,}" in headline
+    for s in deck.slides:  # nothing placed outside the slide
+        for sh in s.shapes:
+            assert sh.left + sh.width <= deck.slide_width and sh.top + sh.height <= deck.slide_height
+
+
+def test_english_pack_speaks_english(small_store, tmp_path):
+    store, _ = small_store
+    out = run_report(store.root, MONTH, tmp_path / "en", "en")
+    index = (out / "index.html").read_text("utf-8")
+    assert "12345 hotline supervision report · December 2020" in index and "本月" not in index
+    sheets = pd.read_excel(out / "tables.xlsx", sheet_name=None, engine="calamine")
+    assert "departments" in sheets and "Net complaints" in sheets["departments"].columns

@@ -1,0 +1,48 @@
+"""Annual review candidates and the look-back (回头看), from the library and the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from hotline_analysis.cli import main
+from hotline_analysis.pack.notebooks import NETWORK_REFERENCE
+from hotline_analysis.reviews import annual_review, lookback, lookback_did
+
+
+def test_annual_review(small_store, tmp_path, small_export):
+    store, _ = small_store
+    table = annual_review(store.root, 2020)
+    truth = json.loads((small_export / "ground_truth.json").read_text("utf-8"))
+    assert set(table.department) == {d["name"] for d in truth["departments"]}
+    reviewed = {d["name"] for d in truth["departments"] if d["reviewed_2020"]}
+    by_hand = table.set_index("department").annual
+    top6 = set(by_hand.sort_values(ascending=False).index[:6])  # the six with most annual net complaints
+    assert set(table[table.top_n].department) == top6 and table[table.top_n].candidate.all()
+    assert len(top6 & reviewed) >= 4  # the planted reviewed departments are the large ones
+    assert main(["annual", "--store", str(store.root), "--year", "2020", "--out", str(tmp_path)]) == 0
+    page = (tmp_path / "annual_review.html").read_text("utf-8")
+    assert not NETWORK_REFERENCE.search(page) and "年度评议" in page and "open_annual" not in page
+
+
+def test_lookback(small_store, small_export, tmp_path):
+    store, _ = small_store
+    truth = json.loads((small_export / "ground_truth.json").read_text("utf-8"))
+    register = small_export / "supervision.csv"
+    reg = pd.read_csv(register)
+    assert set(zip(reg.department, reg.month)) == {(d["name"], m) for d in truth["departments"]
+                                                   for m in d["supervised_months"]}
+    t = lookback(store.root, ["2020-11", "2020-12"], "2021-02", register)
+    assert set(t.department) == {x["department"] for x in truth["lookback"]}
+    assert set(t.months_after) == {2, 3} and t.rate_ratio.notna().all()
+    assert set(t.verdict) <= {"fell", "rose", "unclear"}
+    r = lookback_did(store.root, ["2020-11", "2020-12"], "2021-02", register)
+    assert r.n_treated == len(t) and r.n_control >= 1 and 0 < r.ci_low <= r.rate_ratio <= r.ci_high
+    assert 0 <= r.pretrend_p <= 1
+    assert main(["lookback", "--store", str(store.root), "--supervised", "2020-11,2020-12", "--at", "2021-02",
+                 "--register", str(register), "--out", str(tmp_path), "--lang", "en"]) == 0
+    page = (tmp_path / "lookback.html").read_text("utf-8")
+    assert not NETWORK_REFERENCE.search(page) and "Look-back" in page
+    assert main(["lookback", "--store", str(store.root), "--supervised", "2020-11", "--at", "2021-02",
+                 "--register", str(tmp_path / "missing.csv")]) == 2
