@@ -1,19 +1,25 @@
-"""Reference tables: departments and their aliases, other units, districts.
+"""Reference tables: departments and their aliases, other units, districts, English names.
 
 The department alias table is reference data an oversight office maintains
 (``data/reference/departments.csv``); :func:`load_departments` reads it.  The
 Zibo catalogue (``resources/zibo_catalog.yaml``) describes the synthetic
-scenario's departments and the issues citizens raise with them.
+scenario's departments and the issues citizens raise with them.  The English
+names of units, districts and complaint categories
+(``data/reference/names_en.csv``) serve English report packs:
+:func:`english_names`, :func:`display_name`, :func:`untranslated`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 import yaml
+
+from .errors import InputError
 
 #: Unit kinds in the department reference table.
 KIND_DEPARTMENT = "department"
@@ -64,7 +70,7 @@ def load_departments(path: str | Path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, encoding="utf-8")
     missing = {"alias", "name", "kind"} - set(df.columns)
     if missing:
-        raise ValueError(f"{path}: missing column(s) {sorted(missing)}; expected alias,name,kind")
+        raise InputError(f"missing column(s) {sorted(missing)}; expected alias,name,kind", file=path)
     return df
 
 
@@ -83,5 +89,103 @@ def load_districts(path: str | Path) -> pd.DataFrame:
     """Read the district population table (``district,population,...``)."""
     df = pd.read_csv(path, encoding="utf-8")
     if not {"district", "population"} <= set(df.columns):
-        raise ValueError(f"{path}: expected columns district,population")
+        raise InputError("expected columns district,population", file=path)
     return df
+
+
+def english_names(path: str | Path | None = None) -> dict[str, str]:
+    """English names of units, districts and complaint categories, by their Chinese name.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV with columns ``name,name_en,kind``; default ``data/reference/names_en.csv``.
+
+    Returns
+    -------
+    dict
+        Chinese name -> English name; empty when the file does not exist. The file is read once per path.
+
+    Raises
+    ------
+    InputError
+        The file lacks a column or gives one name two English names.
+
+    Examples
+    --------
+    >>> english_names()["市住房和城乡建设局"]
+    'Municipal Bureau of Housing and Urban-Rural Development'
+    >>> english_names("no/such/file.csv")
+    {}
+    """
+    from . import paths
+
+    return dict(_english_names(str(Path(path) if path else paths.REFERENCE_DIR / "names_en.csv")))
+
+
+@lru_cache(maxsize=8)
+def _english_names(path: str) -> tuple[tuple[str, str], ...]:
+    if not Path(path).is_file():
+        return ()
+    df = pd.read_csv(path, dtype=str, encoding="utf-8", keep_default_na=False)
+    missing = {"name", "name_en"} - set(df.columns)
+    if missing:
+        raise InputError(f"missing column(s) {sorted(missing)}; expected name,name_en,kind", file=path)
+    df = df[(df.name.str.strip() != "") & (df.name_en.str.strip() != "")]
+    clash = df.groupby("name").name_en.nunique()
+    if (clash > 1).any():
+        raise InputError(f"more than one English name for {sorted(clash.index[clash > 1])}", file=path)
+    return tuple(zip(df.name.str.strip(), df.name_en.str.strip()))
+
+
+def display_name(name: str, lang: str, names: dict[str, str] | None = None) -> str:
+    """The name to print in a pack of language ``lang``: the English name in an English pack, when known.
+
+    Parameters
+    ----------
+    name : str
+        A canonical unit name, a district or a category, in Chinese.
+    lang : str
+        The pack's language, ``"zh"`` or ``"en"``.
+    names : dict, optional
+        Chinese -> English; default :func:`english_names`.
+
+    Returns
+    -------
+    str
+        The English name for ``lang == "en"`` when ``names`` has one, else ``name`` unchanged.
+
+    Examples
+    --------
+    >>> display_name("张店区", "en")
+    'Zhangdian District'
+    >>> display_name("张店区", "zh")
+    '张店区'
+    >>> display_name("某某局", "en")
+    '某某局'
+    """
+    if lang != "en":
+        return name
+    return (english_names() if names is None else names).get(name, name)
+
+
+def untranslated(names: Iterable[str], table: dict[str, str] | None = None) -> list[str]:
+    """The names without an English name, each once in order of first appearance (an English pack prints them).
+
+    Blanks and missing values are left out.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Names the pack shows (units, districts, categories).
+    table : dict, optional
+        Chinese -> English; default :func:`english_names`.
+
+    Examples
+    --------
+    >>> untranslated(["张店区", "某某局", "物业管理", "某某局", ""])
+    ['某某局']
+    """
+    table = english_names() if table is None else table
+    out = [n for n in names if isinstance(n, str) and n.strip() and n not in table]
+    return list(dict.fromkeys(out))
