@@ -139,8 +139,8 @@ def _cmd_annual(args: argparse.Namespace) -> None:
     result = save_tables({"annual": table}, out / "result")
     params = {"result": str(result.resolve()), "store": str(store.resolve()), "year": args.year, "lang": args.lang,
               "config": args.config or "", "all_units": args.all_units}
-    [page] = run_notebooks([(paths.NOTEBOOKS_DIR / "annual_review.ipynb", labels.title("annual_review", args.lang))],
-                           out, params, args.lang)
+    [page] = run_notebooks([(paths.NOTEBOOKS_DIR / "annual_review.ipynb", labels.title("annual_review", args.lang),
+                             params)], out, args.lang)
     print(f"annual review {args.year}: {page}")
 
 
@@ -161,8 +161,8 @@ def _cmd_lookback(args: argparse.Namespace) -> None:
     result = save_tables(lookback_review(store, months, at, register, load_settings(args.config)), out / "result")
     params = {"result": str(result.resolve()), "store": str(store.resolve()), "supervised": ",".join(months),
               "at": at, "register": str(register.resolve()), "lang": args.lang, "config": args.config or ""}
-    [page] = run_notebooks([(paths.NOTEBOOKS_DIR / "lookback.ipynb", labels.title("lookback", args.lang))],
-                           out, params, args.lang)
+    [page] = run_notebooks([(paths.NOTEBOOKS_DIR / "lookback.ipynb", labels.title("lookback", args.lang), params)],
+                           out, args.lang)
     print(f"look-back at {at}: {page}")
 
 

@@ -86,7 +86,8 @@ HEADERS = {
            "verdict": "结论", "annual": "全年净投诉", "previous": "上年", "change_pct": "变化（%）",
            "candidate": "评议候选", "day": "日期", "window": "比较窗口（月）", "slope_per_year": "年变化量",
            "q_value": "q值", "closed": "办结数", "on_time_rate": "按期办结率（%）",
-           "median_hours_to_close": "办结时长中位数（小时）", "item": "项目", "figure": "数值"},
+           "median_hours_to_close": "办结时长中位数（小时）", "item": "序号", "figure": "内容",
+           "vs_city_pp": "与全市相比（百分点）", "below_standard": "低于标准"},
     "en": {"department": "Department", "net_complaints": "Net complaints", "prev_month": "Last month",
            "prev_year": "Same month last year", "mom_pct": "MoM (%)", "yoy_pct": "YoY (%)", "rank": "Rank",
            "rank_prev_month": "Rank last month", "surveyed": "Surveyed", "satisfaction_rate": "Satisfaction (%)",
@@ -101,8 +102,23 @@ HEADERS = {
            "previous": "Previous year", "change_pct": "Change (%)", "candidate": "Review candidate",
            "day": "Day", "window": "Window (months)", "slope_per_year": "Change per year", "q_value": "q value",
            "closed": "Closed", "on_time_rate": "Closed on time (%)",
-           "median_hours_to_close": "Median hours to close", "item": "Item", "figure": "Figure"},
+           "median_hours_to_close": "Median hours to close", "item": "No.", "figure": "Headline",
+           "vs_city_pp": "Against the city (points)", "below_standard": "Below standard"},
 }
+
+
+#: Axis labels of the charts.
+AXES = {
+    "zh": {"net_complaints": "净投诉量", "records": "工单量", "satisfaction_rate": "满意率", "orders": "件数",
+           "baseline_mean": "前期月均"},
+    "en": {"net_complaints": "Net complaints", "records": "Orders", "satisfaction_rate": "Satisfaction rate",
+           "orders": "Orders", "baseline_mean": "Mean of the months before"},
+}
+
+
+def axis(key: str, lang: str) -> str:
+    """A chart's axis label."""
+    return AXES[check_lang(lang)].get(key, key)
 
 
 def check_lang(lang: str) -> str:
@@ -145,3 +161,25 @@ def month_name(month, lang: str) -> str:
     """A month as the language writes it: 2021年2月, February 2021."""
     m = pd.Period(month, "M")
     return f"{m.year}年{m.month}月" if check_lang(lang) == "zh" else m.strftime("%B %Y")
+
+
+def name(value, lang: str) -> str:
+    """A unit's, district's or category's name as displayed: in an en pack its English name from
+    ``data/reference/names_en.csv`` when there is one (:func:`hotline_analysis.catalog.display_name`)."""
+    from .catalog import display_name
+
+    return value if value is None or (isinstance(value, float) and value != value) else display_name(str(value), lang)
+
+
+def pack_title(bulletin, month, lang: str) -> str:
+    """The pack's title as the office's bulletins print it: 淄博市12345热线 2021年2月 监督分析."""
+    if check_lang(lang) == "zh":
+        return f"{bulletin.city}12345热线 {month_name(month, lang)} 监督分析"
+    return f"{bulletin.city_en} 12345 hotline: supervision analysis, {month_name(month, lang)}"
+
+
+def masthead(bulletin, lang: str) -> str:
+    """The line above the title: marking, issuing body and issue number, those that are set."""
+    parts = ([bulletin.marking, bulletin.issuer, bulletin.issue_number] if lang == "zh"
+             else [bulletin.marking_en, bulletin.issuer_en, bulletin.issue_number])
+    return " · ".join(p for p in parts if p)

@@ -19,19 +19,11 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
 
+from .labels import axis
 from .metrics import MONTH
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 FONT_NAME = "Noto Sans CJK SC"
-
-LABELS = {
-    "zh": {"net_complaints": "净投诉量", "month": "月份", "rank": "排名", "department": "承办单位",
-           "satisfaction_rate": "满意率", "records": "工单量", "expected": "预期", "observed": "实际",
-           "surge": "激增", "yoy": "同比", "mom": "环比", "share": "占比"},
-    "en": {"net_complaints": "Net complaints", "month": "Month", "rank": "Rank", "department": "Department",
-           "satisfaction_rate": "Satisfaction rate", "records": "Orders", "expected": "Expected",
-           "observed": "Observed", "surge": "Surge", "yoy": "YoY", "mom": "MoM", "share": "Share"},
-}
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +57,7 @@ def ranking_bar(table: pd.DataFrame, value: str = "net_complaints", label: str =
     ax.barh(t[label], t[value], color=col)
     for y, v in enumerate(t[value]):
         ax.text(v, y, f" {v:,.0f}", va="center", fontsize=9)
-    ax.set_xlabel(LABELS[lang].get(value, value))
+    ax.set_xlabel(axis(value, lang))
     ax.set_title(title)
     fig.tight_layout()
     return fig
@@ -99,7 +91,7 @@ def daily_series(daily: pd.Series, lang: str = "zh", title: str = "") -> plt.Fig
     use_cjk_font()
     fig, ax = plt.subplots(figsize=(8, 2.8))
     ax.plot(daily.index, daily.to_numpy(), marker="o", ms=3)
-    ax.set_ylabel(LABELS[lang]["records"])
+    ax.set_ylabel(axis("records", lang))
     ax.set_title(title)
     fig.autofmt_xdate()
     fig.tight_layout()
@@ -107,10 +99,11 @@ def daily_series(daily: pd.Series, lang: str = "zh", title: str = "") -> plt.Fig
 
 
 def satisfaction_intervals(table: pd.DataFrame, label: str = "department", lang: str = "zh",
-                           title: str = "") -> plt.Figure:
-    """Satisfaction rate per group with its interval (``ci_low``, ``ci_high``), lowest first."""
+                           title: str = "", standard: float | None = None, top: int = 20) -> plt.Figure:
+    """Satisfaction rate per group with its interval (``ci_low``, ``ci_high``): the ``top`` lowest, lowest on
+    top, and the ``standard`` as a dashed line."""
     use_cjk_font()
-    t = table.dropna(subset=["satisfaction_rate"]).sort_values("satisfaction_rate")
+    t = table.dropna(subset=["satisfaction_rate"]).nsmallest(top, "satisfaction_rate").iloc[::-1]
     fig, ax = plt.subplots(figsize=(8, 0.3 * len(t) + 1.2))
     y = np.arange(len(t))
     lower = ((t.satisfaction_rate - t.ci_low) * 100).clip(lower=0)  # rounding can leave -1e-16
@@ -118,7 +111,9 @@ def satisfaction_intervals(table: pd.DataFrame, label: str = "department", lang:
     ax.errorbar(t.satisfaction_rate * 100, y, xerr=[lower, upper],
                 fmt="o", ms=4, capsize=2)
     ax.set_yticks(y, t[label])
-    ax.set_xlabel(LABELS[lang]["satisfaction_rate"] + " (%)")
+    if standard is not None:
+        ax.axvline(standard * 100, color="firebrick", ls="--", lw=1)
+    ax.set_xlabel(axis("satisfaction_rate", lang) + " (%)")
     ax.set_title(title)
     fig.tight_layout()
     return fig
@@ -133,10 +128,10 @@ def issue_bars(issues: pd.DataFrame, colors: dict | None = None, lang: str = "zh
     y = np.arange(len(t))
     ax.barh(y, t["orders"], color=[(colors or {}).get(d, "C0") for d in t["department"]])
     ax.scatter(t["baseline_mean"], y, marker="|", s=250, color="black", zorder=3,
-               label="前期月均" if lang == "zh" else "mean of the months before")
-    ax.set_yticks(y, [f"{'▲ ' if e else ''}{d}：{lab}" for d, lab, e in zip(t["department"], t["label"], t["emerging"])],
+               label=axis("baseline_mean", lang))
+    ax.set_yticks(y, [f"{'▲ ' if e else ''}{d}{'：' if lang == 'zh' else ': '}{lab}" for d, lab, e in zip(t["department"], t["label"], t["emerging"])],
                   fontsize=9)
-    ax.set_xlabel("件数" if lang == "zh" else "Orders")
+    ax.set_xlabel(axis("orders", lang))
     ax.legend(loc="lower right", fontsize=8)
     ax.set_title(title)
     fig.tight_layout()

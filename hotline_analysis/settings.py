@@ -187,6 +187,8 @@ class Topics(_Section):
     baseline_months: int
     top_n: int
     keywords: int
+    min_question_orders: int
+    question_departments: int
     min_orders: int
     min_z: float
     min_idf: float
@@ -198,10 +200,24 @@ class Topics(_Section):
 
 
 @dataclass(frozen=True)
+class Bulletin(_Section):
+    """``bulletin``: how a pack presents itself (city, issuing body, issue number, marking)."""
+
+    city: str
+    city_en: str
+    issuer: str
+    issuer_en: str
+    issue_number: str
+    marking: str
+    marking_en: str
+
+
+@dataclass(frozen=True)
 class Settings(_Section):
     """Every setting in force, one attribute per section of ``config/default.yaml``."""
 
     dataset: str
+    bulletin: Bulletin
     net_complaint: NetComplaint
     duplicates: Duplicates
     validity: Validity

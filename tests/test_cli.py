@@ -102,7 +102,7 @@ def test_annual_and_lookback_write_into_the_report_folder(monkeypatch, tmp_path,
 
     seen = []
     monkeypatch.setattr(notebooks, "run_notebooks",
-                        lambda nbs, out, params, lang: [seen.append((nbs[0][0], out)) or out])
+                        lambda nbs, out, lang: [seen.append((nbs[0][0], out)) or out])
     monkeypatch.setenv("HOTLINE_WORKDIR", str(tmp_path))
     store, _ = small_store
     assert main(["annual", "--store", str(store.root), "--year", "2020"]) == 0
@@ -125,7 +125,7 @@ def test_a_failing_notebook_is_named_with_the_first_line_of_its_failing_cell(tmp
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "broken.ipynb")
     with pytest.raises(NotebookError) as exc:
-        run_notebooks([(tmp_path / "broken.ipynb", "broken")], tmp_path / "out", {}, "en")
+        run_notebooks([(tmp_path / "broken.ipynb", "broken", {})], tmp_path / "out", "en")
     assert isinstance(exc.value, HotlineError)
     assert exc.value.notebook == "broken.ipynb" and exc.value.cell == "from hotline_analysis.errors import DataError"
     assert "DataError: no work orders" in str(exc.value) and str(tmp_path / "out" / "broken.ipynb") in str(exc.value)

@@ -45,6 +45,12 @@ Tables (one row per supervised department unless said otherwise):
     ``department, action, reasons`` (codes; words come from :mod:`labels`).
 ``questions``
     ``department, why, rank`` and the issue's columns.
+``lookback``, ``lookback_did``
+    the look-back of the departments supervised two and three months before
+    (per department, and the group's difference in differences); empty when
+    none is due.
+``annual``
+    in January and February, the previous year's review candidates; else empty.
 """
 
 from __future__ import annotations
@@ -66,7 +72,7 @@ from ..settings import Settings, load_settings
 
 #: Tables saved as Parquet, in this order.
 TABLES = ("departments", "history", "long_trends", "breakdowns", "daily", "satisfaction", "city_satisfaction",
-          "handling", "issues", "emerging", "actions", "questions", "lookback")
+          "handling", "issues", "emerging", "actions", "questions", "lookback", "lookback_did", "annual")
 #: Folder of a saved month result inside a report pack.
 RESULT_FOLDER = "month"
 
@@ -93,6 +99,8 @@ class MonthReport:
     actions: pd.DataFrame = field(repr=False)
     questions: pd.DataFrame = field(repr=False)
     lookback: pd.DataFrame = field(repr=False)
+    lookback_did: pd.DataFrame = field(repr=False)
+    annual: pd.DataFrame = field(repr=False)
     generated_by: str = f"hotline_analysis {__version__}"
 
     # --- building ---------------------------------------------------------------------------------------

@@ -41,23 +41,28 @@ def action_list(report) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=EMPTY_ACTIONS.columns) if rows else EMPTY_ACTIONS.copy()
 
 
-def question_list(report, actions: pd.DataFrame, top: int = 3) -> pd.DataFrame:
-    """The committee's questions: the top issues of every department called, then of the ``top`` departments
-    with the most net complaints (Zibo's committee read the complaints of the departments with the most).
+def question_list(report, actions: pd.DataFrame) -> pd.DataFrame:
+    """The committee's questions: up to ``topics.top_n`` issues of every department called and of the
+    ``topics.question_departments`` departments with the most net complaints (Zibo's committee read the
+    complaints of the departments with the most), departments in rank order, issues with fewer than
+    ``topics.min_question_orders`` orders left out.
 
     Columns: ``department, why, rank`` and the issue's ``label, orders, baseline_mean, change, emerging,
-    category, examples``. A department without an issue gets one row with ``rank`` 0 and no label (its
-    complaints are too scattered to form an issue).
+    category, examples``. A department without an issue that qualifies gets one row with ``rank`` 0 and no
+    label (its complaints are too scattered to form an issue).
     """
+    s = report.settings.topics
     called = actions[actions.action == "call"]
     why = dict(zip(called.department, called.reasons))
-    for dep in report.departments.department.head(top):
+    for dep in report.departments.department.head(s.question_departments):
         why.setdefault(dep, ["top"])
-    issues = report.issues
+    order = [d for d in report.supervised if d in why]
+    issues = report.issues[report.issues.orders >= s.min_question_orders]
     net = report.departments.set_index("department").net_complaints
     rows = []
-    for dep, reasons in why.items():
-        mine = issues[issues.department == dep].sort_values("rank")
+    for dep in order:
+        reasons = why[dep]
+        mine = issues[issues.department == dep].sort_values("rank").head(s.top_n)
         if mine.empty:
             rows.append({"department": dep, "why": list(reasons), "rank": 0, "label": None,
                          "orders": int(net.get(dep, 0)), "baseline_mean": float("nan"), "change": float("nan"),

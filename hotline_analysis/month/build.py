@@ -41,7 +41,8 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
                  breakdowns=breakdowns(orders, month, settings), daily=daily_counts(orders, month),
                  satisfaction=sat, handling=handling_table(orders, month, deps), issues=issues, emerging=emerging,
                  actions=A.EMPTY_ACTIONS, questions=A.EMPTY_QUESTIONS,
-                 lookback=lookback_if_due(st, month, settings, register))
+                 annual=annual_if_due(st, month, settings, all_units),
+                 **lookback_if_due(st, month, settings, register))
     acts = A.action_list(report)
     commended = acts.loc[acts.action == "commend", "department"]
     table = report.departments.assign(commend=report.departments.department.isin(commended))
@@ -286,16 +287,29 @@ def month_issues(st: Store, orders: pd.DataFrame, month: pd.Period, settings: Se
     return issues.reset_index(drop=True), issues.iloc[:0]
 
 
-def lookback_if_due(st: Store, month: pd.Period, settings: Settings, register: str | Path | None) -> pd.DataFrame:
+def lookback_if_due(st: Store, month: pd.Period, settings: Settings,
+                    register: str | Path | None) -> dict[str, pd.DataFrame]:
     """The look-back (回头看) of the departments the register lists as supervised two or three months before
-    ``month`` (:func:`hotline_analysis.reviews.lookback`); empty when none is due or there is no register."""
-    from ..reviews import LOOKBACK_COLUMNS, lookback, read_register
+    ``month`` (:func:`hotline_analysis.reviews.lookback_review`: ``lookback`` and ``lookback_did``); empty
+    tables when none is due or there is no register."""
+    from ..reviews import LOOKBACK_COLUMNS, lookback_review, read_register
 
     path = Path(register) if register else paths.default_register(st.root)
+    none = {"lookback": pd.DataFrame(columns=LOOKBACK_COLUMNS), "lookback_did": pd.DataFrame()}
     if not path.exists():
-        return pd.DataFrame(columns=LOOKBACK_COLUMNS)
+        return none
     due = [str(month - 3), str(month - 2)]
-    reg = read_register(path)
-    if not reg.month.isin(due).any():
-        return pd.DataFrame(columns=LOOKBACK_COLUMNS)
-    return lookback(st, due, str(month), path, settings)
+    if not read_register(path).month.isin(due).any():
+        return none
+    tables = lookback_review(st, due, str(month), path, settings)
+    return {"lookback": tables["lookback"], "lookback_did": tables["did"]}
+
+
+def annual_if_due(st: Store, month: pd.Period, settings: Settings, all_units: bool) -> pd.DataFrame:
+    """In January and February, the previous year's review candidates
+    (:func:`hotline_analysis.reviews.annual_review`); otherwise an empty table."""
+    from ..reviews import annual_review
+
+    if month.month > 2 or str(month.year - 1) + "-12" not in set(st.months()):
+        return pd.DataFrame()
+    return annual_review(st, month.year - 1, settings, all_units)

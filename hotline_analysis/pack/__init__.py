@@ -62,11 +62,22 @@ def monthly_notebooks() -> list[Path]:
 
 def run_pages(report: MonthReport, out: Path, lang: str, result: Path, store, config,
               client=None) -> list[tuple[str, str]]:
-    """Execute the monthly notebooks on the saved result; return (title, page file) pairs."""
+    """Execute the monthly notebooks on the saved result, and the look-back and annual review when they are due;
+    return (title, page file) pairs."""
+    from ..reviews import save_tables
     from .notebooks import run_notebooks
 
-    params = {"result": str(result.resolve()), "store": str(Path(store).resolve()) if store else "",
-              "month": str(report.month), "lang": lang, "figures_dir": str((out / "figures").resolve()),
-              "config": str(config) if config else ""}
-    nbs = [(nb, L.title(nb.stem, lang)) for nb in monthly_notebooks()]
-    return [(title, page.name) for (_, title), page in zip(nbs, run_notebooks(nbs, out, params, lang, client))]
+    common = {"store": str(Path(store).resolve()) if store else "", "lang": lang, "config": str(config or "")}
+    params = {**common, "result": str(result.resolve()), "month": str(report.month),
+              "figures_dir": str((out / "figures").resolve())}
+    jobs = [(nb, L.title(nb.stem, lang), params) for nb in monthly_notebooks()]
+    if len(report.lookback):
+        folder = save_tables({"lookback": report.lookback, "did": report.lookback_did}, out / "lookback")
+        supervised = ",".join(sorted(set(report.lookback.supervised)))
+        jobs.append((paths.NOTEBOOKS_DIR / "lookback.ipynb", L.title("lookback", lang),
+                     {**common, "result": str(folder.resolve()), "supervised": supervised, "at": str(report.month)}))
+    if len(report.annual):
+        folder = save_tables({"annual": report.annual}, out / "annual")
+        jobs.append((paths.NOTEBOOKS_DIR / "annual_review.ipynb", L.title("annual_review", lang),
+                     {**common, "result": str(folder.resolve()), "year": report.month.year - 1}))
+    return [(title, page.name) for (_, title, _), page in zip(jobs, run_notebooks(jobs, out, lang, client))]

@@ -46,9 +46,10 @@ def write_briefing(deck: list[Slide], path: Path) -> Path:
     blank = prs.slide_layouts[6]
     for s in deck:
         slide = prs.slides.add_slide(blank)
-        if s.subtitle:  # the title slide
-            _text(slide, MARGIN, 2.4, WIDTH - 2 * MARGIN, 1.4, [s.title], 40, bold=True)
-            _text(slide, MARGIN, 4.0, WIDTH - 2 * MARGIN, 1.0, [s.subtitle], 24)
+        if s.cover:
+            _text(slide, MARGIN, 2.4, WIDTH - 2 * MARGIN, 1.4, [s.title], 36, bold=True)
+            if s.subtitle:
+                _text(slide, MARGIN, 4.0, WIDTH - 2 * MARGIN, 1.0, [s.subtitle], 22)
             continue
         _text(slide, MARGIN, 0.3, WIDTH - 2 * MARGIN, TITLE_H - 0.2, [s.title], 28, bold=True)
         if s.image is not None:

@@ -23,6 +23,7 @@ class Slide:
     image: Path | None = None
     subtitle: str = ""
     small: bool = False
+    cover: bool = False
 
 
 def _chunks(lines: list[str], n: int) -> list[list[str]]:
@@ -39,25 +40,44 @@ def _flag_lines(report, lang: str) -> list[str]:
     colon = "：" if lang == "zh" else ": "
     none = "无" if lang == "zh" else "none"
     sep = "、" if lang == "zh" else ", "
-    return [f"{L.word('flag', f, lang)}{colon}{sep.join(report.flagged(f)) or none}"
+    return [f"{L.word('flag', f, lang)}{colon}{sep.join(L.name(d, lang) for d in report.flagged(f)) or none}"
             for f in ("surge", "satisfaction_drop", "commend")]
+
+
+def satisfaction_lines(report, lang: str) -> list[str]:
+    """The satisfaction slide: the city's rates, the departments below the standard, the significant changes."""
+    s = report.satisfaction
+    sep = "、" if lang == "zh" else ", "
+    none = "无" if lang == "zh" else "none"
+    std = f"{report.settings.satisfaction.standard * 100:g}%"
+    below = s[s.below_standard.fillna(False).astype(bool)].sort_values("satisfaction_rate")
+    low = sep.join(f"{L.name(r.department, lang)} {text.rate(r.satisfaction_rate, lang)}" for r in below.itertuples())
+    drops = s[s.significant.fillna(False).astype(bool)]
+    moved = sep.join(f"{L.name(r.department, lang)} {r.delta_pp:+.2f}" for r in drops.itertuples())
+    city = text.headline_satisfaction(report, lang)
+    if lang == "zh":
+        return [city, f"满意率低于{std}的单位：{low or none}", f"与上月相比显著变化（百分点）：{moved or none}"]
+    return [city, f"Below {std}: {low or none}", f"Significant changes on last month (points): {moved or none}"]
 
 
 def slides(report, figures: Path, lang: str) -> list[Slide]:
     """The deck: title, headlines, ranking, flags, satisfaction, issues, actions, the questions per department."""
-    out = [Slide(f"{L.title('index', lang)}", subtitle=f"{L.month_name(report.month, lang)} · {report.dataset}")]
+    b = report.settings.bulletin
+    out = [Slide(L.pack_title(b, report.month, lang), subtitle=L.masthead(b, lang), cover=True)]
     out += _bullets(L.title("headlines", lang), text.headline(report, lang))
-    for name, key in (("ranking", "ranking"), ("satisfaction", "03_satisfaction"), ("topics", "04_topics")):
-        png = figures / f"{name}.png"
-        if png.exists():
-            out.append(Slide(L.title(key, lang), image=png))
-        if name == "ranking":
-            out += _bullets(L.title("flags", lang), _flag_lines(report, lang))
+    png = figures / "ranking.png"
+    if png.exists():
+        out.append(Slide(L.title("ranking", lang), image=png))
+    out += _bullets(L.title("flags", lang), _flag_lines(report, lang))
+    out += _bullets(L.title("03_satisfaction", lang), satisfaction_lines(report, lang))
+    png = figures / "topics.png"
+    if png.exists():
+        out.append(Slide(L.title("04_topics", lang), image=png))
     acts = tables.actions(report, lang)
     colon = "：" if lang == "zh" else ": "
-    lines = [f"{r.iloc[0]}{colon}{r.iloc[1]}（{r.iloc[2]}）" if lang == "zh" else f"{r.iloc[0]}: {r.iloc[1]} ({r.iloc[2]})"
+    lines = [f"{r.iloc[0]}（{r.iloc[1]}）{colon}{r.iloc[2]}" if lang == "zh" else f"{r.iloc[0]} ({r.iloc[1]}): {r.iloc[2]}"
              for _, r in acts.iterrows()]
-    out += _bullets(L.title("05_actions", lang), lines or ["无" if lang == "zh" else "none"])
+    out += _bullets(L.title("05_actions", lang), lines or ["无" if lang == "zh" else "none"], MAX_QUESTIONS)
     q = tables.questions(report, lang, example=False)
     for dep, g in q.groupby(q.columns[0], sort=False):
         head = f"{dep} · {L.title('questions', lang)}"

@@ -19,6 +19,7 @@ def draw(report, name: str, lang: str):
     """The matplotlib figure ``name`` (one of :data:`FIGURES`) of the month result, or None when the month has
     nothing to show (no call-back survey, no issue)."""
     title = L.month_name(report.month, lang)
+    report = _translated(report, lang)
     colors = plots.department_colors(report.supervised)
     if name == "daily":
         return plots.daily_series(report.daily.set_index("day")["records"], lang, title=title)
@@ -27,13 +28,23 @@ def draw(report, name: str, lang: str):
     if name == "trends":
         return plots.monthly_lines(report.history, colors=colors, lang=lang, title=title)
     if name == "satisfaction":
-        sat = report.satisfaction.dropna(subset=["satisfaction_rate"])
-        return plots.satisfaction_intervals(sat, lang=lang, title=title) if len(sat) else None
+        sat = report.satisfaction[report.satisfaction.enough_sample.fillna(False).astype(bool)]
+        return plots.satisfaction_intervals(sat, lang=lang, title=title, standard=report.settings.satisfaction.standard) if len(sat) else None
     if name == "topics":
         city = report.issues.sort_values(["orders", "department"], ascending=[False, True])
         city = city.head(report.settings.topics.top_n)
         return plots.issue_bars(city, colors=colors, lang=lang, title=title) if len(city) else None
     raise KeyError(f"no figure {name!r}; figures are {', '.join(FIGURES)}")
+
+
+def _translated(report, lang: str):
+    """The month result with unit names as the pack shows them (English in an en pack)."""
+    if lang == "zh":
+        return report
+    names = {d: L.name(d, lang) for d in report.supervised}
+    rename = {t: getattr(report, t).assign(department=getattr(report, t).department.map(names).fillna(
+        getattr(report, t).department)) for t in ("departments", "history", "satisfaction", "issues")}
+    return report.with_tables(**rename)
 
 
 def draw_all(report, folder: Path, lang: str) -> list[Path]:
@@ -46,17 +57,28 @@ def draw_all(report, folder: Path, lang: str) -> list[Path]:
     return out
 
 
+#: What a page says where a figure has nothing to show.
+NOTHING_TO_SHOW = {
+    "zh": {"satisfaction": "本月没有单位的回访数达到计算满意率的最低样本量，不绘制满意率图。",
+           "topics": "本月没有形成集中反映的问题，不绘制热点问题图。"},
+    "en": {"satisfaction": "No unit has enough call-backs this month for a satisfaction rate, so there is no chart.",
+           "topics": "No issue gathered enough complaints this month, so there is no chart."},
+}
+
+
 def show(report, name: str, lang: str, figures_dir: str | Path = ""):
     """The figure as an image for a notebook: the PNG in ``figures_dir`` when the pack drew it, else drawn now
-    (and saved there when a folder is given). None when the month has nothing to show."""
+    (and saved there when a folder is given); a sentence saying why when the month has nothing to show."""
     from IPython.display import Image
+
+    from .pages import prose
 
     path = Path(figures_dir) / f"{name}.png" if figures_dir else None
     if path is not None and path.exists():
         return Image(filename=str(path))
     fig = draw(report, name, lang)
     if fig is None:
-        return None
+        return prose(NOTHING_TO_SHOW[lang][name])
     if path is not None:
         return Image(filename=str(plots.save(fig, path)))
     buf = io.BytesIO()

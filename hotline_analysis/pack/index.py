@@ -10,6 +10,11 @@ from .. import labels as L
 from . import text
 
 
+def _generated(report, lang: str) -> str:
+    return (f"由 hotline_analysis {__version__} 生成" if lang == "zh" else
+            f"Made with hotline_analysis {__version__} from the {report.dataset} store")
+
+
 def write_index(report, out: Path, lang: str, pages: list[tuple[str, str]], figures: list[Path]) -> Path:
     """Write ``out/index.html`` linking ``pages`` (title, file name), the data files and ``figures``."""
     esc = html.escape
@@ -18,15 +23,17 @@ def write_index(report, out: Path, lang: str, pages: list[tuple[str, str]], figu
     items += (f'<li><a href="summary.json">{esc(L.title("summary", lang))}</a></li>'
               f'<li><a href="tables.xlsx">{esc(L.title("tables", lang))}</a></li>')
     figs = "".join(f'<li><a href="figures/{esc(f.name)}">{esc(f.name)}</a></li>' for f in figures)
-    name = f"{L.title('index', lang)} · {L.month_name(report.month, lang)}"
+    name = L.pack_title(report.settings.bulletin, report.month, lang)
+    masthead = L.masthead(report.settings.bulletin, lang)
     page = f"""<!DOCTYPE html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
 <title>{esc(name)}</title>
-<style>body{{font-family:sans-serif;max-width:52em;margin:2em auto;line-height:1.6;padding:0 1em}}</style></head>
-<body><h1>{esc(name)}</h1><h2>{esc(L.title('headlines', lang))}</h2><ul>{heads}</ul>
+<style>body{{font-family:sans-serif;max-width:52em;margin:2em auto;line-height:1.6;padding:0 1em}}
+.masthead{{color:#a00;border-bottom:2px solid #a00;padding-bottom:.3em}}</style></head>
+<body><p class="masthead">{esc(masthead)}</p><h1>{esc(name)}</h1><h2>{esc(L.title('headlines', lang))}</h2><ul>{heads}</ul>
 <h2>{esc(L.title('pages', lang))}</h2><ul>{items}</ul>
 <h2>{esc(L.title('figures', lang))}</h2><ul>{figs}</ul>
-<p><small>hotline_analysis {esc(__version__)} · {esc(report.dataset)}</small></p></body></html>
+<p><small>{esc(_generated(report, lang))}</small></p></body></html>
 """
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")

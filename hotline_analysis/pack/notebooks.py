@@ -73,9 +73,9 @@ def kernel(cwd: Path):
         yield client
 
 
-def run_notebooks(notebooks: list[tuple[Path, str]], out: Path, params: dict, lang: str, client=None) -> list[Path]:
-    """Execute each ``(notebook, title)`` with ``params`` injected (as papermill does) into ``out`` and export it
-    as HTML without code; return the HTML pages.
+def run_notebooks(notebooks: list[tuple[Path, str, dict]], out: Path, lang: str, client=None) -> list[Path]:
+    """Execute each ``(notebook, title, params)`` with its parameters injected (as papermill does) into ``out``
+    and export it as HTML without code; return the HTML pages.
 
     The notebooks run one after another in one kernel (``client``'s, else a new one from :func:`kernel`), so the
     library is imported once per pack. A failing cell raises :class:`hotline_analysis.errors.NotebookError`
@@ -85,10 +85,10 @@ def run_notebooks(notebooks: list[tuple[Path, str]], out: Path, params: dict, la
 
     if client is None:
         with kernel(out) as client:
-            return run_notebooks(notebooks, out, params, lang, client)
+            return run_notebooks(notebooks, out, lang, client)
     with ThreadPoolExecutor(max_workers=1) as exporter:  # a page is exported while the next one runs
         pages = [exporter.submit(export_html, _execute(nb, client, out, params), out / f"{nb.stem}.html", title, lang)
-                 for nb, title in notebooks]
+                 for nb, title, params in notebooks]
         return [p.result() for p in pages]
 
 

@@ -51,6 +51,26 @@ APPENDIX = {
 NO_EMERGING = {"zh": "本月没有显著上升的问题。", "en": "No issue rose significantly this month."}
 
 
+def satisfaction_overview(report, lang: str) -> HTML:
+    """The city's rates, what the base of a department's rate is, and who is below the standard."""
+    s = report.satisfaction
+    k = report.settings.satisfaction
+    below = s[s.below_standard.fillna(False).astype(bool)].sort_values("satisfaction_rate")
+    sep = "、" if lang == "zh" else ", "
+    names = sep.join(f"{L.name(r.department, lang)}（{text.rate(r.satisfaction_rate, lang)}）" if lang == "zh" else
+                     f"{L.name(r.department, lang)} ({text.rate(r.satisfaction_rate, lang)})" for r in below.itertuples())
+    if lang == "zh":
+        base = (f"回访数是本月该单位承办工单中完成回访的件数（各类诉求，不限于净投诉），因此可能多于净投诉量；"
+                f"回访不足{k.min_surveyed}件的单位不计算满意率（显示为“样本不足”）。")
+        std = f"满意率低于{k.standard * 100:g}%的单位：{names or '无'}。"
+    else:
+        base = (f"Surveyed counts the unit's orders of the month with a call-back (every kind of request, not only "
+                f"net complaints), so it can exceed its net complaints; with fewer than {k.min_surveyed} call-backs "
+                "no rate is shown (\"too few\").")
+        std = f"Below the standard of {k.standard * 100:g}%: {names or 'none'}."
+    return prose(text.headline_satisfaction(report, lang) + ("。" if lang == "zh" else "."), base, std)
+
+
 def satisfaction_shifts(report, lang: str) -> HTML:
     """The significant shifts of satisfaction against last month, in words."""
     s = report.satisfaction
@@ -59,17 +79,24 @@ def satisfaction_shifts(report, lang: str) -> HTML:
         return prose("与上月相比，没有单位的满意率发生显著变化。" if lang == "zh"
                      else "No unit's satisfaction changed significantly against last month.")
     unit = "个百分点" if lang == "zh" else " points"
-    lines = [f"{r.department}：{r.delta_pp:+.2f}{unit}" if lang == "zh" else f"{r.department}: {r.delta_pp:+.2f}{unit}"
-             for r in sig.itertuples()]
+    lines = [f"{L.name(r.department, lang)}：{r.delta_pp:+.2f}{unit}" if lang == "zh" else
+             f"{L.name(r.department, lang)}: {r.delta_pp:+.2f}{unit}" for r in sig.itertuples()]
     return HTML(section("与上月相比的显著变化" if lang == "zh" else "Significant changes against last month").data
                 + bullets(lines).data)
 
 
+#: Tables read left to right like the office's own: text left-aligned, headers on a tinted row.
+STYLE = ("<style>.jp-RenderedHTMLCommon table{font-size:13px} .jp-RenderedHTMLCommon td,.jp-RenderedHTMLCommon th"
+         "{text-align:left;padding:3px 8px} .jp-RenderedHTMLCommon thead th{background:#f0f0f0}</style>")
+
+
 def heading(page: str, report, lang: str) -> HTML:
-    """The page's title with the month, and its opening paragraph."""
+    """The page's masthead, title with the month, and opening paragraph."""
     name = f"{L.title(page, lang)} · {L.month_name(report.month, lang)}"
     intro = INTROS[lang].get(page, "")
-    return HTML(f"<h1>{html.escape(name)}</h1>" + (f"<p>{html.escape(intro)}</p>" if intro else ""))
+    mast = L.masthead(report.settings.bulletin, lang)
+    return HTML(STYLE + (f'<p style="color:#a00">{html.escape(mast)}</p>' if mast else "") + f"<h1>{html.escape(name)}</h1>"
+                + (f"<p>{html.escape(intro)}</p>" if intro else ""))
 
 
 def section(title: str) -> HTML:
@@ -120,10 +147,16 @@ def question_list(report, lang: str) -> HTML:
     if q.empty:
         return prose("本月没有需要询问的单位。" if lang == "zh" else "No unit is to be questioned this month.")
     out = []
+    limit = report.settings.topics.top_n
     for dep, g in q.groupby(q.columns[0], sort=False):
         why = g.iloc[0, 1]
         head = f"{dep}（{why}）" if lang == "zh" else f"{dep} ({why})"
-        out.append(f"<h3>{html.escape(head)}</h3><ol>"
+        few = ""
+        if 0 < len(g) < limit and g.iloc[0, 2] != 0:
+            few = (f"<p>本月只有{len(g)}个问题达到列入标准（至少{report.settings.topics.min_question_orders}件）。</p>"
+                   if lang == "zh" else f"<p>Only {len(g)} issues reach the listing threshold this month "
+                   f"(at least {report.settings.topics.min_question_orders} orders).</p>")
+        out.append(f"<h3>{html.escape(head)}</h3>{few}<ol>"
                    + "".join(f"<li>{html.escape(x)}</li>" for x in g.iloc[:, 3]) + "</ol>")
     return HTML("".join(out))
 

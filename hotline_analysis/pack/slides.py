@@ -14,7 +14,7 @@ from .notebooks import check_offline
 
 def _section(s: Slide) -> str:
     esc = html.escape
-    if s.subtitle:
+    if s.cover:
         return f"<section><h2>{esc(s.title)}</h2><p>{esc(s.subtitle)}</p></section>"
     body = ""
     if s.image is not None:

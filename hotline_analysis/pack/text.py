@@ -1,4 +1,5 @@
-"""The sentences of a pack: the headline block and the committee's questions, in the pack's language."""
+"""The sentences of a pack, in its language: the headline block, why a department is called or commended, and
+the committee's questions. Every figure quoted comes from the month result."""
 
 from __future__ import annotations
 
@@ -8,68 +9,156 @@ import pandas as pd
 from .. import labels as L
 
 
-def _pct(x: float | None, lang: str) -> str:
-    if x is None or (isinstance(x, float) and np.isnan(x)):
-        return "不可比" if lang == "zh" else "n/a"
-    return f"{x:+.1f}%"
+def _missing(x) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x))
+
+
+def change(x, lang: str, digits: int = 1) -> str:
+    """A change in percent as a bulletin writes it: 上升12.3% / 下降4.0% / 持平; rising 12.3% in English."""
+    if _missing(x):
+        return "不可比" if lang == "zh" else "not comparable"
+    if round(x, digits) == 0:
+        return "持平" if lang == "zh" else "unchanged"
+    if lang == "zh":
+        return f"{'上升' if x > 0 else '下降'}{abs(x):.{digits}f}%"
+    return f"{'up' if x > 0 else 'down'} {abs(x):.{digits}f}%"
+
+
+def rate(x, lang: str) -> str:
+    """A rate (0-1) in percent with two decimals."""
+    return ("—" if lang == "zh" else "n/a") if _missing(x) else f"{x * 100:.2f}%"
+
+
+def headline_satisfaction(report, lang: str) -> str:
+    """The city's satisfaction line of the headline block, or a sentence saying the export has none."""
+    return _city_rates(report, lang) or ("本数据无回访满意度字段，满意率无法计算" if lang == "zh" else
+                                         "This export has no call-back satisfaction: no rate can be computed")
+
+
+def _city_rates(report, lang: str) -> str | None:
+    c = report.city_satisfaction
+    if c.empty:
+        return None
+    m = report.month
+    parts = []
+    for measure, zh, en in (("all", "全市回访满意率", "City call-back satisfaction"),
+                            ("reasonable", "合理诉求办理结果满意率", "for reasonable requests")):
+        g = c[c.measure == measure].set_index("month").satisfaction_rate
+        if m not in g.index:
+            continue
+        prev, year = g.get(m - 1), g.get(m - 12)
+        if lang == "zh":
+            parts.append(f"{zh}{rate(g[m], lang)}（上月{rate(prev, lang)}，去年同月{rate(year, lang)}）")
+        else:
+            parts.append(f"{en} {rate(g[m], lang)} (last month {rate(prev, lang)}, a year ago {rate(year, lang)})")
+    return ("；" if lang == "zh" else "; ").join(parts) or None
 
 
 def headline(report, lang: str) -> list[str]:
-    """The month in a few sentences, as a bulletin opens: the supervised departments' net complaints with
-    their changes, the hotline's volume with the scope of each figure, the top department, the verdicts."""
-    t = report.totals()
-    led = report.ledger
-    d = report.departments
-    top = d.iloc[0] if len(d) else None
+    """The month in a few sentences, as a bulletin opens: the supervised departments' net complaints with their
+    changes and how many fell, the whole hotline with the scope of each figure, the top department with its
+    count and change, the city's satisfaction, the verdicts."""
+    t, led, d = report.totals(), report.ledger, report.departments
     falling, rising = int((d.trend == "falling").sum()), int((d.trend == "rising").sum())
-    n = {f: len(report.flagged(f)) for f in ("surge", "satisfaction_drop", "commend")}
+    calls = int((report.actions.action == "call").sum())
+    commends = int((report.actions.action == "commend").sum())
+    top = d.iloc[0] if len(d) else None
+    below = int(report.satisfaction.below_standard.fillna(False).sum())
+    std = f"{report.settings.satisfaction.standard * 100:g}%"
     if lang == "zh":
-        lines = [f"{t['departments']}个监督单位净投诉 {t['net_complaints']:,} 件，环比 {_pct(t['mom_pct'], lang)}，"
-                 f"同比 {_pct(t['yoy_pct'], lang)}；{t['fell_mom']}个单位环比下降，{t['rose_mom']}个上升",
-                 f"全市热线受理工单 {led['records']:,} 件，其中净投诉 {led['net_complaints']:,} 件"
-                 "（投诉、举报类，剔除无效、重复和不合理诉求）"]
+        lines = [f"{t['departments']}个监督单位净投诉{t['net_complaints']:,}件，同比{change(t['yoy_pct'], lang)}，"
+                 f"环比{change(t['mom_pct'], lang)}；{t['fell_mom']}个单位环比下降，{t['rose_mom']}个上升",
+                 f"全市12345热线受理工单{led['records']:,}件（各类诉求），其中净投诉{led['net_complaints']:,}件"
+                 f"（投诉、举报，剔除无效、重复和不合理诉求），监督单位占{t['net_complaints']:,}件"]
         if top is not None:
-            lines.append(f"净投诉量最多：{top.department} {top.net_complaints:,} 件（环比 {_pct(top.mom_pct, lang)}，"
-                         f"同比 {_pct(top.yoy_pct, lang)}）")
-        lines += [f"趋势检验：下降 {falling} 个，上升 {rising} 个（近1、3、6个月与上年同期相比）",
-                  f"激增预警 {n['surge']} 个，满意率显著下降 {n['satisfaction_drop']} 个，表扬 {n['commend']} 个"]
+            lines.append(f"净投诉量最多的是{top.department}，{top.net_complaints:,}件，同比{change(top.yoy_pct, lang)}，"
+                         f"环比{change(top.mom_pct, lang)}")
+        lines.append(headline_satisfaction(report, lang))
+        lines += [f"趋势检验：{falling}个单位下降，{rising}个上升（近1、3、6个月与上年同期相比）",
+                  f"建议专题询问{calls}个单位，表扬典型{commends}个；满意率低于{std}的单位{below}个"]
         return lines
-    lines = [f"{t['departments']} supervised units: {t['net_complaints']:,} net complaints, "
-             f"{_pct(t['mom_pct'], lang)} on last month, {_pct(t['yoy_pct'], lang)} on a year ago; "
-             f"{t['fell_mom']} fell month on month, {t['rose_mom']} rose",
-             f"The whole hotline: {led['records']:,} work orders, of which {led['net_complaints']:,} net complaints "
-             "(complaints and reports, without invalid, repeat and unreasonable ones)"]
+    lines = [f"The {t['departments']} supervised units: {t['net_complaints']:,} net complaints, "
+             f"{change(t['yoy_pct'], lang)} year on year and {change(t['mom_pct'], lang)} month on month; "
+             f"{t['fell_mom']} fell on last month, {t['rose_mom']} rose",
+             f"The whole 12345 hotline: {led['records']:,} work orders of every kind, of which "
+             f"{led['net_complaints']:,} net complaints (complaints and reports, without invalid, repeat and "
+             f"unreasonable ones); the supervised units hold {t['net_complaints']:,}"]
     if top is not None:
-        lines.append(f"Most net complaints: {top.department}, {top.net_complaints:,} "
-                     f"({_pct(top.mom_pct, lang)} month on month, {_pct(top.yoy_pct, lang)} year on year)")
-    lines += [f"Trend tests: {falling} falling, {rising} rising (last 1, 3 and 6 months against a year earlier)",
-              f"Surges {n['surge']}, significant satisfaction drops {n['satisfaction_drop']}, "
-              f"commended {n['commend']}"]
+        lines.append(f"Most net complaints: {L.name(top.department, lang)}, {top.net_complaints:,}, "
+                     f"{change(top.yoy_pct, lang)} year on year, {change(top.mom_pct, lang)} month on month")
+    lines.append(headline_satisfaction(report, lang))
+    lines += [f"Trend tests: {falling} units falling, {rising} rising (last 1, 3 and 6 months against a year earlier)",
+              f"Proposed for a special inquiry: {calls}; commended as examples: {commends}; "
+              f"satisfaction below {std}: {below}"]
     return lines
+
+
+def trend_word(r, lang: str) -> str:
+    """A department's trend verdict with the window it rests on: 下降（近6个月同比）."""
+    word = L.word("trend", r.trend, lang)
+    if r.trend == "no_trend" or _missing(r.trend_window):
+        return word
+    w = int(r.trend_window)
+    if lang == "zh":
+        return f"{word}（{'本月' if w == 1 else f'近{w}个月'}同比）"
+    return f"{word} ({'this month' if w == 1 else f'last {w} months'} on a year earlier)"
+
+
+def reason(report, department: str, code: str, lang: str) -> str:
+    """Why a department is on the action list, with the figures behind it."""
+    d = report.departments.set_index("department").loc[department]
+    if code == "rising":
+        w, pct = int(d.trend_window), (d.trend_ratio - 1) * 100
+        span = ("本月" if w == 1 else f"近{w}个月") if lang == "zh" else ("this month" if w == 1 else f"the last {w} months")
+        return (f"{span}净投诉{d.trend_current:,.0f}件，比上年同期{d.trend_base:,.0f}件{change(pct, lang)}" if lang == "zh" else
+                f"{span}: {d.trend_current:,.0f} net complaints against {d.trend_base:,.0f} a year earlier, "
+                f"{change(pct, lang)}")
+    if code == "surge":
+        return (f"本月{d.net_complaints:,}件，比预期{d.surge_expected:,.0f}件高{d.surge_change_pct:.0f}%，超出预测上限" if lang == "zh"
+                else f"{d.net_complaints:,} this month against {d.surge_expected:,.0f} expected "
+                     f"(+{d.surge_change_pct:.0f}%), above the prediction bound")
+    if code == "satisfaction_drop":
+        s = report.satisfaction.set_index("department").loc[department]
+        return (f"满意率{rate(s.satisfaction_rate, lang)}，比上月下降{-s.delta_pp:.2f}个百分点（经检验显著）" if lang == "zh"
+                else f"satisfaction {rate(s.satisfaction_rate, lang)}, {-s.delta_pp:.2f} points below last month "
+                     "(significant)")
+    if code == "commend":
+        w, pct = int(d.commend_window), (d.commend_relative_ratio - 1) * 100
+        return (f"近{w}个月净投诉比上年同期{change((d.commend_ratio - 1) * 100, lang)}，扣除全市总量变化后"
+                f"{change(pct, lang)}，降幅居前" if lang == "zh" else
+                f"last {w} months {change((d.commend_ratio - 1) * 100, lang)} on a year earlier, "
+                f"{change(pct, lang)} against the city's own change: among the largest falls")
+    return (f"净投诉量居第{d['rank']}位（{d.net_complaints:,}件）" if lang == "zh" else
+            f"rank {d['rank']} by net complaints ({d.net_complaints:,})")
+
+
+def reasons(report, department: str, codes, lang: str) -> str:
+    """Several reasons joined."""
+    return ("；" if lang == "zh" else "; ").join(reason(report, department, c, lang) for c in codes)
 
 
 def question(q, baseline_months: int, lang: str, example: bool = True) -> str:
     """One row of the month result's ``questions`` as a sentence a member can read aloud."""
-    if q.label is None or (isinstance(q.label, float) and np.isnan(q.label)):
+    if _missing(q.label):
         return (f"本月净投诉{q.orders}件，较为分散，未形成集中反映的问题。" if lang == "zh" else
                 f"{q.orders} net complaints this month, too scattered to form an issue.")
     mean = q.baseline_mean
     ex = f"“{q.examples[0]}”" if example and len(q.examples) else ""
     if lang == "zh":
-        if pd.isna(mean):
-            change = "无前期数据可比"
+        if _missing(mean):
+            trend = "无前期数据可比"
         elif q.emerging:
-            change = f"比前{baseline_months}个月月均（{mean:.0f}件）多{q.change:.0f}件，显著上升，请说明原因和措施"
+            trend = f"比前{baseline_months}个月月均（{mean:.0f}件）多{q.change:.0f}件，显著上升"
         else:
-            change = f"前{baseline_months}个月月均{mean:.0f}件"
-        cat = f"（{q.category}）" if q.category and q.category != q.label else ""
-        return f"本月{q.orders}件投诉反映“{q.label}”{cat}，{change}。" + (f"例如：{ex}" if ex else "")
-    if pd.isna(mean):
-        change = "no earlier months to compare"
+            trend = f"前{baseline_months}个月月均{mean:.0f}件"
+        ask = "请说明原因和整改措施。" if q.emerging else "请说明办理情况和下一步措施。"
+        return f"本月{q.orders}件投诉反映“{q.label}”，{trend}，{ask}" + (f"例如：{ex}" if ex else "")
+    if _missing(mean):
+        trend = "no earlier months to compare"
     elif q.emerging:
-        change = (f"{q.change:.0f} more than the mean of the {baseline_months} months before ({mean:.0f}), "
-                  "a significant rise: what is the cause, and what is being done")
+        trend = (f"{q.change:.0f} more than the monthly mean of the {baseline_months} months before ({mean:.0f}), "
+                 "a significant rise")
     else:
-        change = f"{mean:.0f} a month in the {baseline_months} months before"
-    cat = f" ({q.category})" if q.category and q.category != q.label else ""
-    return f"{q.orders} complaints this month about “{q.label}”{cat}; {change}." + (f" For example: {ex}" if ex else "")
+        trend = f"{mean:.0f} a month in the {baseline_months} months before"
+    ask = "What is the cause, and what is being done?" if q.emerging else "How are they handled, and what comes next?"
+    return f"{q.orders} complaints this month about “{q.label}”; {trend}. {ask}" + (f" For example: {ex}" if ex else "")
