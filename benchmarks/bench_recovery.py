@@ -3,7 +3,8 @@
 For every report month from 2020-06 on: the departments flagged falling and
 rising against the planted trends, and false trends (a flat department
 flagged, or a flag against the planted direction); then the surges found over
-all months against the planted ones.
+all months against the planted ones; and the departments commended each
+month (the month result's verdict, at most five) against the planted trends.
 
     python benchmarks/bench_recovery.py [--store data/processed/zibo] [--raw data/raw/zibo]
 """
@@ -21,6 +22,7 @@ from hotline_analysis import count_models as CM
 from hotline_analysis import flags as FL
 from hotline_analysis import metrics as M
 from hotline_analysis import paths
+from hotline_analysis.month import MonthReport
 from hotline_analysis.settings import load_settings
 from hotline_analysis.store import Store
 
@@ -54,6 +56,9 @@ def main() -> None:
         found |= {(d, str(m)) for d in f.loc[f.surge, "department"]}
     surges = {(s["department"], s["month"]) for s in truth["surges"]}
     print(f"surges: {len(found & surges)} of {len(surges)} planted found, {len(found)} flagged")
+    for m in pd.period_range("2020-06", truth["end"], freq="M"):
+        commended = MonthReport.build(args.store, m, settings, topics="categories").flagged("commend")
+        print(f"{m}: commended {len(commended)}, planted trends {[planted[d] for d in commended]}")
 
 
 if __name__ == "__main__":

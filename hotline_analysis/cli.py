@@ -109,7 +109,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
                            "without it, open index.html and print from a browser")
     months = [str(m) for m in pd.period_range(first, last, freq="M")]
     outs = [Path(args.out) / m if args.out else paths.report_folder(args.store, m) for m in months]
-    jobs = [(args.store, m, o, args.lang, args.config, args.all_units) for m, o in zip(months, outs)]
+    jobs = [(args.store, m, o, args.lang, args.config, args.all_units, args.register) for m, o in zip(months, outs)]
     if args.jobs > 1 and len(months) > 1:
         import concurrent.futures as cf
 
@@ -246,6 +246,9 @@ def _add_report(sub) -> None:
     _add_config(r)
     r.add_argument("--jobs", type=int, default=1, help="months run in parallel (default: 1)")
     r.add_argument("--pdf", action="store_true", help="also print each page to PDF with a local Chromium")
+    r.add_argument("--register", default=None,
+                   help="CSV department,month of hearings, for the look-back two and three months after (default: "
+                        "$HOTLINE_REGISTER, else data/raw/<store name>/supervision.csv in the work folder)")
     _add_all_units(r)
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(func=_cmd_report)

@@ -269,9 +269,8 @@ def yoy_test(table: pd.DataFrame, month: pd.Period, months: int = 1, value: str 
              reference: float = 1.0) -> pd.DataFrame:
     """Test each group's last ``months`` months against the same months a year earlier.
 
-    ``reference`` is the ratio expected without change (1; or the city's own
-    ratio over the same months, so that a holiday moving between months is
-    not read as a change): the tests are of ``C / B`` against it.
+    ``reference``: the ratio expected without change (1, or the city's own
+    ratio over the window, so a moving holiday is not a change).
 
     Columns: ``by, current, base, ratio, surge_months, p_value, q_value,
     direction``. With ``disp``, a month among its ``surges`` counts at the

@@ -110,9 +110,12 @@ HEADERS = {
 #: Axis labels of the charts.
 AXES = {
     "zh": {"net_complaints": "净投诉量", "records": "工单量", "satisfaction_rate": "满意率", "orders": "件数",
-           "baseline_mean": "前期月均"},
+           "baseline_mean": "前期月均", "rate_ratio": "监督后与监督前之比（对数刻度）", "annual": "本年",
+           "previous": "上年"},
     "en": {"net_complaints": "Net complaints", "records": "Orders", "satisfaction_rate": "Satisfaction rate",
-           "orders": "Orders", "baseline_mean": "Mean of the months before"},
+           "orders": "Orders", "baseline_mean": "Mean of the months before",
+           "rate_ratio": "Rate ratio after / before supervision (log scale)", "annual": "This year",
+           "previous": "Year before"},
 }
 
 

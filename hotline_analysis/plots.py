@@ -146,3 +146,38 @@ def save(fig: plt.Figure, path, dpi: int = 130):
     fig.savefig(path, dpi=dpi, format="png")
     plt.close(fig)
     return path
+
+
+def rate_ratios(table: pd.DataFrame, label: str = "department", lang: str = "zh", title: str = "") -> plt.Figure:
+    """Rate ratio after/before per group with its interval (``rate_ratio``, ``ci_low``, ``ci_high``) on a log
+    axis, 1 (no change) dashed."""
+    use_cjk_font()
+    t = table[np.isfinite(table[["rate_ratio", "ci_low", "ci_high"]].astype(float)).all(axis=1)]
+    t = t.sort_values("rate_ratio", ascending=False)
+    fig, ax = plt.subplots(figsize=(8, 0.4 * len(t) + 1.3))
+    y = np.arange(len(t))
+    ax.errorbar(t.rate_ratio, y, xerr=[t.rate_ratio - t.ci_low, t.ci_high - t.rate_ratio], fmt="o", ms=5, capsize=3)
+    ax.axvline(1, color="grey", ls="--", lw=1)
+    ax.set_xscale("log")
+    ax.set_yticks(y, t[label])
+    ax.set_xlabel(axis("rate_ratio", lang))
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def annual_bars(table: pd.DataFrame, label: str = "department", top: int = 15, lang: str = "zh",
+                title: str = "") -> plt.Figure:
+    """The ``top`` groups by annual count (``annual``) beside the year before (``previous``)."""
+    use_cjk_font()
+    t = table.nlargest(top, "annual").iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.4 * len(t) + 1.3))
+    y = np.arange(len(t))
+    ax.barh(y + 0.2, t.annual, height=0.4, label=axis("annual", lang))
+    ax.barh(y - 0.2, t.previous, height=0.4, color="lightgrey", label=axis("previous", lang))
+    ax.set_yticks(y, t[label])
+    ax.set_xlabel(axis("net_complaints", lang))
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

@@ -7,7 +7,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from hotline_analysis import paths
+
+pytestmark = pytest.mark.slow  # runs notebooks or a browser: outside the fast lane
 
 NOTEBOOKS = paths.PROJECT_ROOT / "notebooks"
 

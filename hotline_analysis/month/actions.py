@@ -20,7 +20,8 @@ def action_list(report) -> pd.DataFrame:
     trend) and to commend (``commend``), in rank order.
 
     Commended are the candidates of :func:`hotline_analysis.flags.commendations` (a sustained fall relative to
-    the city) that are not called and whose satisfaction is not significantly below the city's, at most
+    the city) that also fell year on year this month, are not called and whose satisfaction is not significantly
+    below the city's, at most
     ``flags.commend.max_departments``, the largest relative falls first. Columns: ``department, action,
     reasons`` (``reasons``: a list of codes).
     """
@@ -32,7 +33,8 @@ def action_list(report) -> pd.DataFrame:
                                    ("rising", r.trend == "rising")) if on]
         if reasons:
             called[r.department] = reasons
-    eligible = d[d.commend_candidate & ~d.department.isin(called) & ~d.department.isin(below)]
+    fell_this_month = (d.yoy_pct < 0).fillna(False)  # a sustained fall shows in the month too
+    eligible = d[d.commend_candidate & fell_this_month & ~d.department.isin(called) & ~d.department.isin(below)]
     chosen = set(eligible.nsmallest(report.settings.flags.commend.max_departments, "commend_relative_ratio")
                  .department)
     rows = [(r.department, "call", called[r.department]) if r.department in called else

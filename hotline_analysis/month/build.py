@@ -34,6 +34,9 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
     table["satisfaction_drop"] = (table.pop("significant").fillna(False).astype(bool)
                                   & (table.pop("delta_pp") < 0).fillna(False))
     issues, emerging = month_issues(st, orders, month, settings, deps, topics)
+    order = {d: i for i, d in enumerate(table.department)}  # departments in rank order, issues by their rank
+    issues = issues.assign(_o=issues.department.map(order)).sort_values(["_o", "rank"], kind="stable")
+    issues = issues.drop(columns="_o").reset_index(drop=True)
     report = cls(dataset=dataset or st.root.name, month=month, settings=settings,
                  city_satisfaction=city_satisfaction(orders, month, settings),
                  ledger=month_ledger(history, month), topics_from=topics, departments=table,

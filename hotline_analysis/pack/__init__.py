@@ -20,8 +20,10 @@ from ..settings import load_settings
 
 
 def run_report(store, month: str, out: str | Path | None = None, lang: str = "zh", config: str | Path | None = None,
-               all_units: bool = False) -> Path:
-    """Build the month result from ``store`` and write the pack for ``month``; return its folder."""
+               all_units: bool = False, register: str | Path | None = None) -> Path:
+    """Build the month result from ``store`` and write the pack for ``month``; return its folder. ``register``:
+    the committee's register of hearings for the look-back (default
+    :func:`hotline_analysis.paths.default_register`)."""
     from .notebooks import kernel
 
     L.check_lang(lang)
@@ -29,7 +31,7 @@ def run_report(store, month: str, out: str | Path | None = None, lang: str = "zh
     settings = load_settings(config)
     out = Path(out) if out else paths.report_folder(store, str(m))
     with kernel(out) as client:  # the pages' kernel starts while the month is computed
-        report = MonthReport.build(store, m, settings, all_units=all_units)
+        report = MonthReport.build(store, m, settings, all_units=all_units, register=register)
         return write_pack(report, out, lang, store=store, config=config, client=client)
 
 

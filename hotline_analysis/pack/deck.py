@@ -81,5 +81,6 @@ def slides(report, figures: Path, lang: str) -> list[Slide]:
     q = tables.questions(report, lang, example=False)
     for dep, g in q.groupby(q.columns[0], sort=False):
         head = f"{dep} · {L.title('questions', lang)}"
-        out += _bullets(head, [f"{r.iloc[2]}. {r.iloc[3]}" for _, r in g.iterrows()], MAX_QUESTIONS, small=True)
+        lines = [f"{r.iloc[2]}. {r.iloc[3]}" if r.iloc[2] else r.iloc[3] for _, r in g.iterrows()]
+        out += _bullets(head, lines, MAX_QUESTIONS, small=True)
     return out

@@ -66,6 +66,22 @@ NOTHING_TO_SHOW = {
 }
 
 
+def review_chart(table: pd.DataFrame, kind: str, lang: str, title: str = ""):
+    """A review page's chart as an image: ``lookback`` (rate ratios with intervals) or ``annual`` (this year
+    against the year before); a sentence when the table is empty."""
+    from IPython.display import Image
+
+    from .pages import prose
+
+    if table.empty:
+        return prose("没有可绘制的数据。" if lang == "zh" else "Nothing to chart.")
+    named = table.assign(department=table.department.map(lambda d: L.name(d, lang)))
+    fig = (plots.rate_ratios if kind == "lookback" else plots.annual_bars)(named, lang=lang, title=title)
+    buf = io.BytesIO()
+    plots.save(fig, buf)
+    return Image(data=buf.getvalue(), format="png")
+
+
 def show(report, name: str, lang: str, figures_dir: str | Path = ""):
     """The figure as an image for a notebook: the PNG in ``figures_dir`` when the pack drew it, else drawn now
     (and saved there when a folder is given); a sentence saying why when the month has nothing to show."""

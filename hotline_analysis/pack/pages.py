@@ -156,8 +156,9 @@ def question_list(report, lang: str) -> HTML:
             few = (f"<p>本月只有{len(g)}个问题达到列入标准（至少{report.settings.topics.min_question_orders}件）。</p>"
                    if lang == "zh" else f"<p>Only {len(g)} issues reach the listing threshold this month "
                    f"(at least {report.settings.topics.min_question_orders} orders).</p>")
-        out.append(f"<h3>{html.escape(head)}</h3>{few}<ol>"
-                   + "".join(f"<li>{html.escape(x)}</li>" for x in g.iloc[:, 3]) + "</ol>")
+        items = "".join(f"<li>{html.escape(x)}</li>" for x in g.iloc[:, 3])
+        out.append(f"<h3>{html.escape(head)}</h3>{few}"
+                   + (f"<ol>{items}</ol>" if g.iloc[0, 2] else f"<p>{html.escape(g.iloc[0, 3])}</p>"))
     return HTML("".join(out))
 
 
@@ -192,7 +193,7 @@ def lookback_summary(table: pd.DataFrame, lang: str) -> HTML:
 
 def annual_summary(table: pd.DataFrame, year: int, lang: str) -> HTML:
     """The year's review candidates in one sentence."""
-    names = table.loc[table.candidate.astype(bool), "department"].tolist()
+    names = [L.name(d, lang) for d in table.loc[table.candidate.astype(bool), "department"]]
     sep = "、" if lang == "zh" else ", "
     return prose(f"{year}年评议候选单位（全年净投诉量前列或显著上升）：{sep.join(names) or '无'}。" if lang == "zh" else
                  f"Review candidates {year} (most annual net complaints, or a significant rise): "

@@ -98,9 +98,6 @@ def issues(report, lang: str, frame: pd.DataFrame | None = None) -> pd.DataFrame
     """Issues per department (default: the top issues, departments in rank order) with keywords, counts, change
     and examples."""
     t = report.issues if frame is None else frame
-    order = {d: i for i, d in enumerate(report.supervised)}
-    if frame is None:
-        t = t.assign(_o=t.department.map(order)).sort_values(["_o", "rank"], kind="stable")
     sep = "、" if lang == "zh" else ", "
     out = pd.DataFrame({"department": _names(t.department, lang), "rank": t["rank"], "label": t.label,
                         "keywords": t.keywords.map(lambda k: sep.join(k)), "orders": t.orders,
@@ -122,17 +119,18 @@ def actions(report, lang: str) -> pd.DataFrame:
 def questions(report, lang: str, example: bool = True) -> pd.DataFrame:
     """The question list: department, why it is listed, number, the question as a sentence."""
     q = report.questions
-    k = report.settings.topics.baseline_months
+    k, least = report.settings.topics.baseline_months, report.settings.topics.min_question_orders
     out = pd.DataFrame({"department": _names(q.department, lang),
                         "why": [text.reasons(report, d, r, lang) for d, r in zip(q.department, q.why)],
-                        "rank": q["rank"], "question": [text.question(r, k, lang, example) for r in q.itertuples()]})
+                        "rank": q["rank"], "question": [text.question(r, k, lang, example, least) for r in q.itertuples()]})
     return _headed(out, lang)
 
 
 def lookback(b: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The look-back verdicts (:func:`hotline_analysis.reviews.lookback`) with the rate ratio after/before and
     its interval."""
-    ci = [f"{lo:.2f}–{hi:.2f}" if not pd.isna(lo) else "" for lo, hi in zip(b.ci_low, b.ci_high)]
+    ci = [f"{lo:.2f}–{hi:.2f}" if np.isfinite([lo, hi]).all() else "" for lo, hi in
+          zip(pd.to_numeric(b.ci_low), pd.to_numeric(b.ci_high))]
     out = pd.DataFrame({"department": _names(b.department, lang), "supervised": b.supervised,
                         "months_after": b.months_after, "rate_ratio": _round(b.rate_ratio, 2), "ci": ci,
                         "verdict": b.verdict.map(lambda v: L.word("verdict", v, lang))})

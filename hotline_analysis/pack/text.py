@@ -137,11 +137,12 @@ def reasons(report, department: str, codes, lang: str) -> str:
     return ("；" if lang == "zh" else "; ").join(reason(report, department, c, lang) for c in codes)
 
 
-def question(q, baseline_months: int, lang: str, example: bool = True) -> str:
-    """One row of the month result's ``questions`` as a sentence a member can read aloud."""
+def question(q, baseline_months: int, lang: str, example: bool = True, min_orders: int = 0) -> str:
+    """One row of the month result's ``questions`` as a sentence a member can read aloud (a row without an issue:
+    the department's complaints, none of whose issues reached ``min_orders``)."""
     if _missing(q.label):
-        return (f"本月净投诉{q.orders}件，较为分散，未形成集中反映的问题。" if lang == "zh" else
-                f"{q.orders} net complaints this month, too scattered to form an issue.")
+        return (f"本月净投诉{q.orders}件，没有一个问题达到{min_orders}件，反映较为分散。" if lang == "zh" else
+                f"{q.orders} net complaints this month; no issue reached {min_orders}, they are scattered.")
     mean = q.baseline_mean
     ex = f"“{q.examples[0]}”" if example and len(q.examples) else ""
     if lang == "zh":

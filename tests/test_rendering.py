@@ -1,0 +1,67 @@
+"""What a reader sees: every page of a zh and an en pack rendered in a real browser, and the verdicts on the
+pages read back against the figures beside them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hotline_analysis.catalog import untranslated
+from hotline_analysis.month import MonthReport
+from hotline_analysis.pack import run_report
+
+from .browser import DEFAULT_LATIN_ALLOW, check_pack, find_browser
+
+pytestmark = pytest.mark.slow  # runs notebooks or a browser: outside the fast lane
+
+MONTHS = ("2020-12", "2021-02")
+
+
+@pytest.fixture(scope="module", params=["zh", "en"])
+def pack(request, small_store, small_export, tmp_path_factory):
+    store, _ = small_store
+    return request.param, run_report(store.root, "2021-02", tmp_path_factory.mktemp(request.param), request.param,
+                                     register=small_export / "supervision.csv")
+
+
+def test_every_page_renders_with_its_charts_in_one_language(pack):
+    if find_browser() is None:
+        pytest.skip("no Chromium installed (/usr/bin/chromium; .ci/run installs Debian's)")
+    lang, folder = pack
+    report = MonthReport.load(folder / "month")
+    names = set(untranslated([*report.supervised, *report.issues.category.dropna(), *report.breakdowns.value]))
+    # an en pack quotes the citizens' own words (issue labels, keywords, excerpts): those stay Chinese
+    quoted = {*report.issues.label, *(k for ks in report.issues.keywords for k in ks),
+              *(e for es in report.issues.examples for e in es), *report.emerging.label} if lang == "en" else set()
+    assert (folder / "lookback.html").exists() and (folder / "annual_review.html").exists()  # due in February
+    problems = check_pack(folder, lang, allow_latin=DEFAULT_LATIN_ALLOW | {report.dataset},
+                          allow_names=names | quoted)
+    if not report.satisfaction.enough_sample.any():  # the page says why it has no chart (tested in test_pack)
+        problems = [p for p in problems if not p.startswith("03_satisfaction.html: no chart")]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_verdicts_on_the_pages_follow_their_figures(small_store, tmp_path, month):
+    store, _ = small_store
+    folder = run_report(store.root, month, tmp_path / month, "zh")
+    report = MonthReport.load(folder / "month")
+    actions = (folder / "05_actions.html").read_text("utf-8")
+    departments = (folder / "02_departments.html").read_text("utf-8")
+    listed = {name for _, name in re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td>", departments)}
+    assert listed == set(report.supervised)
+    for dep, action, why in re.findall(r"<tr><td>([^<]+)</td><td>(专题询问|表扬典型)</td><td>([^<]+)</td></tr>", actions):
+        row = departments.split(f"<td>{dep}</td>", 1)[1].split("</tr>", 1)[0]
+        cells = re.findall(r"<td>([^<]*)</td>", row)
+        yoy, trend = cells[4], cells[8]
+        if action == "表扬典型":  # commended: fell this month and over its window, not rising
+            assert yoy.startswith("-") and "上升" not in trend and "下降" in why, (dep, yoy, trend, why)
+        for now, before, word in re.findall(r"净投诉([\d,]+)件，比上年同期([\d,]+)件(上升|下降)", why):
+            now, before = int(now.replace(",", "")), int(before.replace(",", ""))
+            assert (now > before) == (word == "上升"), (dep, why)
+    called = set(re.findall(r"<tr><td>([^<]+)</td><td>专题询问</td>", actions))
+    commended = set(re.findall(r"<tr><td>([^<]+)</td><td>表扬典型</td>", actions))
+    assert not called & commended and len(commended) <= report.settings.flags.commend.max_departments
+    rising = {d for d in report.supervised if "上升（" in departments.split(f"<td>{d}</td>", 1)[1].split("</tr>", 1)[0]}
+    assert rising <= called  # every rising verdict on the departments page is called before the committee
