@@ -3,7 +3,9 @@
 Reports the time of :func:`hotline_analysis.topics.month_topics` (load the
 month, its trailing months and the month a year before; segment the month's
 texts with jieba; build the issues), of the segmentation alone, and of a
-cached second call; peak memory; and, when the scenario's
+cached second call; peak memory; how many issue labels fall back to a bare
+keyword list (no clause of the issue's texts qualified as its phrase); and,
+when the scenario's
 ground_truth.json is at hand, how many planted hot topics of that month are
 among the top ten issues of their department. Target (issue 6): seconds, not
 minutes.
@@ -62,7 +64,9 @@ def main() -> None:
     out = {"month": str(m), "net_complaints_this_month (whole city)": len(texts),
            "topics_s (load, segment, issues)": round(t1 - t0, 2), "of which segmentation_s": round(t3 - t2, 2),
            "cached_s": round(t5 - t4, 2),
-           "peak_rss_gb": round(peak, 2), "issues": len(result.issues), "emerging": int(result.issues.emerging.sum())}
+           "peak_rss_gb": round(peak, 2), "issues": len(result.issues), "emerging": int(result.issues.emerging.sum()),
+           "labels_bare_keywords": sum(set(lab.split("：", 1)[-1].split("、")) <= set(kw)
+                                       for lab, kw in zip(result.issues.label, result.issues.keywords) if len(kw))}
     truth = Path(args.truth)
     if truth.exists():
         planted = [h for h in json.loads(truth.read_text("utf-8"))["hot_topics"] if str(m) in h["months"]]

@@ -18,9 +18,10 @@ For each department (or any other grouping) and month:
 3. **Issues** (:func:`extract_issues`): the department's top keywords are
    grouped by how often they occur in the same orders (Jaccard similarity,
    average-linkage clustering); each order goes to the issue whose keywords it
-   contains with the highest total keyness. An issue has a short label (its
-   leading keywords), its keywords, its order count, its main category and two
-   or three masked example excerpts.
+   contains with the highest total keyness. An issue has its keywords, its
+   order count, its main category, a label in plain Chinese (the category and
+   the phrase its orders write most often, :func:`issue_phrase`: "物业管理：物业
+   擅自上调物业费") and one or two masked example sentences (:func:`excerpt`).
 4. **Change against the baseline**: the same keywords are counted, with the
    same rule, in the department's orders of the trailing months. An issue is
    *emerging* when its count is significantly above the trailing monthly mean:
@@ -190,9 +191,11 @@ class TopicResult:
 
     ``issues`` has one row per issue: ``department, rank, label, keywords,
     orders, share, baseline_mean, change, rate_ratio, p_value, q_value,
-    emerging, category, examples`` (``rank`` 1 = most orders; ``share`` of the
-    group's orders; ``baseline_mean`` per trailing month; ``examples`` masked
-    excerpts). ``keywords`` has every distinctive word per group.
+    emerging, category, examples`` (``rank`` 1 = most orders; ``label`` the
+    category and the issue's phrase, unique within a group, the category alone
+    for issues from categories; ``share`` of the group's orders;
+    ``baseline_mean`` per trailing month; ``examples`` masked sentences cut at
+    sentence boundaries). ``keywords`` has every distinctive word per group.
     """
 
     month: str
@@ -252,10 +255,6 @@ class TopicResult:
         return (f"{self.month}: {len(self.issues)} issues in {deps} groups, "
                 f"{int(self.issues.emerging.sum())} emerging against the {self.baseline_months} months before")
 
-    def questions(self, department: str, lang: str = "zh", n: int | None = None, example: bool = True) -> list[str]:
-        """The department's top issues as sentences a committee member can read aloud."""
-        return [question(r, self.baseline_months, lang, example) for r in self.top(department, n).itertuples()]
-
     def to_summary(self, departments: list[str] | None = None) -> list[dict]:
         """summary.json's ``topics``: per department the labels and keywords of its top issues."""
         out = []
@@ -267,30 +266,6 @@ class TopicResult:
                                     "orders": int(r.orders), "emerging": bool(r.emerging)}
                                    for r in g.itertuples()]})
         return out
-
-
-def question(r, baseline_months: int, lang: str = "zh", example: bool = True) -> str:
-    """One issue (a row of :attr:`TopicResult.issues`) as a sentence, with its first example unless told not to."""
-    mean = r.baseline_mean
-    ex = f"“{r.examples[0]}”" if example and len(r.examples) else ""
-    if lang == "zh":
-        if np.isnan(mean):
-            change = "无前期数据可比"
-        elif r.emerging:
-            change = f"比前{baseline_months}个月月均（{mean:.0f}件）多{r.change:.0f}件，显著上升，请说明原因和措施"
-        else:
-            change = f"前{baseline_months}个月月均{mean:.0f}件"
-        cat = f"（{r.category}）" if r.category else ""
-        return f"本月{r.orders}件投诉反映“{r.label}”{cat}，{change}。" + (f"例如：{ex}" if ex else "")
-    if np.isnan(mean):
-        change = "no earlier months to compare"
-    elif r.emerging:
-        change = (f"{r.change:.0f} more than the mean of the {baseline_months} months before ({mean:.0f}), "
-                  "a significant rise: what is the cause, and what is being done")
-    else:
-        change = f"{mean:.0f} a month in the {baseline_months} months before"
-    cat = f" ({r.category})" if r.category else ""
-    return f"{r.orders} complaints this month about “{r.label}”{cat}; {change}." + (f" For example: {ex}" if ex else "")
 
 
 def _hits(texts: pa.Array, words: list[str]) -> np.ndarray:
@@ -325,16 +300,303 @@ def _assign(hits: np.ndarray, weights: np.ndarray, cluster: np.ndarray, n_cluste
     return np.where(score.max(axis=1, initial=0) > 0, best, -1)
 
 
-def _excerpt(text: str, words: list[str], width: int) -> str:
-    """About ``width`` characters of ``text`` around its first keyword."""
-    text = _LONG_NUMBER.sub("[号码]", " ".join(text.split()))  # whatever masking missed: no run of 7 digits
-    pos = min((text.find(w) for w in words if w in text), default=0)
-    start = max(0, pos - width // 3)
-    cut = text[start:start + width]
-    return ("…" if start > 0 else "") + cut + ("…" if start + width < len(text) else "")
+# --- labels and excerpts: Chinese a person writes -----------------------------------------------------------
+
+#: Longest distinctive phrase of a label, in characters (the category and its "：" come on top).
+LABEL_CHARS = 14
+#: A clause must be written (once places and numbers are trimmed) in at least this many orders of the issue.
+PHRASE_MIN_ORDERS = 2
+#: The orders of an issue (those holding its keywords with the most keyness) its phrase and examples come from.
+PHRASE_SAMPLE = 200
+#: At most this many examples per issue, whatever ``settings.topics.examples`` says.
+MAX_EXAMPLES = 2
+
+_MIN_PHRASE = 4  # shorter phrases say too little ("停电")
+_WHO = "(?:市民|群众|居民|村民|业主|网民|来电人|来电者|诉求人|反映人|投诉人|举报人|来电)"
+_HOW = "(?:通过(?:网站|微信|短信|信件|热线|APP|app)|实名|匿名|来电|来信|留言)"
+_VERB = "(?:反映|反应|投诉|举报|求助|建议|表扬|致谢|称|表示|诉求)+(?:称|说)?"
+_OPENING = re.compile(
+    rf"^(?:{_WHO}{_HOW}*{_VERB}|{_HOW}+{_VERB}|{_VERB}(?=[：:，,])|(?:市民|群众)?来电(?=咨询)"
+    r"|第[一二三四五六七八九十两0-9]+次来电|再次来电|此前已反映过|(?:我叫|本人|我是|姓名[:：]?)\[姓名\]"
+    r"|(?:身份证号?码?|联系电话|联系方式|电话|手机号?码?)[:：]?\[(?:身份证号|电话|号码)\])"
+    r"[：:，,。\s]*")
+_CLOSING = re.compile(
+    r"^(?:(?:希望|请求|恳请|请|要求|望|建议|盼)[^，,。！？!?；;]{0,10}?"
+    r"(?:处理|解决|落实|答复|解答|回复|查看|查处|采纳|改进|帮助|核实|协调|督办|整改)|特此表扬|.{0,12}表示感谢)"
+    r"[，,。！？!?；;]*$")
+_CONTACT = re.compile(r"^(?:留下)?(?:联系电话|联系方式|电话|手机号?码?)[:：是为]?\s*\[(?:电话|号码)\][，,。！？!?；;]*$")
+_ASKING = re.compile(r"^(?:希望|要求|请求|恳请|建议)")  # a demand's own words stay, not the asking
+_DIGITS = "[0-9０-９]+(?:[.．][0-9０-９]+)?"
+_WHEN = re.compile(rf"(?:凌晨|早上|早晨|清晨|上午|中午|下午|傍晚|晚上|深夜|夜里|夜间)?[0-9０-９]{{1,2}}"
+                   rf"(?:[:：][0-9０-９]{{2}}|点(?:半|[0-9０-９]{{1,2}}分)?)(?:钟|左右)?"
+                   r"|[0-9０-９]{4}年(?:[0-9０-９]{1,2}月)?(?:[0-9０-９]{1,2}[日号])?|[0-9０-９]{1,2}月(?:[0-9０-９]{1,2}[日号]|份)?")
+_UNITS = ("个多?月|个小时|个|万元|千元|元|块钱|块|万|年|天|小时|分钟|次|遍|趟|平方米|平米|米|公里|层|度|方|吨|名|户|人|家|辆"
+          "|岁|栋|台|套|间|周|棵|株|亩|公斤|斤|箱|项|件|条|%|％")
+_MONEY = frozenset({"万元", "千元", "元", "块钱", "块", "万", "%", "％", ""})  # dropped, never "几元"
+_BARE_VERB = re.compile(r"[要是有为花付交扣收赔罚补退欠]$")
+_AMOUNT = re.compile(rf"{_DIGITS}(?:多|余)?(?P<unit>{_UNITS})?")
+_AMOUNT_END = re.compile(rf"{_DIGITS}(?:多|余)?(?P<unit>{_UNITS})?$")
+_DANGLING = re.compile(r"(?<![不没未])(?:到|至|达|为|共计|合计|约|近|超过|多收|多付|多交|多扣费|多扣|每月|每年|每天|每平方米|每平米|每方"
+                       r"|每度|每吨|每人|每次|每小时|已有|已经|长达|已|仅|才|的|于|在|和|与|及|或|第|损失)+$")
+_CLAUSES = re.compile(r"[^，,。！？!?；;：:\s]+")
+_SENTENCES = re.compile(r"[^。！？!?；;]+[。！？!?；;]*")
+_PARTS = re.compile(r"[^，,]+[，,]*")
+_ENDS = "。！？!?"
+_PLACE_ENDS = ("省", "县", "区", "镇", "乡", "街道", "社区", "村", "庄", "路", "街", "大道", "巷", "弄", "胡同", "花园",
+               "家园", "嘉园", "公馆", "苑", "园", "广场", "大厦", "公寓", "号楼", "单元", "附近", "周边", "对面", "门口",
+               "交叉口", "路口", "一带", "有限公司", "集团")
+_NEGATIONS = frozenset({"未", "不", "没", "没有", "无", "不能", "无法", "未能", "拒不", "仍未", "迟迟不", "从未"})
+_ENTITY_ENDS = ("公司", "厂", "店", "企业", "集团", "机构", "医院", "学校", "超市", "商场", "饭店", "酒店", "单位", "工地")
+_NOT_PLACES = frozenset({"幼儿园", "公园", "校园", "动物园", "游乐园"})
 
 
-def _label(words: list[str]) -> str:
+def strip_opening(text: str) -> str:
+    """``text`` without the hotline's opening formulas (市民来电反映：, 来电人称，, 第二次来电：, 我叫[姓名]，…).
+
+    Parameters
+    ----------
+    text : str
+        A work order's text, or one sentence or clause of it.
+
+    Returns
+    -------
+    str
+        The text from its first word that is the citizen's matter.
+
+    Examples
+    --------
+    >>> strip_opening("第二次来电：市民来电反映：小区电梯故障，物业推诿。")
+    '小区电梯故障，物业推诿。'
+    >>> strip_opening("市民来电咨询驾驶证到期换证去哪里办理。")
+    '咨询驾驶证到期换证去哪里办理。'
+    """
+    while (m := _OPENING.match(text)) and m.end():
+        text = text[m.end():]
+    return text
+
+
+def _tidy(clause: str) -> str:
+    """A clause as a label writes it: without times of day, dates, amounts of money and counts inside it
+    ("17天未修" -> "未修"); a number ending it goes with the words it leaves dangling ("上涨到每月2000元" ->
+    "上涨"), else a count is written 几 ("跑了8次" -> "跑了几次") and money goes ('' when that leaves a bare
+    verb: "一个墓穴要"; also '' for a clause holding a mask such as [电话])."""
+    if "[" in clause or "]" in clause:
+        return ""
+    s = _WHEN.sub("", clause)
+    if m := _AMOUNT_END.search(s):
+        head, unit = s[:m.start()], m.group("unit") or ""
+        bare = _DANGLING.sub("", head)
+        if bare == head and unit in _MONEY and _BARE_VERB.search(head):
+            return ""
+        s = bare if bare != head or unit in _MONEY else f"{head}几{unit}"
+    return _AMOUNT.sub("", s).lstrip("的了")
+
+
+def _is_place(word: str) -> bool:
+    return word.endswith(_PLACE_ENDS) and word not in _NOT_PLACES or word in _names() or word.startswith("某")
+
+
+def _subject(prefix: str, tk) -> str:
+    """What is left of a clause's part before its first keyword once the place (up to the last place word,
+    cut at jieba's word boundaries; "某" and the name it hides: "某科技公司") is trimmed: "临淄区颜山路附近的
+    新华新村物业" -> "物业"."""
+    if not prefix:
+        return ""
+    words = tk.lcut(prefix, HMM=False)
+    last = max((i for i, w in enumerate(words) if _is_place(w)), default=-1)
+    if last >= 0 and words[last].startswith("某"):
+        last = next((j for j in range(last, min(last + 4, len(words))) if words[j].endswith(_ENTITY_ENDS)), last)
+    return "".join(words[last + 1:]).lstrip("的")
+
+
+def _anchor(clause: str, keywords: list[str]) -> int:
+    """Where the first keyword of ``clause`` that is not part of a place name ("颜山" of 颜山路) starts (-1:
+    none)."""
+    first = -1
+    for k in keywords:
+        p = clause.find(k)
+        while p >= 0 and clause.startswith(_PLACE_ENDS, p + len(k)):
+            p = clause.find(k, p + 1)
+        if p >= 0 and (first < 0 or p < first):
+            first = p
+    return first
+
+
+def _clause_counts(texts: list[str], keywords: list[str], tk) -> dict[str, list]:
+    """Per tidied clause from its first keyword on (a place is never that keyword; a clause whose only
+    keywords are places or times of day: from after its place on): ``[texts writing it, sum of its positions
+    among their clauses, {part written before it: count}]``."""
+    anchors = [k for k in keywords if not _is_place(k)]
+    out: dict[str, list] = {}
+    for t in texts:
+        seen = set()
+        for i, clause in enumerate(_CLAUSES.findall(t or "")):
+            raw = strip_opening(clause)
+            if _CLOSING.match(raw):
+                continue
+            clause = _tidy(_ASKING.sub("", raw))
+            pos = _anchor(clause, anchors)
+            if pos >= 0:
+                key, before = clause[pos:], clause[:pos]
+            elif any(k in raw for k in keywords):  # only a place or a time of day: what the clause says after it
+                key, before = _subject(clause, tk), ""
+            else:
+                continue
+            if key and key not in seen:
+                seen.add(key)
+                c = out.setdefault(key, [0, 0, {}])
+                c[0] += 1
+                c[1] += i
+                c[2][before] = c[2].get(before, 0) + 1
+    return out
+
+
+def _phrase_of(key: str, before: dict[str, int], keywords: list[str], tk, max_chars: int) -> str:
+    """A clause after the subject most of its texts write before it, if both fit in ``max_chars`` (else
+    after the subject's words from its last negation on: "未按"; else alone). A clause too long goes from its
+    first 的 on, if that holds a keyword ("旅行社组织的旅游团擅自变更行程" -> "旅游团擅自变更行程"); '' if
+    nothing fits."""
+    subjects: dict[str, int] = {}
+    for prefix, n in sorted(before.items(), key=lambda x: -x[1])[:20]:
+        s = _subject(prefix, tk)
+        subjects[s] = subjects.get(s, 0) + n
+    subject = max(subjects, key=subjects.get, default="")
+    if len(key) > max_chars:  # the head noun without its modifier, if it holds a keyword
+        key, subject = key[key.find("的") + 1:] if "的" in key else "", ""
+        if not any(k in key for k in keywords):
+            return ""
+    if len(subject) + len(key) > max_chars:
+        words = tk.lcut(subject, HMM=False)
+        neg = max((i for i, w in enumerate(words) if w in _NEGATIONS), default=len(words))
+        subject = "".join(words[neg:])
+    p = subject + key if len(subject) + len(key) <= max_chars else key
+    return p if _MIN_PHRASE <= len(p) <= max_chars else ""
+
+
+def issue_phrase(texts: list[str], keywords: list[str], tk=None, max_chars: int = LABEL_CHARS) -> str:
+    """The phrase an issue's orders write most often in their own words ('' when no clause qualifies).
+
+    Each text is cut into clauses at Chinese punctuation. The hotline's
+    opening and closing formulas (市民来电反映, 希望尽快落实…) are dropped, and
+    so is the asking (希望, 要求…) before a demand. A clause is read from its
+    first keyword on (a keyword naming a place does not count), after what
+    its texts most often write before that keyword once the place is trimmed
+    (up to the last place word: district, road, estate, 附近…, cut at jieba's
+    word boundaries; "某…公司" goes too) if both fit. Times of day, dates,
+    amounts and counts go ("17天未修" -> "未修"); a number ending a clause
+    goes with the words it leaves dangling ("上涨到每月2000元" -> "上涨"), else
+    a count is written 几 ("砍伐树木8棵" -> "砍伐树木几棵"). A clause qualifies when it holds
+    a keyword, is written in at least :data:`PHRASE_MIN_ORDERS` texts, holds
+    no mask and has 4 to ``max_chars`` characters. The clause holding the
+    most keywords wins, then the most frequent, then the shortest; a second
+    clause with a keyword the first lacks, written at least half as often, is
+    joined with 、 (in the order the texts write them) when both fit in
+    ``max_chars``.
+
+    Parameters
+    ----------
+    texts : list of str
+        The issue's (masked) texts.
+    keywords : list of str
+        The issue's keywords.
+    tk : jieba.Tokenizer, optional
+        Default: :func:`tokenizer`.
+    max_chars : int
+        The longest phrase.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> texts = ["市民来电反映：张店区华光路附近的阳光小区电梯故障17天未修，物业推诿，希望尽快落实。",
+    ...          "来电人称，淄川区松龄路附近的和平家园电梯故障3天未修，物业推诿。",
+    ...          "周村区正阳路附近的幸福新村电梯故障未修，物业推诿，请尽快处理。"]
+    >>> issue_phrase(texts, ["电梯", "故障", "推诿"])
+    '电梯故障未修、物业推诿'
+    >>> issue_phrase(texts[:1], ["电梯", "故障", "推诿"])  # written once: no phrase
+    ''
+    """
+    kws = [k for k in keywords if k]
+    tk = tk or tokenizer()
+    counts = _clause_counts(texts, kws, tk)
+    held = {c: sum(k in c for k in kws) for c, v in counts.items() if v[0] >= PHRASE_MIN_ORDERS}
+    rank = sorted(held, key=lambda c: (-held[c], -counts[c][0], counts[c][1] / counts[c][0], len(c), c))[:20]
+    for i, key in enumerate(rank):
+        if best := _phrase_of(key, counts[key][2], kws, tk, max_chars):
+            return _with_second(best, key, rank[i + 1:], counts, kws, tk, max_chars)
+    return ""
+
+
+def _with_second(best: str, key: str, rest: list[str], counts: dict, keywords: list[str], tk, max_chars: int) -> str:
+    """``best`` (the phrase of clause ``key``) and the first clause of ``rest`` that holds a keyword it lacks,
+    is written at least half as often and fits, joined with 、 in the order the texts write them."""
+    n, where = counts[key][0], counts[key][1] / counts[key][0]
+    for other in rest:
+        m, pos, before = counts[other]
+        if 2 * m < n or len(best) + 1 + len(other) > max_chars or not any(k in other and k not in best
+                                                                           for k in keywords):
+            continue
+        p = _phrase_of(other, before, keywords, tk, max_chars - len(best) - 1)
+        if p and p not in best and best not in p:
+            return f"{best}、{p}" if where <= pos / m else f"{p}、{best}"
+    return best
+
+
+def excerpt(text: str, keywords: list[str], width: int = 60) -> str:
+    """The sentence of ``text`` holding the most ``keywords``, as a citizen wrote it.
+
+    Sentences end at 。！？；. The hotline's opening formula is dropped from
+    the front and closing formulas (希望尽快落实…, 联系电话[电话]) from the end. A sentence
+    longer than ``width`` characters is cut at its commas to the clause with
+    the first keyword and the clauses after it, then before it, that fit
+    (a single clause longer than ``width`` stays whole: never a cut word). The
+    excerpt ends with the sentence's own 。！？, or 。 where it was cut. Runs of
+    seven or more digits that masking missed become [号码].
+
+    Parameters
+    ----------
+    text : str
+        A (masked) work order text.
+    keywords : list of str
+        The issue's keywords.
+    width : int
+        The longest excerpt, in characters (``settings.topics.excerpt_chars``).
+
+    Returns
+    -------
+    str
+        '' for a text that is only formulas.
+
+    Examples
+    --------
+    >>> excerpt("市民来电反映：张店区华光路附近的阳光小区电梯故障17天未修，物业推诿，希望相关部门尽快处理。", ["电梯"])
+    '张店区华光路附近的阳光小区电梯故障17天未修，物业推诿。'
+    >>> excerpt("来电人称，小区停车难。夜里车辆乱停乱放，消防通道被占，救护车进不来，老人看病耽误了，希望尽快落实。",
+    ...         ["消防通道"], 20)
+    '消防通道被占，救护车进不来。'
+    """
+    text = _LONG_NUMBER.sub("[号码]", " ".join(str(text).split()))  # whatever masking missed: no run of 7 digits
+    sentences = [s for s in (strip_opening(s) for s in _SENTENCES.findall(text)) if s.strip(_ENDS + "；; ")]
+    if not sentences:
+        return ""
+    parts = _PARTS.findall(max(sentences, key=lambda s: sum(k in s for k in keywords)))
+    while len(parts) > 1 and (_CLOSING.match(parts[-1]) or _CONTACT.match(parts[-1])):
+        parts.pop()
+    if sum(map(len, parts)) > width:
+        lo = next((i for i, p in enumerate(parts) if any(k in p for k in keywords)), 0)
+        hi = lo + 1
+        while hi < len(parts) and sum(map(len, parts[lo:hi + 1])) <= width:
+            hi += 1
+        while lo > 0 and sum(map(len, parts[lo - 1:hi])) <= width:
+            lo -= 1
+        parts = parts[lo:hi]
+    out = "".join(parts).strip("，,；;：: ")
+    return out if out.endswith(tuple(_ENDS)) else out + "。"
+
+
+def _keyword_label(words: list[str]) -> str:
     """The leading keywords, skipping any that another chosen one contains."""
     chosen: list[str] = []
     for w in words:
@@ -343,6 +605,38 @@ def _label(words: list[str]) -> str:
         if len(chosen) == 3:
             break
     return "、".join(chosen)
+
+
+def _unique_labels(labels: list[str], words: list[list[str]]) -> list[str]:
+    """The labels, those shared by several issues each followed by its first keyword the label lacks (or a
+    number): "物业管理：擅自上调物业费（停车费）"."""
+    out = list(labels)
+    for label in {lab for lab in labels if labels.count(lab) > 1}:
+        for k, i in enumerate(i for i, lab in enumerate(labels) if lab == label):
+            extra = next((w for w in words[i] if w not in label), str(k + 1))
+            out[i] = f"{label}（{extra}）"
+    for i, lab in enumerate(out):  # a keyword shared, or a label already taken
+        if out.index(lab) != i:
+            out[i] = f"{lab}（{i + 1}）"
+    return out
+
+
+def _describe(texts: list[str], words: list[str], category: str, s: Topics, tk) -> tuple[str, list[str]]:
+    """An issue's label ("category：phrase", else "category：keywords"; the phrase alone when one of its clauses
+    is the category) and examples, from its texts (masked, those holding its keywords with the most keyness
+    first)."""
+    phrase = issue_phrase(texts, words, tk) or _keyword_label(words)
+    n = min(s.examples, MAX_EXAMPLES)
+    holding, other = [], []  # excerpts naming a keyword come first
+    for t in texts[:50]:
+        e = excerpt(t, words, s.excerpt_chars)
+        if e and e not in holding and e not in other:
+            (holding if any(w in e for w in words) else other).append(e)
+        if len(holding) >= n:
+            break
+    examples = (holding + other)[:n]
+    named = not category or category in phrase.split("、")  # "冬季供暖不达标、室温不到几度": named already
+    return (phrase if named else f"{category}：{phrase}"), examples
 
 
 def _mode(part: pd.DataFrame, rows: np.ndarray) -> str:
@@ -388,7 +682,7 @@ def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None,
         tokens = pd.Series(segment(cur[S.CONTENT].tolist(), tk))
         words = distinctive_words(tokens, labels, s.min_orders)
         words = words[~words.word.isin(_names())]  # who and where, not what
-    rows, key = _group_issues(cur, labels, wanted, refs, by, words if has_text else None, s)
+    rows, key = _group_issues(cur, labels, wanted, refs, by, words if has_text else None, s, tk)
     issues = pd.DataFrame(rows, columns=["key", "department", "label", "keywords", "orders", "base_orders",
                                          "year_orders", "category", "examples"])
     n_group = labels[labels.isin(wanted)].value_counts()
@@ -411,7 +705,7 @@ def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None,
 
 
 def _group_issues(cur: pd.DataFrame, labels: pd.Series, wanted: list[str], refs: dict, by: str,
-                  words: pd.DataFrame | None, s: Topics) -> tuple[list, np.ndarray]:
+                  words: pd.DataFrame | None, s: Topics, tk=None) -> tuple[list, np.ndarray]:
     """Each wanted group's issues from its keywords (``words``: None without text), else from its categories:
     (rows of issues, the issue ``(group, local id)`` of each order of ``cur`` or None)."""
     ref_groups = {name: (None if f is None else f[by].astype("string").fillna("")) for name, f in refs.items()}
@@ -425,7 +719,7 @@ def _group_issues(cur: pd.DataFrame, labels: pd.Series, wanted: list[str], refs:
         new, which = [], []
         if words is not None:
             kw = _keywords(words[(words.group == g) & (words.idf >= s.min_idf)], part, rparts["base"], s)
-            new, which = _text_issues(g, part, rparts, kw, s)
+            new, which = _text_issues(g, part, rparts, kw, s, tk)
         if not new:  # no text, or too few orders for a distinctive word: the categories stand in
             new, which = _category_issues(g, part, rparts)
         rows += new
@@ -495,7 +789,9 @@ def _texts(df: pd.DataFrame) -> pa.Array:
     return pa.array(df[S.CONTENT].astype("string").fillna("").to_numpy(dtype=object), type=pa.string())
 
 
-def _text_issues(g: str, part: pd.DataFrame, refs: dict, kw: pd.DataFrame, s: Topics) -> tuple[list, list]:
+def _text_issues(g: str, part: pd.DataFrame, refs: dict, kw: pd.DataFrame, s: Topics,
+                 tk=None) -> tuple[list, list]:
+    """A group's issues from its keywords ``kw``: (rows of issues, the issue of each order of ``part`` or None)."""
     if kw.empty:
         return [], [None] * len(part)
     words = kw.word.tolist()
@@ -516,12 +812,13 @@ def _text_issues(g: str, part: pd.DataFrame, refs: dict, kw: pd.DataFrame, s: To
         members = [words[j] for j in np.flatnonzero(cluster == c)]
         weight = hits[mine][:, cluster == c].sum(axis=0) * kw.idf.to_numpy()[cluster == c]
         members = [w for _, w in sorted(zip(-weight, members))]  # most orders, most specific first
-        best = mine[np.lexsort((mine, -score[mine]))][: s.examples]
-        masked = mask_texts(texts.take(pa.array(best))).to_pylist()
-        rows.append(((g, c), g, _label(members), members, len(mine), int((ref_which["base"] == c).sum()),
-                     int((ref_which["year"] == c).sum()), _mode(part, mine),
-                     [_excerpt(t, members, s.excerpt_chars) for t in masked]))
-    return rows, [int(c) if c >= 0 else None for c in which]
+        best = mine[np.lexsort((mine, -score[mine]))][:PHRASE_SAMPLE]
+        category = _mode(part, mine)
+        label, examples = _describe(mask_texts(texts.take(pa.array(best))).to_pylist(), members, category, s, tk)
+        rows.append(((g, c), g, label, members, len(mine), int((ref_which["base"] == c).sum()),
+                     int((ref_which["year"] == c).sum()), category, examples))
+    labels = _unique_labels([r[2] for r in rows], [r[3] for r in rows])
+    return [(*r[:2], lab, *r[3:]) for r, lab in zip(rows, labels)], [int(c) if c >= 0 else None for c in which]
 
 
 def _category_issues(g: str, part: pd.DataFrame, refs: dict) -> tuple[list, list]:

@@ -6,11 +6,14 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from scipy.stats import binom
 from statsmodels.stats.contingency_tables import Table2x2
 
+from hotline_analysis import metrics as M
 from hotline_analysis import topics as T
+from hotline_analysis.privacy import mask_texts
 from hotline_analysis.settings import load_settings
 
 from .conftest import external
@@ -78,10 +81,13 @@ def test_issues_counts_baseline_and_emerging_by_hand():
     assert r.assignments.index.equals(cur.index)
     asg = r.assignments.set_index("order_id")["rank"]
     assert (asg.iloc[:20] == 1).all() and (asg.iloc[20:30] == 2).all() and (asg.iloc[30:45] == 1).all()
-    assert len(lift.examples) == 3 and all("电梯" in e for e in lift.examples)
+    assert len(lift.examples) == 2 and all("电梯" in e for e in lift.examples)
     assert r.emerging().department.tolist() == ["A"]  # fees and bus delays keep their share of the city
-    q = r.questions("A")[0]
-    assert q.startswith("本月20件投诉反映") and "显著上升" in q
+    # labels: the category and the phrase the orders write, places trimmed; examples: whole sentences
+    assert lift.label == "电梯：电梯故障频发、老人被困电梯里"
+    assert fee.label == "物业：物业公司擅自上调物业费"
+    assert b.label.iloc[0] == "路灯：路灯不亮、晚上漆黑一片"
+    assert fee.examples[0] == "张店区华光路物业公司擅自上调物业费，业主不认可。"
 
 
 def test_data_without_text_get_one_issue_per_category():
@@ -103,6 +109,74 @@ def test_examples_never_show_phone_or_id_numbers():
     assert all("电梯" in e for e in r.top("A").examples.iloc[0])
 
 
+# --- labels and examples: Chinese a person writes ------------------------------------------------------------
+
+FEES = ["市民来电反映：张店区华光路附近的阳光小区物业擅自上调物业费，每平方米多收2元，希望尽快落实。",
+        "来电人称，淄川区松龄路附近的和平家园物业擅自上调物业费，业主不认可。",
+        "周村区正阳路附近的幸福新村物业擅自上调物业费，每平方米多收3元，业主不认可，请尽快处理。"]
+HEATING = ["市民来电反映：张店区华光路附近的阳光小区暖气不热，室温不达标，老人孩子受冻。",
+           "来电人称，暖气不热，室温不达标。",
+           "暖气不热，室温只有16度，联系电话[电话]。"]
+
+
+@pytest.mark.parametrize("texts, keywords, want", [
+    # places, numbers and formulas trimmed; "业主不认可" would make the phrase 15 characters: not joined
+    (FEES, ["擅自", "认可", "上调"], "物业擅自上调物业费"),
+    # two clauses, in the order the citizens write them: the one holding two keywords, the other as often
+    (HEATING, ["暖气", "室温", "达标"], "暖气不热、室温不达标"),
+    # the number ending a clause goes with the words it leaves dangling; counts inside a clause go
+    (["物业与业主矛盾激化，停车费上涨到每月2000元。", "停车费上涨到每月300元，物业不管。"], ["停车费"], "停车费上涨"),
+    (["电梯故障17天未修。", "电梯故障3天未修，希望相关部门尽快处理。"], ["电梯"], "电梯故障未修"),
+    # a count ending a clause is written 几; a time of day goes; a negation stays with its clause
+    (["张店区人民路有人私自砍伐树木8棵。", "有人私自砍伐树木12棵"], ["砍伐"], "有人私自砍伐树木几棵"),
+    (["晚上10点装修噪音扰民", "楼上凌晨1点装修噪音扰民，要求尽快解决"], ["噪音"], "装修噪音扰民"),
+    # "某…公司" is trimmed like a place; a keyword that is part of a place name ("颜山" of 颜山路) is no anchor
+    (["某物流公司未给职工缴纳社会保险。", "某科技公司未给职工缴纳社会保险"], ["社会保险"], "未给职工缴纳社会保险"),
+    (["博山区颜山路下水道堵塞，污水外溢。", "张店区颜山路下水道堵塞。"], ["颜山", "下水道"], "下水道堵塞"),
+    # too long: from the head noun after its modifier, if that holds a keyword; else no phrase
+    (["旅行社组织的旅游团擅自变更行程。"] * 2, ["旅游团", "擅自"], "旅游团擅自变更行程"),
+    (["咨询因私出国证件办理和国外学历认证的流程。"] * 2, ["因私", "学历"], ""),
+    # written once, a mask, only formulas: no phrase
+    (FEES[:1], ["擅自"], ""),
+    (["我的电话[电话]擅自公开"] * 2, ["擅自"], ""),
+    (["市民来电反映：希望尽快落实。"] * 3, ["落实"], ""),
+])
+def test_issue_phrase_by_hand(texts, keywords, want):
+    assert T.issue_phrase(texts, keywords) == want
+
+
+@pytest.mark.parametrize("text, keywords, width, want", [
+    # the opening and closing formulas go, the sentence stays whole
+    (FEES[0], ["物业费"], 60, "张店区华光路附近的阳光小区物业擅自上调物业费，每平方米多收2元。"),
+    ("第二次来电：市民来电反映：小区电梯故障，物业推诿，联系电话[电话]。", ["电梯"], 60, "小区电梯故障，物业推诿。"),
+    ("身份证号[身份证号]，来电人举报称，咨询因私出国证件办理的流程", ["因私"], 60, "咨询因私出国证件办理的流程。"),
+    # the sentence holding the most keywords, with its own end
+    ("小区停车难。夜里消防通道被占，救护车进不来！希望尽快落实。", ["消防通道", "救护车"], 60, "夜里消防通道被占，救护车进不来！"),
+    ("噪音扰民；已经反映多次，问题依旧。", ["噪音"], 60, "噪音扰民。"),
+    # longer than the width: cut at commas, the keyword's clause and those after it, then before it
+    ("来电人称，小区停车难。夜里车辆乱停乱放，消防通道被占，救护车进不来，老人看病耽误了，希望尽快落实。",
+     ["消防通道"], 20, "消防通道被占，救护车进不来。"),
+    ("小区车辆乱停乱放，消防通道被占，救护车进不来。", ["救护车"], 16, "消防通道被占，救护车进不来。"),
+    # a clause longer than the width stays whole: never a cut word
+    ("政务服务网上办理系统经常卡顿导致材料无法提交，请尽快处理。", ["卡顿"], 10, "政务服务网上办理系统经常卡顿导致材料无法提交。"),
+    # long numbers masking missed are masked; a text of formulas only has no excerpt
+    ("退款账号6222020200112233445未到账", ["退款"], 60, "退款账号[号码]未到账。"),
+    ("市民来电反映：", ["物业"], 60, ""),
+])
+def test_excerpt_by_hand(text, keywords, width, want):
+    assert T.excerpt(text, keywords, width) == want
+
+
+def test_labels_shared_within_a_group_get_a_keyword_each():
+    labels = ["物业管理：擅自上调物业费", "物业管理：擅自上调物业费", "供暖"]
+    words = [["物业费", "停车费"], ["上调", "物业公司"], ["暖气"]]
+    assert T._unique_labels(labels, words) == [
+        "物业管理：擅自上调物业费（停车费）", "物业管理：擅自上调物业费（物业公司）", "供暖"]
+    # no keyword the label lacks: a number; a label made that way that is already taken: its position
+    assert T._unique_labels(["停电", "停电", "停电（断电）"], [["停电"], ["断电"], []]) == [
+        "停电（1）", "停电（断电）", "停电（断电）（3）"]
+
+
 def test_month_topics_on_the_small_store_hold_no_canary(small_store, small_scenario):
     st, _ = small_store
     r = T.month_topics(st, "2021-01", load_settings())
@@ -112,6 +186,45 @@ def test_month_topics_on_the_small_store_hold_no_canary(small_store, small_scena
     summ = r.to_summary()
     assert all(1 <= len(d["topics"]) <= 10 for d in summ)
     assert sum(bool(d["issues"][0]["keywords"]) for d in summ) >= len(summ) // 2  # the others: categories
+
+
+def _issue_texts(store, month: str, result) -> dict:
+    """The masked texts of each issue of ``result``, by (department, rank)."""
+    settings = load_settings()
+    orders = M.flag_net(M.with_month(store.load(months=[month], columns=T.COLUMNS)), settings)
+    orders = orders[orders["is_net_complaint"].to_numpy(dtype=bool)]
+    a = result.assignments.dropna(subset=["rank"]).merge(orders[["order_id", "content"]], on="order_id")
+    masked = mask_texts(pa.array(a.content.fillna("").tolist(), type=pa.string())).to_pylist()
+    return a.assign(masked=masked).groupby(["department", "rank"]).masked.agg(list).to_dict()
+
+
+@pytest.mark.parametrize("month", ["2021-01", "2021-02"])
+def test_labels_and_examples_on_the_small_store_read_as_chinese(small_store, small_scenario, month):
+    st, _ = small_store
+    r = T.month_topics(st, month, load_settings())
+    issues = r.issues
+    assert not issues.duplicated(["department", "label"]).any()  # unique within a department
+    for ex, kw in zip(issues.examples, issues.keywords):  # one or two whole sentences, no formula in front
+        assert 1 <= len(ex) <= 2 if len(kw) else list(ex) == []
+        for e in ex:
+            assert e[-1] in "。！？!?" and "…" not in e, e
+            assert T.strip_opening(e) == e and not re.match(r"(市民|群众|来电|我叫|第.次来电)", e), e
+    planted = [h for h in small_scenario.truth["hot_topics"] if month in h["months"]]
+    found = 0
+    for h in planted:  # the planted topic's issues name it or one of its words
+        mine = issues[(issues.department == h["department"])
+                      & issues.keywords.map(lambda k: bool(set(k) & set(h["keywords"])))]
+        found += len(mine)
+        assert all(any(k in lab for k in h["keywords"]) or h["topic"] in lab for lab in mine.label), mine.label
+    assert found >= 1
+    # a label is a bare keyword list only when no clause of the issue's texts qualifies
+    texts = _issue_texts(st, month, r)
+    bare = [(x.department, x["rank"], list(x.keywords)) for _, x in issues.iterrows() if len(x.keywords)
+            and x.label.split("：", 1)[-1] == T._keyword_label(list(x.keywords))]
+    assert len(bare) <= len(issues) // 5
+    for dep, rank, kw in bare:
+        if len(texts[(dep, rank)]) <= T.PHRASE_SAMPLE:
+            assert T.issue_phrase(texts[(dep, rank)], kw) == "", (dep, rank, kw)
 
 
 # --- real citizen messages: TipDM 2020 labelled sample ---------------------------------------------------
