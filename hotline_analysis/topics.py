@@ -308,8 +308,6 @@ LABEL_CHARS = 14
 PHRASE_MIN_ORDERS = 2
 #: The orders of an issue (those holding its keywords with the most keyness) its phrase and examples come from.
 PHRASE_SAMPLE = 200
-#: At most this many examples per issue, whatever ``settings.topics.examples`` says.
-MAX_EXAMPLES = 2
 
 _MIN_PHRASE = 4  # shorter phrases say too little ("停电")
 _WHO = "(?:市民|群众|居民|村民|业主|网民|来电人|来电者|诉求人|反映人|投诉人|举报人|来电)"
@@ -626,7 +624,7 @@ def _describe(texts: list[str], words: list[str], category: str, s: Topics, tk) 
     is the category) and examples, from its texts (masked, those holding its keywords with the most keyness
     first)."""
     phrase = issue_phrase(texts, words, tk) or _keyword_label(words)
-    n = min(s.examples, MAX_EXAMPLES)
+    n = s.examples
     holding, other = [], []  # excerpts naming a keyword come first
     for t in texts[:50]:
         e = excerpt(t, words, s.excerpt_chars)

@@ -87,7 +87,8 @@ def satisfaction_shifts(report, lang: str) -> HTML:
 
 #: Tables read left to right like the office's own: text left-aligned, headers on a tinted row.
 STYLE = ("<style>.jp-RenderedHTMLCommon table{font-size:13px} .jp-RenderedHTMLCommon td,.jp-RenderedHTMLCommon th"
-         "{text-align:left;padding:3px 8px} .jp-RenderedHTMLCommon thead th{background:#f0f0f0}</style>")
+         "{text-align:left !important;padding:3px 8px !important}"
+         " .jp-RenderedHTMLCommon thead th{background:#f0f0f0}</style>")
 
 
 def heading(page: str, report, lang: str) -> HTML:
