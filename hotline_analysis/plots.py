@@ -64,10 +64,12 @@ def ranking_bar(table: pd.DataFrame, value: str = "net_complaints", label: str =
 
 
 def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = "department",
-                  colors: dict | None = None, lang: str = "zh", title: str = "", ncols: int = 6) -> plt.Figure:
+                  colors: dict | None = None, lang: str = "zh", title: str = "", ncols: int = 6,
+                  order: list | None = None) -> plt.Figure:
     """Small multiples: one panel per group, its monthly series (and a dashed ``trend_line`` column when present)."""
     use_cjk_font()
-    groups = list(table.groupby(by, observed=True))
+    groups = dict(list(table.groupby(by, observed=True)))
+    groups = [(k, groups[k]) for k in (order or groups) if k in groups]  # panels in the given order (e.g. rank)
     nrows = int(np.ceil(len(groups) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 1.8 * nrows), sharex=True, squeeze=False)
     for ax, (name, g) in zip(axes.flat, groups):
@@ -82,7 +84,7 @@ def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = 
     for ax in list(axes.flat)[len(groups):]:
         ax.set_visible(False)
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.04, top=1 - 0.9 / fig.get_figheight(), hspace=0.45, wspace=0.3)
     return fig
 
 

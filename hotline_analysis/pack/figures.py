@@ -26,7 +26,7 @@ def draw(report, name: str, lang: str):
     if name == "ranking":
         return plots.ranking_bar(report.departments, colors=colors, lang=lang, title=title)
     if name == "trends":
-        return plots.monthly_lines(report.history, colors=colors, lang=lang, title=title)
+        return plots.monthly_lines(report.history, colors=colors, lang=lang, title=title, order=report.supervised)
     if name == "satisfaction":
         sat = report.satisfaction[report.satisfaction.enough_sample.fillna(False).astype(bool)]
         return plots.satisfaction_intervals(sat, lang=lang, title=title, standard=report.settings.satisfaction.standard) if len(sat) else None

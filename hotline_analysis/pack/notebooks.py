@@ -60,17 +60,22 @@ WARM_UP = "import hotline_analysis.month, hotline_analysis.pack.pages, hotline_a
 
 @contextmanager
 def kernel(cwd: Path):
-    """A notebook client with a started Python kernel (local IPC sockets, working folder ``cwd``) that begins
-    importing the library at once; the kernel is shut down on exit."""
+    """A notebook client whose Python kernel (local IPC sockets, working folder ``cwd``) is launched at once and
+    imports the library while it starts, so the caller can work meanwhile; shut down on exit."""
     import nbformat
     from nbclient import NotebookClient
 
     cwd.mkdir(parents=True, exist_ok=True)
     client = NotebookClient(nbformat.v4.new_notebook(), timeout=900, kernel_name="python3",
-                            kernel_manager_class=ipc_kernel_manager())
-    with client.setup_kernel(cwd=str(cwd)):
-        client.kc.execute(WARM_UP, silent=True)  # not awaited: its messages are ignored by the cells' runs
+                            kernel_manager_class=ipc_kernel_manager(),
+                            extra_arguments=[f"--IPKernelApp.exec_lines={WARM_UP}"])
+    client.km = client.create_kernel_manager()
+    client.start_new_kernel(cwd=str(cwd))  # launched, not awaited
+    try:
         yield client
+    finally:
+        if client.km is not None:  # never used: run_notebooks shuts it down otherwise
+            client._cleanup_kernel()
 
 
 def run_notebooks(notebooks: list[tuple[Path, str, dict]], out: Path, lang: str, client=None) -> list[Path]:
@@ -86,7 +91,7 @@ def run_notebooks(notebooks: list[tuple[Path, str, dict]], out: Path, lang: str,
     if client is None:
         with kernel(out) as client:
             return run_notebooks(notebooks, out, lang, client)
-    with ThreadPoolExecutor(max_workers=1) as exporter:  # a page is exported while the next one runs
+    with client.setup_kernel(), ThreadPoolExecutor(max_workers=1) as exporter:  # export while the next one runs
         pages = [exporter.submit(export_html, _execute(nb, client, out, params), out / f"{nb.stem}.html", title, lang)
                  for nb, title, params in notebooks]
         return [p.result() for p in pages]
