@@ -15,6 +15,18 @@ def _generated(report, lang: str) -> str:
             f"Made with hotline_analysis {__version__} from the {report.dataset} store")
 
 
+def _untranslated(report) -> str:
+    """In an en pack: the names shown in Chinese because data/reference/names_en.csv has no English for them."""
+    from ..catalog import untranslated
+
+    names = untranslated([*report.supervised, *report.issues.category.dropna(),
+                          *report.breakdowns.loc[report.breakdowns.dimension == "district", "value"]])
+    if not names:
+        return ""
+    return ("<h2>Names without an English translation</h2><p>Shown as written; add them to "
+            "data/reference/names_en.csv: " + html.escape("、".join(names)) + "</p>")
+
+
 def write_index(report, out: Path, lang: str, pages: list[tuple[str, str]], figures: list[Path]) -> Path:
     """Write ``out/index.html`` linking ``pages`` (title, file name), the data files and ``figures``."""
     esc = html.escape
@@ -23,6 +35,7 @@ def write_index(report, out: Path, lang: str, pages: list[tuple[str, str]], figu
     items += (f'<li><a href="summary.json">{esc(L.title("summary", lang))}</a></li>'
               f'<li><a href="tables.xlsx">{esc(L.title("tables", lang))}</a></li>')
     figs = "".join(f'<li><a href="figures/{esc(f.name)}">{esc(f.name)}</a></li>' for f in figures)
+    extra = _untranslated(report) if lang == "en" else ""
     name = L.pack_title(report.settings.bulletin, report.month, lang)
     masthead = L.masthead(report.settings.bulletin, lang)
     page = f"""<!DOCTYPE html>
@@ -32,7 +45,7 @@ def write_index(report, out: Path, lang: str, pages: list[tuple[str, str]], figu
 .masthead{{color:#a00;border-bottom:2px solid #a00;padding-bottom:.3em}}</style></head>
 <body><p class="masthead">{esc(masthead)}</p><h1>{esc(name)}</h1><h2>{esc(L.title('headlines', lang))}</h2><ul>{heads}</ul>
 <h2>{esc(L.title('pages', lang))}</h2><ul>{items}</ul>
-<h2>{esc(L.title('figures', lang))}</h2><ul>{figs}</ul>
+<h2>{esc(L.title('figures', lang))}</h2><ul>{figs}</ul>{extra}
 <p><small>{esc(_generated(report, lang))}</small></p></body></html>
 """
     path = out / "index.html"
