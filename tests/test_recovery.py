@@ -23,6 +23,8 @@ from hotline_analysis.ingest.presets import load_preset
 from hotline_analysis.store import Store
 from hotline_analysis.synth import ScenarioConfig, generate, write_export
 
+pytestmark = pytest.mark.slow  # a half-scale scenario: outside the fast lane
+
 SETTINGS = load_settings()
 COLS = ["order_id", "received_at", "department", "request_type", "is_valid", "is_reasonable", "status",
         "duplicate_of", "satisfaction", "contacted", "resolved"]
