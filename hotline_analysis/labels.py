@@ -18,26 +18,33 @@ from .errors import SettingsError
 
 LANGS = ("zh", "en")
 
-#: Titles of the pages and files of a pack.
-TITLES = {
-    "zh": {"01_overview": "本月概况", "02_departments": "部门排名与趋势", "03_satisfaction": "满意度",
-           "04_topics": "热点问题", "05_actions": "研判与行动", "annual_review": "年度评议",
-           "lookback": "回头看", "index": "12345热线监督月报", "summary": "关键数据（summary.json）",
-           "tables": "数据表（tables.xlsx）", "figures": "图表", "slides": "幻灯片（slides.html）",
-           "briefing": "汇报幻灯片（briefing.pptx）", "headlines": "本月要点", "pages": "报告",
-           "ranking": "净投诉量排名", "flags": "预警", "questions": "询问问题清单", "trends": "趋势",
-           "daily": "每日工单量", "appendix": "附录：长期趋势检验", "emerging": "新出现和显著上升的问题",
-           "top_issues": "各单位主要问题"},
-    "en": {"01_overview": "The month at a glance", "02_departments": "Departments: ranking and trends",
-           "03_satisfaction": "Satisfaction", "04_topics": "Main issues", "05_actions": "Assessment and actions",
-           "annual_review": "Annual review", "lookback": "Look-back", "index": "12345 hotline supervision report",
-           "summary": "Key figures (summary.json)", "tables": "Tables (tables.xlsx)", "figures": "Figures",
-           "slides": "Slides (slides.html)", "briefing": "Briefing (briefing.pptx)", "headlines": "Headlines",
-           "pages": "Report", "ranking": "Net complaints by department", "flags": "Flags",
-           "questions": "Questions for the committee", "trends": "Trends", "daily": "Orders per day",
-           "appendix": "Appendix: the longer-term trend test", "emerging": "Issues new or rising significantly",
-           "top_issues": "Main issues of every unit"},
+#: Titles of the pages and files of a pack (key -> (zh, en)).
+TITLES_PAIRS = {
+    '01_overview': ('本月概况', 'The month at a glance'),
+    '02_departments': ('部门排名与趋势', 'Departments: ranking and trends'),
+    '03_satisfaction': ('满意度', 'Satisfaction'),
+    '04_topics': ('热点问题', 'Main issues'),
+    '05_actions': ('研判与行动', 'Assessment and actions'),
+    'annual_review': ('年度评议', 'Annual review'),
+    'lookback': ('回头看', 'Look-back'),
+    'index': ('12345热线监督月报', '12345 hotline supervision report'),
+    'summary': ('关键数据（summary.json）', 'Key figures (summary.json)'),
+    'tables': ('数据表（tables.xlsx）', 'Tables (tables.xlsx)'),
+    'figures': ('图表', 'Figures'),
+    'slides': ('幻灯片（slides.html）', 'Slides (slides.html)'),
+    'briefing': ('汇报幻灯片（briefing.pptx）', 'Briefing (briefing.pptx)'),
+    'headlines': ('本月要点', 'Headlines'),
+    'pages': ('报告', 'Report'),
+    'ranking': ('净投诉量排名', 'Net complaints by department'),
+    'flags': ('预警', 'Flags'),
+    'questions': ('询问问题清单', 'Questions for the committee'),
+    'trends': ('趋势', 'Trends'),
+    'daily': ('每日工单量', 'Orders per day'),
+    'appendix': ('附录：长期趋势检验', 'Appendix: the longer-term trend test'),
+    'emerging': ('新出现和显著上升的问题', 'Issues new or rising significantly'),
+    'top_issues': ('各单位主要问题', 'Main issues of every unit'),
 }
+TITLES = {lang: {k: v[i] for k, v in TITLES_PAIRS.items()} for i, lang in enumerate(LANGS)}
 
 #: Words for coded values: trends, flags, actions, reasons, verdicts, yes/no.
 WORDS = {
@@ -71,57 +78,107 @@ WORDS = {
     },
 }
 
-#: Column headers of the displayed tables (code name -> header).
-HEADERS = {
-    "zh": {"department": "承办单位", "net_complaints": "净投诉量", "prev_month": "上月", "prev_year": "去年同月",
-           "mom_pct": "环比（%）", "yoy_pct": "同比（%）", "rank": "排名", "rank_prev_month": "上月排名",
-           "surveyed": "回访数", "satisfaction_rate": "满意率（%）", "trend": "趋势", "flags": "预警",
-           "value": "类别", "records": "工单量", "share": "占比（%）", "dimension": "维度",
-           "ci": "95%置信区间（%）", "delta_pp": "较上月（百分点）", "significant": "显著变化",
-           "contact_rate": "联系率（%）", "resolution_rate": "解决率（%）", "composite": "三率综合",
-           "label": "问题", "keywords": "关键词", "orders": "件数", "baseline_mean": "前期月均",
-           "change": "增减", "emerging": "显著上升", "category": "主要类别", "examples": "例句",
-           "question": "询问问题", "why": "列入原因", "action": "建议", "reasons": "原因",
-           "supervised": "监督月份", "months_after": "监督后月数", "rate_ratio": "前后比",
-           "verdict": "结论", "annual": "全年净投诉", "previous": "上年", "change_pct": "变化（%）",
-           "candidate": "评议候选", "day": "日期", "window": "比较窗口（月）", "slope_per_year": "年变化量",
-           "q_value": "q值", "closed": "办结数", "on_time_rate": "按期办结率（%）",
-           "median_hours_to_close": "办结时长中位数（小时）", "item": "序号", "figure": "内容",
-           "vs_city_pp": "与全市相比（百分点）", "below_standard": "低于标准"},
-    "en": {"department": "Department", "net_complaints": "Net complaints", "prev_month": "Last month",
-           "prev_year": "Same month last year", "mom_pct": "MoM (%)", "yoy_pct": "YoY (%)", "rank": "Rank",
-           "rank_prev_month": "Rank last month", "surveyed": "Surveyed", "satisfaction_rate": "Satisfaction (%)",
-           "trend": "Trend", "flags": "Flags", "value": "Value", "records": "Orders", "share": "Share (%)",
-           "dimension": "Dimension", "ci": "95% interval (%)", "delta_pp": "Change (points)",
-           "significant": "Significant", "contact_rate": "Contacted (%)", "resolution_rate": "Resolved (%)",
-           "composite": "Three-rate composite", "label": "Issue", "keywords": "Keywords", "orders": "Orders",
-           "baseline_mean": "Monthly mean before", "change": "Change", "emerging": "Rising significantly",
-           "category": "Main category", "examples": "Examples", "question": "Question", "why": "Why listed",
-           "action": "Action", "reasons": "Reasons", "supervised": "Supervised", "months_after": "Months after",
-           "rate_ratio": "Rate ratio", "verdict": "Verdict", "annual": "Annual net complaints",
-           "previous": "Previous year", "change_pct": "Change (%)", "candidate": "Review candidate",
-           "day": "Day", "window": "Window (months)", "slope_per_year": "Change per year", "q_value": "q value",
-           "closed": "Closed", "on_time_rate": "Closed on time (%)",
-           "median_hours_to_close": "Median hours to close", "item": "No.", "figure": "Headline",
-           "vs_city_pp": "Against the city (points)", "below_standard": "Below standard"},
+#: Column headers of the displayed tables (key -> (zh, en)).
+HEADERS_PAIRS = {
+    'department': ('承办单位', 'Department'),
+    'net_complaints': ('净投诉量', 'Net complaints'),
+    'prev_month': ('上月', 'Last month'),
+    'prev_year': ('去年同月', 'Same month last year'),
+    'mom_pct': ('环比（%）', 'MoM (%)'),
+    'yoy_pct': ('同比（%）', 'YoY (%)'),
+    'rank': ('排名', 'Rank'),
+    'rank_prev_month': ('上月排名', 'Rank last month'),
+    'surveyed': ('回访数', 'Surveyed'),
+    'satisfaction_rate': ('满意率（%）', 'Satisfaction (%)'),
+    'trend': ('趋势', 'Trend'),
+    'flags': ('预警', 'Flags'),
+    'value': ('类别', 'Value'),
+    'records': ('工单量', 'Orders'),
+    'share': ('占比（%）', 'Share (%)'),
+    'dimension': ('维度', 'Dimension'),
+    'ci': ('95%置信区间（%）', '95% interval (%)'),
+    'delta_pp': ('较上月（百分点）', 'Change (points)'),
+    'significant': ('显著变化', 'Significant'),
+    'contact_rate': ('联系率（%）', 'Contacted (%)'),
+    'resolution_rate': ('解决率（%）', 'Resolved (%)'),
+    'composite': ('三率综合', 'Three-rate composite'),
+    'label': ('问题', 'Issue'),
+    'keywords': ('关键词', 'Keywords'),
+    'orders': ('件数', 'Orders'),
+    'baseline_mean': ('前期月均', 'Monthly mean before'),
+    'change': ('增减', 'Change'),
+    'emerging': ('显著上升', 'Rising significantly'),
+    'category': ('主要类别', 'Main category'),
+    'examples': ('例句', 'Examples'),
+    'question': ('询问问题', 'Question'),
+    'why': ('列入原因', 'Why listed'),
+    'action': ('建议', 'Action'),
+    'reasons': ('原因', 'Reasons'),
+    'supervised': ('监督月份', 'Supervised'),
+    'months_after': ('监督后月数', 'Months after'),
+    'rate_ratio': ('前后比', 'Rate ratio'),
+    'verdict': ('结论', 'Verdict'),
+    'annual': ('全年净投诉', 'Annual net complaints'),
+    'previous': ('上年', 'Previous year'),
+    'change_pct': ('变化（%）', 'Change (%)'),
+    'candidate': ('评议候选', 'Review candidate'),
+    'day': ('日期', 'Day'),
+    'window': ('比较窗口（月）', 'Window (months)'),
+    'slope_per_year': ('年变化量', 'Change per year'),
+    'q_value': ('q值', 'q value'),
+    'closed': ('办结数', 'Closed'),
+    'on_time_rate': ('按期办结率（%）', 'Closed on time (%)'),
+    'median_hours_to_close': ('办结时长中位数（小时）', 'Median hours to close'),
+    'item': ('序号', 'No.'),
+    'figure': ('内容', 'Headline'),
+    'vs_city_pp': ('与全市相比（百分点）', 'Against the city (points)'),
+    'below_standard': ('低于标准', 'Below standard'),
 }
+HEADERS = {lang: {k: v[i] for k, v in HEADERS_PAIRS.items()} for i, lang in enumerate(LANGS)}
 
 
-#: Axis labels of the charts.
-AXES = {
-    "zh": {"net_complaints": "净投诉量", "records": "工单量", "satisfaction_rate": "满意率", "orders": "件数",
-           "baseline_mean": "前期月均", "rate_ratio": "监督后与监督前之比（对数刻度）", "annual": "本年",
-           "previous": "上年"},
-    "en": {"net_complaints": "Net complaints", "records": "Orders", "satisfaction_rate": "Satisfaction rate",
-           "orders": "Orders", "baseline_mean": "Mean of the months before",
-           "rate_ratio": "Rate ratio after / before supervision (log scale)", "annual": "This year",
-           "previous": "Year before"},
+#: Axis labels of the charts (key -> (zh, en)).
+AXES_PAIRS = {
+    'net_complaints': ('净投诉量', 'Net complaints'),
+    'records': ('工单量', 'Orders'),
+    'satisfaction_rate': ('满意率', 'Satisfaction rate'),
+    'orders': ('件数', 'Orders'),
+    'baseline_mean': ('前期月均', 'Mean of the months before'),
+    'rate_ratio': ('监督后与监督前之比（对数刻度）', 'Rate ratio after / before supervision (log scale)'),
+    'annual': ('本年', 'This year'),
+    'previous': ('上年', 'Year before'),
 }
+AXES = {lang: {k: v[i] for k, v in AXES_PAIRS.items()} for i, lang in enumerate(LANGS)}
 
 
 def axis(key: str, lang: str) -> str:
     """A chart's axis label."""
     return AXES[check_lang(lang)].get(key, key)
+
+
+#: The headline block's sentences (key -> (zh, en)); fields are filled by hotline_analysis.pack.text.headline.
+HEADLINE = {
+    "totals": ("{departments}个监督单位净投诉{net:,}件，同比{yoy}，环比{mom}；{fell}个单位环比下降，{rose}个上升",
+               "The {departments} supervised units: {net:,} net complaints, {yoy} year on year and {mom} month on "
+               "month; {fell} fell on last month, {rose} rose"),
+    "hotline": ("全市12345热线受理工单{records:,}件（各类诉求），其中净投诉{hotline_net:,}件（投诉、举报，剔除无效、重复和"
+                "不合理诉求），监督单位占{net:,}件",
+                "The whole 12345 hotline: {records:,} work orders of every kind, of which {hotline_net:,} net "
+                "complaints (complaints and reports, without invalid, repeat and unreasonable ones); the supervised "
+                "units hold {net:,}"),
+    "top": ("净投诉量最多的是{top}，{top_net:,}件，同比{top_yoy}，环比{top_mom}",
+            "Most net complaints: {top}, {top_net:,}, {top_yoy} year on year, {top_mom} month on month"),
+    "trends": ("趋势检验：{falling}个单位下降，{rising}个上升（近1、3、6个月与上年同期相比）",
+               "Trend tests: {falling} units falling, {rising} rising (last 1, 3 and 6 months against a year earlier)"),
+    "actions": ("建议专题询问{calls}个单位，表扬典型{commends}个；满意率低于{standard}的单位{below}个",
+                "Proposed for a special inquiry: {calls}; commended as examples: {commends}; satisfaction below "
+                "{standard}: {below}"),
+}
+
+
+def sentence(key: str, lang: str, **fields) -> str:
+    """A sentence of the headline block (:data:`HEADLINE`) with its figures."""
+    return HEADLINE[key][LANGS.index(check_lang(lang))].format(**fields)
 
 
 def check_lang(lang: str) -> str:

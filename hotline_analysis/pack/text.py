@@ -57,40 +57,23 @@ def _city_rates(report, lang: str) -> str | None:
 def headline(report, lang: str) -> list[str]:
     """The month in a few sentences, as a bulletin opens: the supervised departments' net complaints with their
     changes and how many fell, the whole hotline with the scope of each figure, the top department with its
-    count and change, the city's satisfaction, the verdicts."""
-    t, led, d = report.totals(), report.ledger, report.departments
-    falling, rising = int((d.trend == "falling").sum()), int((d.trend == "rising").sum())
-    calls = int((report.actions.action == "call").sum())
-    commends = int((report.actions.action == "commend").sum())
-    top = d.iloc[0] if len(d) else None
-    below = int(report.satisfaction.below_standard.fillna(False).sum())
-    std = f"{report.settings.satisfaction.standard * 100:g}%"
-    if lang == "zh":
-        lines = [f"{t['departments']}个监督单位净投诉{t['net_complaints']:,}件，同比{change(t['yoy_pct'], lang)}，"
-                 f"环比{change(t['mom_pct'], lang)}；{t['fell_mom']}个单位环比下降，{t['rose_mom']}个上升",
-                 f"全市12345热线受理工单{led['records']:,}件（各类诉求），其中净投诉{led['net_complaints']:,}件"
-                 f"（投诉、举报，剔除无效、重复和不合理诉求），监督单位占{t['net_complaints']:,}件"]
-        if top is not None:
-            lines.append(f"净投诉量最多的是{top.department}，{top.net_complaints:,}件，同比{change(top.yoy_pct, lang)}，"
-                         f"环比{change(top.mom_pct, lang)}")
-        lines.append(headline_satisfaction(report, lang))
-        lines += [f"趋势检验：{falling}个单位下降，{rising}个上升（近1、3、6个月与上年同期相比）",
-                  f"建议专题询问{calls}个单位，表扬典型{commends}个；满意率低于{std}的单位{below}个"]
-        return lines
-    lines = [f"The {t['departments']} supervised units: {t['net_complaints']:,} net complaints, "
-             f"{change(t['yoy_pct'], lang)} year on year and {change(t['mom_pct'], lang)} month on month; "
-             f"{t['fell_mom']} fell on last month, {t['rose_mom']} rose",
-             f"The whole 12345 hotline: {led['records']:,} work orders of every kind, of which "
-             f"{led['net_complaints']:,} net complaints (complaints and reports, without invalid, repeat and "
-             f"unreasonable ones); the supervised units hold {t['net_complaints']:,}"]
-    if top is not None:
-        lines.append(f"Most net complaints: {L.name(top.department, lang)}, {top.net_complaints:,}, "
-                     f"{change(top.yoy_pct, lang)} year on year, {change(top.mom_pct, lang)} month on month")
+    count and change, the city's satisfaction, the verdicts (words: :data:`hotline_analysis.labels.HEADLINE`)."""
+    t, d = report.totals(), report.departments
+    fields = {"departments": t["departments"], "net": t["net_complaints"], "yoy": change(t["yoy_pct"], lang),
+              "mom": change(t["mom_pct"], lang), "fell": t["fell_mom"], "rose": t["rose_mom"],
+              "records": report.ledger["records"], "hotline_net": report.ledger["net_complaints"],
+              "falling": int((d.trend == "falling").sum()), "rising": int((d.trend == "rising").sum()),
+              "calls": int((report.actions.action == "call").sum()),
+              "commends": int((report.actions.action == "commend").sum()),
+              "below": int(report.satisfaction.below_standard.fillna(False).sum()),
+              "standard": f"{report.settings.satisfaction.standard * 100:g}%"}
+    lines = [L.sentence("totals", lang, **fields), L.sentence("hotline", lang, **fields)]
+    if len(d):
+        top = d.iloc[0]
+        lines.append(L.sentence("top", lang, top=L.name(top.department, lang), top_net=top.net_complaints,
+                                top_yoy=change(top.yoy_pct, lang), top_mom=change(top.mom_pct, lang)))
     lines.append(headline_satisfaction(report, lang))
-    lines += [f"Trend tests: {falling} units falling, {rising} rising (last 1, 3 and 6 months against a year earlier)",
-              f"Proposed for a special inquiry: {calls}; commended as examples: {commends}; "
-              f"satisfaction below {std}: {below}"]
-    return lines
+    return lines + [L.sentence("trends", lang, **fields), L.sentence("actions", lang, **fields)]
 
 
 def trend_word(r, lang: str) -> str:
