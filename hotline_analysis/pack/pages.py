@@ -155,8 +155,9 @@ def question_list(report, lang: str) -> HTML:
         few = ""
         if 0 < len(g) < limit and g.iloc[0, 2] != 0:
             few = (f"<p>本月只有{len(g)}个问题达到列入标准（至少{report.settings.topics.min_question_orders}件）。</p>"
-                   if lang == "zh" else f"<p>Only {len(g)} issues reach the listing threshold this month "
-                   f"(at least {report.settings.topics.min_question_orders} orders).</p>")
+                   if lang == "zh" else f"<p>Only {len(g)} {'issue reaches' if len(g) == 1 else 'issues reach'} "
+                   f"the listing threshold this month (at least {report.settings.topics.min_question_orders} "
+                   "orders).</p>")
         items = "".join(f"<li>{html.escape(x)}</li>" for x in g.iloc[:, 3])
         out.append(f"<h3>{html.escape(head)}</h3>{few}"
                    + (f"<ol>{items}</ol>" if g.iloc[0, 2] else f"<p>{html.escape(g.iloc[0, 3])}</p>"))
