@@ -8,14 +8,14 @@ import time
 from pathlib import Path
 
 from . import __version__, paths
-from .errors import HotlineError, InputError, StoreError
+from .errors import HotlineError, InputError
 
 
 def _require_store(path: str) -> Path:
-    """The store folder, or a message saying how to make one."""
-    if not (Path(path) / "manifest.json").exists():
-        raise StoreError(f"{path} is not a store; run 'hotline ingest ... --store {path}' first")
-    return Path(path)
+    """The store folder, or a message saying how to make one (:func:`hotline_analysis.reviews.open_store`)."""
+    from .reviews import open_store
+
+    return open_store(path).root
 
 
 STORE_HELP = "store folder (default: $HOTLINE_STORE, else data/processed/zibo in the work folder)"

@@ -27,7 +27,6 @@ TITLES_PAIRS = {
     '05_actions': ('研判与行动', 'Assessment and actions'),
     'annual_review': ('年度评议', 'Annual review'),
     'lookback': ('回头看', 'Look-back'),
-    'index': ('12345热线监督月报', '12345 hotline supervision report'),
     'summary': ('关键数据（summary.json）', 'Key figures (summary.json)'),
     'tables': ('数据表（tables.xlsx）', 'Tables (tables.xlsx)'),
     'figures': ('图表', 'Figures'),
@@ -46,34 +45,25 @@ TITLES_PAIRS = {
 }
 TITLES = {lang: {k: v[i] for k, v in TITLES_PAIRS.items()} for i, lang in enumerate(LANGS)}
 
-#: Words for coded values: trends, flags, actions, reasons, verdicts, yes/no.
+#: Words for coded values: trends, flags, actions, verdicts, yes/no, breakdown dimensions.
 WORDS = {
     "zh": {
         "trend": {"falling": "下降", "rising": "上升", "no_trend": "无明显变化"},
         "flag": {"surge": "激增", "satisfaction_drop": "满意率显著下降", "commend": "表扬"},
         "action": {"call": "专题询问", "commend": "表扬典型"},
-        "reason": {"surge": "投诉量激增", "satisfaction_drop": "满意率显著下降", "rising": "投诉量持续上升",
-                   "commend": "同比显著下降", "top": "净投诉量居前"},
         "verdict": {"fell": "明显下降", "rose": "明显上升", "unclear": "变化不明显", "too_few_months": "月份不足"},
         "bool": {True: "是", False: "否"},
         "dimension": {S.REQUEST_TYPE: "诉求类型", S.CHANNEL: "受理渠道", S.DISTRICT: "区县"},
-        "exclusion": {"not_complaint_type": "非投诉举报类", "invalid": "无效工单", "duplicate": "重复来电",
-                      "unreasonable": "不合理诉求", "returned": "退回工单"},
         "unknown": "未知",
     },
     "en": {
         "trend": {"falling": "falling", "rising": "rising", "no_trend": "no clear change"},
         "flag": {"surge": "surge", "satisfaction_drop": "satisfaction drop", "commend": "commend"},
         "action": {"call": "special inquiry", "commend": "commend as an example"},
-        "reason": {"surge": "surge in complaints", "satisfaction_drop": "significant satisfaction drop",
-                   "rising": "complaints rising", "commend": "significant fall year on year",
-                   "top": "most net complaints"},
         "verdict": {"fell": "clearly fell", "rose": "clearly rose", "unclear": "no clear change",
                     "too_few_months": "too few months"},
         "bool": {True: "yes", False: "no"},
         "dimension": {S.REQUEST_TYPE: "Request type", S.CHANNEL: "Channel", S.DISTRICT: "District"},
-        "exclusion": {"not_complaint_type": "not a complaint or report", "invalid": "invalid",
-                      "duplicate": "repeat call", "unreasonable": "unreasonable", "returned": "returned"},
         "unknown": "unknown",
     },
 }
@@ -194,7 +184,7 @@ def title(key: str, lang: str) -> str:
 
 
 def word(kind: str, value, lang: str) -> str:
-    """The word for a coded value (``kind``: trend, flag, action, reason, verdict, bool, dimension, exclusion)."""
+    """The word for a coded value (``kind``: trend, flag, action, verdict, bool, dimension)."""
     return WORDS[check_lang(lang)][kind].get(value, str(value))
 
 

@@ -27,14 +27,20 @@ def open_store(store: str | Path | Store | None) -> Store:
     return st
 
 
-def monthly_volumes(st: Store, settings: Settings, departments=None) -> pd.DataFrame:
-    """Net complaints per department and month over the whole store (``departments`` only, when given), from
-    the store's aggregate table or, without one, from its rows."""
+def store_history(st: Store) -> pd.DataFrame:
+    """What every month's counts come from: the store's aggregate table (orders counted in ``n``), or, for a
+    store without one, its rows (the columns the aggregate table is made of), each with its ``month``."""
+    from .store import AGGREGATE_SOURCE
+
     agg = st.aggregates()
-    orders = agg if agg is not None else M.with_month(st.load())
+    return agg if agg is not None else M.with_month(st.load(columns=[S.ORDER_ID, *AGGREGATE_SOURCE, S.DUPLICATE_OF]))
+
+
+def monthly_volumes(history: pd.DataFrame, settings: Settings, departments=None) -> pd.DataFrame:
+    """Net complaints per department and month of a :func:`store_history` (``departments`` only, when given)."""
     if departments is not None:
-        orders = orders[orders[S.DEPARTMENT].isin(departments)]
-    return M.monthly_volume(orders, settings)
+        history = history[history[S.DEPARTMENT].isin(departments)]
+    return M.monthly_volume(history, settings)
 
 
 def read_register(register: str | Path) -> pd.DataFrame:
@@ -51,29 +57,32 @@ def read_register(register: str | Path) -> pd.DataFrame:
     return reg
 
 
-def annual_review(store, year: int, settings: Settings | None = None, all_units: bool = False) -> pd.DataFrame:
+def annual_review(store, year: int, settings: Settings | None = None, all_units: bool = False, *,
+                  history: pd.DataFrame | None = None) -> pd.DataFrame:
     """The year's review candidates: the top N by annual net complaints plus significant annual risers.
 
     Columns: those of :func:`hotline_analysis.rank.review_candidates`, for the
     municipal departments of the alias table (every unit with ``all_units``, or
-    when the alias table names none of the store's units).
+    when the alias table names none of the store's units). ``history``: the
+    store's :func:`store_history` when the caller has already read it.
     """
     from .rank import review_candidates
 
     settings = settings or load_settings()
     st = open_store(store)
+    history = store_history(st) if history is None else history
     deps = None if all_units else (municipal_departments() or None)
-    vol = monthly_volumes(st, settings, deps)
+    vol = monthly_volumes(history, settings, deps)
     if vol.empty and deps is not None:
-        vol = monthly_volumes(st, settings)
+        vol = monthly_volumes(history, settings)
     vol = vol[vol[M.MONTH].dt.year.isin([year - 1, year])]
     if not (vol[M.MONTH].dt.year == year).any():
         raise DataError(f"{st.root}: no work orders received in {year}")
     return review_candidates(vol, year, settings)
 
 
-def lookback(store, supervised: list[str], at: str, register: str | Path,
-             settings: Settings | None = None) -> pd.DataFrame:
+def lookback(store, supervised: list[str], at: str, register: str | Path, settings: Settings | None = None, *,
+             history: pd.DataFrame | None = None) -> pd.DataFrame:
     """Look-back (回头看): did net complaints of the departments supervised in ``supervised`` months fall by ``at``?
 
     For each department the register lists in those months, an interrupted time
@@ -81,13 +90,14 @@ def lookback(store, supervised: list[str], at: str, register: str | Path,
     month) over the months up to ``at``. Columns: :data:`LOOKBACK_COLUMNS`
     (``verdict``: ``fell`` when the whole interval is below 1, ``rose`` when
     above, ``unclear`` otherwise, ``too_few_months`` without enough months).
+    ``history``: the store's :func:`store_history` when the caller has already read it.
     """
     from .stats import its
 
-    st = open_store(store)
+    history = store_history(open_store(store)) if history is None else history
     reg = read_register(register)
     reg = reg[reg.month.isin(supervised)]
-    vol = monthly_volumes(st, settings or load_settings(), set(reg.department))
+    vol = monthly_volumes(history, settings or load_settings(), set(reg.department))
     end = pd.Period(at, "M")
     rows = []
     for dep, month in zip(reg.department, reg.month):
@@ -102,18 +112,19 @@ def lookback(store, supervised: list[str], at: str, register: str | Path,
     return pd.DataFrame(rows, columns=LOOKBACK_COLUMNS)
 
 
-def lookback_did(store, supervised: list[str], at: str, register: str | Path, settings: Settings | None = None):
+def lookback_did(store, supervised: list[str], at: str, register: str | Path, settings: Settings | None = None, *,
+                 history: pd.DataFrame | None = None):
     """The look-back as one difference in differences: departments supervised in ``supervised`` months
     against the municipal departments the register never lists, months up to ``at``.
 
     Each supervised department is treated from the month after its first hearing.
     Returns a :class:`hotline_analysis.stats.DiDResult`; its pre-period check
     says when the comparison departments were already drifting apart (then
-    trust the interrupted time series of :func:`lookback` instead).
+    trust the interrupted time series of :func:`lookback` instead). ``history``: as in :func:`lookback`.
     """
     from .stats import did
 
-    st = open_store(store)
+    history = store_history(open_store(store)) if history is None else history
     reg = read_register(register)
     chosen = reg[reg.month.isin(supervised)].sort_values("month")
     start: dict = {}
@@ -123,7 +134,7 @@ def lookback_did(store, supervised: list[str], at: str, register: str | Path, se
     if not control:
         raise DataError("no comparison departments: every municipal department of the alias table is in the "
                         "register (or there is no alias table); the difference in differences needs some never heard")
-    vol = monthly_volumes(st, settings or load_settings(), set(start) | set(control))
+    vol = monthly_volumes(history, settings or load_settings(), set(start) | set(control))
     vol = vol[vol[M.MONTH] <= pd.Period(at, "M")]
     return did(vol, list(start), start)
 
@@ -148,14 +159,16 @@ def load_tables(folder: str | Path, names: tuple[str, ...]) -> dict[str, pd.Data
     return {n: pd.read_parquet(p) for n, p in zip(names, paths_)}
 
 
-def lookback_review(store, supervised: list[str], at: str, register: str | Path,
-                    settings: Settings | None = None) -> dict[str, pd.DataFrame]:
+def lookback_review(store, supervised: list[str], at: str, register: str | Path, settings: Settings | None = None,
+                    *, history: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """The look-back's tables: ``lookback`` (per department, :func:`lookback`) and ``did`` (the group's
-    difference in differences, one row; empty when there are no comparison departments)."""
+    difference in differences, one row; empty when there are no comparison departments). The store is read
+    once (``history``: its :func:`store_history` when the caller has already read it)."""
     settings = settings or load_settings()
-    per = lookback(store, supervised, at, register, settings)
+    history = store_history(open_store(store)) if history is None else history
+    per = lookback(store, supervised, at, register, settings, history=history)
     try:
-        did_ = lookback_did(store, supervised, at, register, settings).to_frame()
+        did_ = lookback_did(store, supervised, at, register, settings, history=history).to_frame()
     except DataError:
         did_ = pd.DataFrame()
     return {"lookback": per, "did": did_}

@@ -113,9 +113,16 @@ def test_a_month_outside_the_store_is_a_clear_error(small_store):
         MonthReport.build(store, "2031-01", topics="categories")
 
 
-def test_lookback_is_due_two_and_three_months_after_supervision(small_store, small_export, truth):
+def test_lookback_is_due_two_and_three_months_after_supervision(small_store, small_export, truth, monkeypatch):
+    from hotline_analysis.store import Store
+
     store, _ = small_store
+    reads = []
+    real = Store.aggregates
+    monkeypatch.setattr(Store, "aggregates", lambda self: reads.append(1) or real(self))
     due = MonthReport.build(store, "2021-02", topics="categories", register=small_export / "supervision.csv")
+    assert len(reads) == 1  # the month, its look-back and February's annual review share one read of the history
+    assert len(due.annual) > 0
     assert set(due.lookback.department) == {x["department"] for x in truth["lookback"]}
     assert set(due.lookback.supervised) == {"2020-11", "2020-12"}
     assert due.lookback.rate_ratio.notna().all()

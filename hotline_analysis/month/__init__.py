@@ -58,7 +58,7 @@ from __future__ import annotations
 import json
 import tempfile
 import shutil
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +66,6 @@ import pandas as pd
 
 from .. import __version__, paths
 from .. import metrics as M
-from .. import schema as S
 from ..errors import DataError, StoreError
 from ..settings import Settings, load_settings
 
@@ -232,7 +231,3 @@ def _from_parquet(path: Path) -> pd.DataFrame:
             t[c] = t[c].map(lambda v: list(v) if isinstance(v, np.ndarray) else v)
     return t
 
-
-def result_fields() -> list[str]:
-    """Names of the month result's fields (for documentation and tests)."""
-    return [f.name for f in fields(MonthReport)]

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: Reasons a department is called: a surge, a significant satisfaction drop, a rising trend.
-CALL_REASONS = ("surge", "satisfaction_drop", "rising")
 #: Issue columns a question carries.
 ISSUE_COLUMNS = ["label", "orders", "baseline_mean", "change", "emerging", "category", "examples"]
 

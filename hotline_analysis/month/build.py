@@ -10,7 +10,7 @@ import pandas as pd
 from .. import metrics as M
 from .. import paths
 from .. import schema as S
-from ..errors import DataError, StoreError
+from ..errors import DataError
 from ..settings import Settings
 from ..stats import bh_adjust, satisfaction_shift
 from ..store import Store
@@ -20,9 +20,9 @@ from . import actions as A
 def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str | None, all_units: bool,
                 topics: str, register: str | Path | None):
     """See :meth:`hotline_analysis.month.MonthReport.build`."""
-    st = store if isinstance(store, Store) else Store(Path(store))
-    if not st.exists():
-        raise StoreError(f"{st.root} is not a store; run `hotline ingest ... --store {st.root}` first")
+    from ..reviews import open_store
+
+    st = open_store(store)
     history, orders = read_month(st, month, settings)
     if not (history[M.MONTH] == month).any():
         raise DataError(f"{st.root}: no work orders received in {month} (the store holds "
@@ -44,8 +44,8 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
                  breakdowns=breakdowns(orders, month, settings), daily=daily_counts(orders, month),
                  satisfaction=sat, handling=handling_table(orders, month, deps), issues=issues, emerging=emerging,
                  actions=A.EMPTY_ACTIONS, questions=A.EMPTY_QUESTIONS,
-                 annual=annual_if_due(st, month, settings, all_units),
-                 **lookback_if_due(st, month, settings, register))
+                 annual=annual_if_due(st, month, settings, all_units, history),
+                 **lookback_if_due(st, month, settings, register, history))
     acts = A.action_list(report)
     commended = acts.loc[acts.action == "commend", "department"]
     table = report.departments.assign(commend=report.departments.department.isin(commended))
@@ -56,11 +56,11 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
 
 
 def read_month(st: Store, month: pd.Period, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The store's history up to ``month`` (its aggregate table, or its rows when it has none) and the work
+    """The store's history up to ``month`` (:func:`hotline_analysis.reviews.store_history`) and the work
     orders of the month, the month before and the same month a year before, net-complaint rules applied."""
-    agg = st.aggregates()
-    if agg is None:
-        agg = M.with_month(st.load(columns=ORDER_COLUMNS_FOR_HISTORY))
+    from ..reviews import store_history
+
+    agg = store_history(st)
     history = M.flag_net(agg[(agg[M.MONTH] <= month).to_numpy()], settings)
     want = [str(m) for m in (month, month - 1, month - 12) if str(m) in set(st.months())]
     orders = M.flag_net(M.with_month(st.load(months=want, columns=ORDER_COLUMNS)), settings)
@@ -73,9 +73,6 @@ ORDER_COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.CATEGORY_L2, S.REQUE
                  S.CHANNEL, S.DISTRICT, S.DUE_AT, S.CLOSED_AT]
 #: The breakdowns of all orders a bulletin reports.
 BREAKDOWNS = (S.REQUEST_TYPE, S.CHANNEL, S.DISTRICT)
-#: Columns needed to compute the history from the rows of a store without an aggregate table.
-ORDER_COLUMNS_FOR_HISTORY = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.REQUEST_TYPE, S.IS_VALID,
-                             S.IS_REASONABLE, S.STATUS, S.DUPLICATE_OF, S.SATISFACTION, S.CONTACTED, S.RESOLVED]
 
 
 def supervised_units(history: pd.DataFrame, all_units: bool) -> list[str]:
@@ -290,8 +287,8 @@ def month_issues(st: Store, orders: pd.DataFrame, month: pd.Period, settings: Se
     return issues.reset_index(drop=True), issues.iloc[:0]
 
 
-def lookback_if_due(st: Store, month: pd.Period, settings: Settings,
-                    register: str | Path | None) -> dict[str, pd.DataFrame]:
+def lookback_if_due(st: Store, month: pd.Period, settings: Settings, register: str | Path | None,
+                    history: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The look-back (回头看) of the departments the register lists as supervised two or three months before
     ``month`` (:func:`hotline_analysis.reviews.lookback_review`: ``lookback`` and ``lookback_did``); empty
     tables when none is due or there is no register."""
@@ -304,15 +301,17 @@ def lookback_if_due(st: Store, month: pd.Period, settings: Settings,
     due = [str(month - 3), str(month - 2)]
     if not read_register(path).month.isin(due).any():
         return none
-    tables = lookback_review(st, due, str(month), path, settings)
+    tables = lookback_review(st, due, str(month), path, settings, history=history)
     return {"lookback": tables["lookback"], "lookback_did": tables["did"]}
 
 
-def annual_if_due(st: Store, month: pd.Period, settings: Settings, all_units: bool) -> pd.DataFrame:
+def annual_if_due(st: Store, month: pd.Period, settings: Settings, all_units: bool,
+                  history: pd.DataFrame) -> pd.DataFrame:
     """In January and February, the previous year's review candidates
-    (:func:`hotline_analysis.reviews.annual_review`); otherwise an empty table."""
+    (:func:`hotline_analysis.reviews.annual_review`, from the ``history`` already read); otherwise an empty
+    table."""
     from ..reviews import annual_review
 
     if month.month > 2 or str(month.year - 1) + "-12" not in set(st.months()):
         return pd.DataFrame()
-    return annual_review(st, month.year - 1, settings, all_units)
+    return annual_review(st, month.year - 1, settings, all_units, history=history)

@@ -8,7 +8,6 @@ from functools import lru_cache
 from importlib import resources
 
 import jsonschema
-import numpy as np
 import pandas as pd
 
 from .. import metrics as M
@@ -29,26 +28,22 @@ def validate_summary(summary: dict) -> dict:
     return summary
 
 
-def _missing(x) -> bool:
-    return x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x))
-
-
 def _pct(x, change) -> float | None:
     """A percentage rounded as the settings say (half up or truncated), None when missing."""
-    return None if _missing(x) else M.round_pct(float(x), change.decimals, change.rounding)
+    return None if pd.isna(x) else M.round_pct(float(x), change.decimals, change.rounding)
 
 
 def _rate(x) -> float | None:
-    return None if _missing(x) else round(float(x), 6)
+    return None if pd.isna(x) else round(float(x), 6)
 
 
 def _department(d, change) -> dict:
-    surveyed = int(d.surveyed) if not _missing(d.surveyed) else 0
+    surveyed = int(d.surveyed) if not pd.isna(d.surveyed) else 0
     return {
         "department": d.department,
         "net_complaints": int(d.net_complaints),
         "net_complaints_prev_month": int(d.prev_month),
-        "net_complaints_prev_year": None if _missing(d.prev_year) else int(d.prev_year),
+        "net_complaints_prev_year": None if pd.isna(d.prev_year) else int(d.prev_year),
         "mom_pct": _pct(d.mom_pct, change),
         "yoy_pct": _pct(d.yoy_pct, change),
         "rank": int(d.rank),

@@ -38,7 +38,7 @@ def run_report(store, month: str, out: str | Path | None = None, lang: str = "zh
 def write_pack(report: MonthReport, out: Path, lang: str = "zh", store="", config=None, client=None) -> Path:
     """Write the pack of a month result into ``out``: the result itself, summary.json, figures, the notebook
     pages (in ``client``'s kernel when given), the workbook, both decks and the index; return ``out``."""
-    from . import deck, figures, fonts, index, notebooks, workbook
+    from . import deck, figures, fonts, index, workbook
     from .briefing import write_briefing
     from .slides import write_slides
 
@@ -50,7 +50,7 @@ def write_pack(report: MonthReport, out: Path, lang: str = "zh", store="", confi
     workbook.write_workbook(workbook.workbook_tables(report, lang), out / "tables.xlsx")
     slides = deck.slides(report, out / "figures", lang)
     write_briefing(slides, out / "briefing.pptx")
-    write_slides(slides, out / "slides.html", f"{L.title('index', lang)} {L.month_name(report.month, lang)}", lang)
+    write_slides(slides, out / "slides.html", L.pack_title(report.settings.bulletin, report.month, lang), lang)
     pages += [(L.title("slides", lang), "slides.html"), (L.title("briefing", lang), "briefing.pptx")]
     index.write_index(report, out, lang, pages, figs)
     fonts.embed_font(sorted(out.glob("*.html")))

@@ -3,10 +3,11 @@ Long lists are split across slides so nothing overflows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import labels as L
+from ..month.summary import FLAGS
 from . import tables, text
 
 #: At most this many lines on a slide of bullets, and of questions (which are longer).
@@ -41,7 +42,7 @@ def _flag_lines(report, lang: str) -> list[str]:
     none = "无" if lang == "zh" else "none"
     sep = "、" if lang == "zh" else ", "
     return [f"{L.word('flag', f, lang)}{colon}{sep.join(L.name(d, lang) for d in report.flagged(f)) or none}"
-            for f in ("surge", "satisfaction_drop", "commend")]
+            for f in FLAGS]
 
 
 def satisfaction_lines(report, lang: str) -> list[str]:

@@ -66,20 +66,24 @@ NOTHING_TO_SHOW = {
 }
 
 
+def _image(fig):
+    """A figure as a PNG image object for a notebook (the figure is closed)."""
+    from IPython.display import Image
+
+    buf = io.BytesIO()
+    plots.save(fig, buf)
+    return Image(data=buf.getvalue(), format="png")
+
+
 def review_chart(table: pd.DataFrame, kind: str, lang: str, title: str = ""):
     """A review page's chart as an image: ``lookback`` (rate ratios with intervals) or ``annual`` (this year
     against the year before); a sentence when the table is empty."""
-    from IPython.display import Image
-
     from .pages import prose
 
     if table.empty:
         return prose("没有可绘制的数据。" if lang == "zh" else "Nothing to chart.")
     named = table.assign(department=table.department.map(lambda d: L.name(d, lang)))
-    fig = (plots.rate_ratios if kind == "lookback" else plots.annual_bars)(named, lang=lang, title=title)
-    buf = io.BytesIO()
-    plots.save(fig, buf)
-    return Image(data=buf.getvalue(), format="png")
+    return _image((plots.rate_ratios if kind == "lookback" else plots.annual_bars)(named, lang=lang, title=title))
 
 
 def show(report, name: str, lang: str, figures_dir: str | Path = ""):
@@ -97,6 +101,4 @@ def show(report, name: str, lang: str, figures_dir: str | Path = ""):
         return prose(NOTHING_TO_SHOW[lang][name])
     if path is not None:
         return Image(filename=str(plots.save(fig, path)))
-    buf = io.BytesIO()
-    plots.save(fig, buf)
-    return Image(data=buf.getvalue(), format="png")
+    return _image(fig)

@@ -8,6 +8,7 @@ import pandas as pd
 
 from .. import labels as L
 from .. import schema as S
+from ..month.summary import FLAGS
 from . import text
 
 
@@ -51,7 +52,7 @@ def departments(report, lang: str) -> pd.DataFrame:
         "satisfaction_rate": _sat_rate(d.department.map(sat.satisfaction_rate),
                                        d.department.map(sat.enough_sample), lang),
         "trend": [text.trend_word(r, lang) for r in d.itertuples()],
-        "flags": [L.words("flag", [f for f in ("surge", "satisfaction_drop", "commend") if getattr(r, f)], lang)
+        "flags": [L.words("flag", [f for f in FLAGS if getattr(r, f)], lang)
                   for r in d.itertuples()],
     })
     return _headed(t, lang)

@@ -3,19 +3,14 @@ the committee's questions. Every figure quoted comes from the month result."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .. import labels as L
 
 
-def _missing(x) -> bool:
-    return x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x))
-
-
 def change(x, lang: str, digits: int = 1) -> str:
     """A change in percent as a bulletin writes it: 上升12.3% / 下降4.0% / 持平; rising 12.3% in English."""
-    if _missing(x):
+    if pd.isna(x):
         return "不可比" if lang == "zh" else "not comparable"
     if round(x, digits) == 0:
         return "持平" if lang == "zh" else "unchanged"
@@ -26,7 +21,7 @@ def change(x, lang: str, digits: int = 1) -> str:
 
 def rate(x, lang: str) -> str:
     """A rate (0-1) in percent with two decimals."""
-    return ("—" if lang == "zh" else "n/a") if _missing(x) else f"{x * 100:.2f}%"
+    return ("—" if lang == "zh" else "n/a") if pd.isna(x) else f"{x * 100:.2f}%"
 
 
 def headline_satisfaction(report, lang: str) -> str:
@@ -79,7 +74,7 @@ def headline(report, lang: str) -> list[str]:
 def trend_word(r, lang: str) -> str:
     """A department's trend verdict with the window it rests on: 下降（近6个月同比）."""
     word = L.word("trend", r.trend, lang)
-    if r.trend == "no_trend" or _missing(r.trend_window):
+    if r.trend == "no_trend" or pd.isna(r.trend_window):
         return word
     w = int(r.trend_window)
     if lang == "zh":
@@ -123,13 +118,13 @@ def reasons(report, department: str, codes, lang: str) -> str:
 def question(q, baseline_months: int, lang: str, example: bool = True, min_orders: int = 0) -> str:
     """One row of the month result's ``questions`` as a sentence a member can read aloud (a row without an issue:
     the department's complaints, none of whose issues reached ``min_orders``)."""
-    if _missing(q.label):
+    if pd.isna(q.label):
         return (f"本月净投诉{q.orders}件，没有一个问题达到{min_orders}件，反映较为分散。" if lang == "zh" else
                 f"{q.orders} net complaints this month; no issue reached {min_orders}, they are scattered.")
     mean = q.baseline_mean
     ex = f"“{q.examples[0]}”" if example and len(q.examples) else ""
     if lang == "zh":
-        if _missing(mean):
+        if pd.isna(mean):
             trend = "无前期数据可比"
         elif q.emerging:
             trend = f"比前{baseline_months}个月月均（{mean:.0f}件）多{q.change:.0f}件，显著上升"
@@ -137,7 +132,7 @@ def question(q, baseline_months: int, lang: str, example: bool = True, min_order
             trend = f"前{baseline_months}个月月均{mean:.0f}件"
         ask = "请说明原因和整改措施。" if q.emerging else "请说明办理情况和下一步措施。"
         return f"本月{q.orders}件投诉反映“{q.label}”，{trend}，{ask}" + (f"例如：{ex}" if ex else "")
-    if _missing(mean):
+    if pd.isna(mean):
         trend = "no earlier months to compare"
     elif q.emerging:
         trend = (f"{q.change:.0f} more than the monthly mean of the {baseline_months} months before ({mean:.0f}), "
