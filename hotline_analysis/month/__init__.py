@@ -72,6 +72,8 @@ from ..settings import Settings, load_settings
 #: Tables saved as Parquet, in this order.
 TABLES = ("departments", "history", "long_trends", "breakdowns", "daily", "satisfaction", "city_satisfaction",
           "handling", "issues", "emerging", "actions", "questions", "lookback", "lookback_did", "annual")
+#: The flags of a department (columns of ``departments`` and keys of summary.json's ``flags``), in this order.
+FLAGS = ("surge", "satisfaction_drop", "commend")
 #: Folder of a saved month result inside a report pack.
 RESULT_FOLDER = "month"
 
@@ -130,7 +132,7 @@ class MonthReport:
         return self.departments["department"].tolist()
 
     def flagged(self, flag: str) -> list[str]:
-        """Departments carrying ``flag`` (``surge``, ``satisfaction_drop``, ``commend``), in rank order."""
+        """Departments carrying ``flag`` (one of :data:`FLAGS`), in rank order."""
         return self.departments.loc[self.departments[flag].to_numpy(dtype=bool), "department"].tolist()
 
     def totals(self) -> dict:

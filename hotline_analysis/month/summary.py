@@ -7,13 +7,11 @@ import json
 from functools import lru_cache
 from importlib import resources
 
-import jsonschema
 import pandas as pd
 
 from .. import metrics as M
+from . import FLAGS
 
-#: The flags of summary.json, in this order.
-FLAGS = ("surge", "satisfaction_drop", "commend")
 
 
 @lru_cache(maxsize=1)
@@ -24,6 +22,8 @@ def summary_schema() -> dict:
 
 def validate_summary(summary: dict) -> dict:
     """Raise ``jsonschema.ValidationError`` when ``summary`` breaks the contract; return it otherwise."""
+    import jsonschema  # about 1 s to import: not for every page's kernel
+
     jsonschema.validate(summary, summary_schema())
     return summary
 

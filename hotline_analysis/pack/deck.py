@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import labels as L
-from ..month.summary import FLAGS
+from ..month import FLAGS
 from . import tables, text
 
 #: At most this many lines on a slide of bullets, and of questions (which are longer).

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import labels as L
 from .. import schema as S
-from ..month.summary import FLAGS
+from ..month import FLAGS
 from . import text
 
 
