@@ -144,36 +144,6 @@ def per_10k(table: pd.DataFrame, value: str, populations: pd.DataFrame, on: str 
     return t
 
 
-def handling(df: pd.DataFrame, by: str | list[str] = S.DEPARTMENT) -> pd.DataFrame:
-    """Handling per group and month.
-
-    Columns: ``*by, month, closed, on_time_rate`` (closed by the due time,
-    among closed orders with a due time), ``contacted_n``, ``contact_rate``
-    (call-back reached the caller, among call-back attempts),
-    ``resolution_n``, ``resolution_rate`` (caller says solved, among those
-    asked), ``median_hours_to_close``, ``p90_hours_to_close``.
-    """
-    by = [by] if isinstance(by, str) else list(by)
-    d = with_month(df) if MONTH not in df else df
-    closed = d[S.CLOSED_AT].notna() & (d[S.STATUS] == "closed").fillna(False)
-    hours = (d[S.CLOSED_AT] - d[S.RECEIVED_AT]).dt.total_seconds() / 3600
-    on_time = (d[S.CLOSED_AT] <= d[S.DUE_AT]).where(closed & d[S.DUE_AT].notna())
-    frame = pd.DataFrame({
-        **{c: d[c] for c in [*by, MONTH]},
-        "closed": closed.astype(int),
-        "on_time": on_time.astype("float"),
-        "hours": hours.where(closed),
-        "contacted": d[S.CONTACTED].astype("float"),
-        "resolved": d[S.RESOLVED].astype("float"),
-    })
-    g = frame.groupby([*by, MONTH], observed=True, dropna=False)
-    out = g.agg(closed=("closed", "sum"), on_time_rate=("on_time", "mean"), contacted_n=("contacted", "count"),
-                contact_rate=("contacted", "mean"), resolution_n=("resolved", "count"),
-                resolution_rate=("resolved", "mean"), median_hours_to_close=("hours", "median"),
-                p90_hours_to_close=("hours", lambda h: h.quantile(0.9)))
-    return out.reset_index()
-
-
 def wilson_interval(successes, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for a proportion (NaN where n = 0).
 
@@ -195,17 +165,14 @@ def satisfaction(df: pd.DataFrame, settings: Settings, by: str | list[str] = S.D
 
     Columns: ``*by, month, surveyed, satisfied, basically_satisfied,
     dissatisfied, satisfaction_rate, ci_low, ci_high, weighted_rate,
-    contact_rate, resolution_rate, composite``.
+    contact_rate, resolution_rate``.
 
     Notes
     -----
     ``satisfaction_rate = (satisfied + basically_satisfied) / surveyed`` with a
     Wilson interval at ``settings.satisfaction.ci_level``;
     ``weighted_rate = (satisfied + w * basically_satisfied) / surveyed`` with
-    ``w = settings.satisfaction.weighted_basically_satisfied``;
-    ``composite = w_r * contact_rate + w_s * resolution_rate + w_t * satisfaction_rate``
-    with the weights of ``settings.satisfaction.composite_weights``
-    (response, resolution, satisfaction; default 0.1/0.5/0.4).  With
+    ``w = settings.satisfaction.weighted_basically_satisfied``.  With
     ``reasonable_only`` only requests not judged unreasonable count (合理诉求满意率).
     """
     by = [by] if isinstance(by, str) else list(by)
@@ -236,9 +203,6 @@ def satisfaction(df: pd.DataFrame, settings: Settings, by: str | list[str] = S.D
     out["ci_low"], out["ci_high"] = wilson_interval(pos, n, sat_rules.ci_level)
     w = sat_rules.weighted_basically_satisfied
     out["weighted_rate"] = ((out.satisfied + w * out.basically_satisfied) / n.where(n > 0)).astype(float)
-    cw = sat_rules.composite_weights
-    out["composite"] = (cw.response * out.contact_rate + cw.resolution * out.resolution_rate
-                        + cw.satisfaction * out.satisfaction_rate)
     cols = [*by, MONTH, "surveyed", "satisfied", "basically_satisfied", "dissatisfied", "satisfaction_rate",
-            "ci_low", "ci_high", "weighted_rate", "contact_rate", "resolution_rate", "composite"]
+            "ci_low", "ci_high", "weighted_rate", "contact_rate", "resolution_rate"]
     return out[cols]

@@ -45,6 +45,12 @@ DUPLICATE_OF = "duplicate_of"
 CONTACTED = "contacted"
 RESOLVED = "resolved"
 SATISFACTION = "satisfaction"
+HANDLED_DIRECTLY = "handled_directly"
+FIRST_RESPONSE_AT = "first_response_at"
+REASSIGNED = "reassigned"
+EXTENSION_REQUESTED = "extension_requested"
+EXTENSION_GRANTED = "extension_granted"
+ESCALATED = "escalated"
 SOURCE_FILE = "source_file"
 SOURCE_ROW = "source_row"
 
@@ -53,6 +59,10 @@ CHANNELS = ("phone", "web", "wechat", "app", "mailbox", "other")
 REQUEST_TYPES = ("complaint", "report", "help", "inquiry", "suggestion", "praise", "other")
 STATUSES = ("open", "closed", "returned", "cancelled")
 SATISFACTION_LEVELS = ("satisfied", "basically_satisfied", "dissatisfied")
+
+#: Handling columns many exports lack; a measure built on one is "not in this export" when it is empty.
+HANDLING_COLUMNS = (HANDLED_DIRECTLY, FIRST_RESPONSE_AT, REASSIGNED, EXTENSION_REQUESTED, EXTENSION_GRANTED,
+                    ESCALATED)
 
 #: Request types that count as complaints for the net-complaint measure.
 COMPLAINT_TYPES = ("complaint", "report")
@@ -92,6 +102,12 @@ COLUMNS: dict[str, Column] = {
         Column(CONTACTED, "boolean", "是否联系", "Contacted"),
         Column(RESOLVED, "boolean", "是否解决", "Resolved"),
         Column(SATISFACTION, "category", "满意度", "Satisfaction"),
+        Column(HANDLED_DIRECTLY, "boolean", "热线直接办结", "Handled by the hotline"),
+        Column(FIRST_RESPONSE_AT, "datetime64[ns]", "首次响应时间", "First response at"),
+        Column(REASSIGNED, "Int64", "重派次数", "Times reassigned"),
+        Column(EXTENSION_REQUESTED, "boolean", "申请延期", "Extension requested"),
+        Column(EXTENSION_GRANTED, "boolean", "同意延期", "Extension granted"),
+        Column(ESCALATED, "boolean", "督办", "Escalated for supervision"),
         Column(SOURCE_FILE, "string", "来源文件", "Source file", nullable=False),
         Column(SOURCE_ROW, "int64", "来源行号", "Source row", nullable=False),
     ]
@@ -210,6 +226,12 @@ WORK_ORDER_SCHEMA = pa.DataFrameSchema(
         CONTACTED: pa.Column("boolean", nullable=True),
         RESOLVED: pa.Column("boolean", nullable=True),
         SATISFACTION: pa.Column(enum_dtype(SATISFACTION), _enum_check(SATISFACTION), nullable=True),
+        HANDLED_DIRECTLY: pa.Column("boolean", nullable=True),
+        FIRST_RESPONSE_AT: pa.Column("datetime64[ns]", nullable=True),
+        REASSIGNED: pa.Column("Int64", pa.Check.ge(0), nullable=True),
+        EXTENSION_REQUESTED: pa.Column("boolean", nullable=True),
+        EXTENSION_GRANTED: pa.Column("boolean", nullable=True),
+        ESCALATED: pa.Column("boolean", nullable=True),
         SOURCE_FILE: pa.Column("string", nullable=False),
         SOURCE_ROW: pa.Column("int64", pa.Check.ge(0), nullable=False),
     },

@@ -99,7 +99,7 @@ class TimeChecks(_Section):
 
 @dataclass(frozen=True)
 class CompositeWeights(_Section):
-    """``satisfaction.composite_weights``: the three-rate composite."""
+    """``handling.composite_weights``: the three-rate (三率) composite."""
 
     response: float
     resolution: float
@@ -112,10 +112,42 @@ class Satisfaction(_Section):
 
     positive: tuple[str, ...]
     weighted_basically_satisfied: float
-    composite_weights: CompositeWeights
     ci_level: float
     min_surveyed: int
     standard: float
+
+
+@dataclass(frozen=True)
+class HandlingStandards(_Section):
+    """``handling.standards``: the standards units are listed against."""
+
+    on_time: float
+    max_reassign_rate: float
+
+
+@dataclass(frozen=True)
+class Grades(_Section):
+    """``handling.grades``: the least composite for grades A, B and C (below C: D)."""
+
+    A: float
+    B: float
+    C: float
+
+
+@dataclass(frozen=True)
+class Handling(_Section):
+    """``handling``: how departments handle orders (办理情况)."""
+
+    response_hours: float
+    early_fraction: float
+    min_orders: int
+    alpha: float
+    standards: HandlingStandards
+    composite_weights: CompositeWeights
+    weights_source: str
+    weights_source_en: str
+    grades: Grades
+    oldest: int
 
 
 @dataclass(frozen=True)
@@ -223,6 +255,7 @@ class Settings(_Section):
     validity: Validity
     time_checks: TimeChecks
     satisfaction: Satisfaction
+    handling: Handling
     change: Change
     flags: Flags
     ranking: Ranking

@@ -52,7 +52,7 @@ def test_default_config_names_every_net_complaint_rule():
     assert {"exclude_invalid", "exclude_duplicates", "exclude_unreasonable"} <= set(rules)
     assert cfg["net_complaint"]["request_types"] == ["complaint", "report"]
     assert cfg["duplicates"]["window_days"] == 7
-    w = cfg["satisfaction"]["composite_weights"]
+    w = cfg["handling"]["composite_weights"]
     assert (w["response"], w["resolution"], w["satisfaction"]) == (0.1, 0.5, 0.4)
 
 

@@ -29,7 +29,10 @@ def test_design_columns_in_order():
     assert list(S.COLUMNS) == [
         "order_id", "received_at", "channel", "request_type", "category_l1", "category_l2", "district",
         "department", "department_raw", "content", "caller_key", "due_at", "closed_at", "status", "is_valid",
-        "is_reasonable", "duplicate_of", "contacted", "resolved", "satisfaction", "source_file", "source_row"]
+        "is_reasonable", "duplicate_of", "contacted", "resolved", "satisfaction",
+        # optional handling columns (issue 13), then the provenance columns
+        "handled_directly", "first_response_at", "reassigned", "extension_requested", "extension_granted",
+        "escalated", "source_file", "source_row"]
 
 
 def test_enums_match_design():

@@ -30,7 +30,7 @@ def test_sections_are_typed_immutable_and_hashable():
     assert isinstance(s.net_complaint.rules, NetRules) and s.net_complaint.rules.exclude_invalid is True
     assert s.net_complaint.request_types == ("complaint", "report")
     assert s.flags.surge.min_count == 10 and s.topics.min_ratio == 1.5 and s.trend.mk_window_months == 24
-    assert s.satisfaction.composite_weights.resolution == 0.5
+    assert s.handling.composite_weights.resolution == 0.5
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.change.min_base = 3
     assert hash(s) == hash(load_settings()) and {s: 1}[load_settings()] == 1

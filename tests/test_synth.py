@@ -22,7 +22,8 @@ from hotline_analysis.synth import ScenarioConfig, generate, id_number, write_ex
 from .conftest import SMALL, external
 
 CHINESE_HEADER = ["工单编号", "受理时间", "受理渠道", "来电号码", "来电人", "诉求类型", "一级分类", "二级分类", "所属区县",
-                  "承办单位", "诉求内容", "办理时限", "办结时间", "工单状态", "是否合理诉求", "回访是否联系", "回访是否解决", "满意度"]
+                  "承办单位", "诉求内容", "办理时限", "办结时间", "工单状态", "是否合理诉求", "回访是否联系", "回访是否解决", "满意度",
+                  "是否热线直办", "首次响应时间", "重派次数", "是否申请延期", "是否同意延期", "是否督办"]
 
 
 def parse_times(s: pd.Series) -> pd.Series:

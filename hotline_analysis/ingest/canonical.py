@@ -17,8 +17,10 @@ from ..privacy import caller_keys, mask_texts
 from .presets import REQUIRED, Preset
 from .readers import ROW, RawRead
 
-DATE_FIELDS = (S.RECEIVED_AT, S.DUE_AT, S.CLOSED_AT)
-BOOL_FIELDS = (S.IS_REASONABLE, S.CONTACTED, S.RESOLVED)
+DATE_FIELDS = (S.RECEIVED_AT, S.DUE_AT, S.CLOSED_AT, S.FIRST_RESPONSE_AT)
+BOOL_FIELDS = (S.IS_REASONABLE, S.CONTACTED, S.RESOLVED, S.HANDLED_DIRECTLY, S.EXTENSION_REQUESTED,
+               S.EXTENSION_GRANTED, S.ESCALATED)
+COUNT_FIELDS = (S.REASSIGNED,)
 ENUM_FIELDS = (S.CHANNEL, S.REQUEST_TYPE, S.STATUS, S.SATISFACTION)
 TEXT_FIELDS = (S.ORDER_ID, S.CATEGORY_L1, S.CATEGORY_L2, S.DISTRICT, S.DEPARTMENT_RAW, S.CONTENT)
 QUARANTINE_COLUMNS = ["source_file", "source_row", "column", "reason", "value"]
@@ -162,7 +164,8 @@ def to_canonical(raw: RawRead, preset: Preset, key: bytes, source_name: str | No
     out[S.CALLER_KEY] = caller_keys(phone, key) if phone is not None else pa.nulls(n, pa.string())
     dates, q_dates, corrections = _dates(raw, preset, name, row)
     coded, unmapped = _coded(raw, preset)
-    out.update(dates | coded)
+    counts = _counts(raw, preset, corrections)
+    out.update(dates | coded | counts)
     no_id = pc.equal(out[S.ORDER_ID], "").to_numpy(zero_copy_only=False)
     qrows += q_dates + [(name, row[i].as_py(), S.ORDER_ID, "missing", "") for i in np.flatnonzero(no_id)]
     df = _frame(out, name, row)
@@ -218,6 +221,27 @@ def _coded(raw: RawRead, preset: Preset) -> tuple[dict, dict[str, Counter]]:
     return out, unmapped
 
 
+def _counts(raw: RawRead, preset: Preset, corrections: Counter) -> dict:
+    """Count columns (e.g. times reassigned) as nullable integers; text that is not a count becomes null and is
+    counted in ``corrections``."""
+    n = raw.table.num_rows
+    out = {}
+    for fld in COUNT_FIELDS:
+        v = _field(raw, preset, fld)
+        if v is None:
+            out[fld] = pd.array([pd.NA] * n, dtype="Int64")
+            continue
+        num = pd.to_numeric(pd.Series(v.to_numpy(zero_copy_only=False), dtype=object).replace("", None),
+                            errors="coerce")
+        bad = num.notna() & ((num < 0) | (num % 1 != 0))
+        text = pd.Series(v.to_numpy(zero_copy_only=False), dtype=object)
+        unparsed = (num.isna() & text.ne("") & text.notna()) | bad
+        if unparsed.any():
+            corrections[f"{fld}: not a count, set to null"] += int(unparsed.sum())
+        out[fld] = pd.array(num.where(~bad), dtype="Float64").astype("Int64")
+    return out
+
+
 def _frame(out: dict, name: str, row: pa.Array) -> pd.DataFrame:
     """The canonical columns of one file as a frame (``department`` and ``duplicate_of`` still empty)."""
     n = len(row)
@@ -236,6 +260,9 @@ def _frame(out: dict, name: str, row: pa.Array) -> pd.DataFrame:
         S.STATUS: out[S.STATUS], S.IS_VALID: True,
         S.IS_REASONABLE: out[S.IS_REASONABLE], S.DUPLICATE_OF: _text(pa.nulls(n, pa.string())),
         S.CONTACTED: out[S.CONTACTED], S.RESOLVED: out[S.RESOLVED], S.SATISFACTION: out[S.SATISFACTION],
+        S.HANDLED_DIRECTLY: out[S.HANDLED_DIRECTLY], S.FIRST_RESPONSE_AT: dates(S.FIRST_RESPONSE_AT),
+        S.REASSIGNED: out[S.REASSIGNED], S.EXTENSION_REQUESTED: out[S.EXTENSION_REQUESTED],
+        S.EXTENSION_GRANTED: out[S.EXTENSION_GRANTED], S.ESCALATED: out[S.ESCALATED],
         S.SOURCE_FILE: _text(pa.repeat(pa.scalar(name, pa.string()), n)),
         S.SOURCE_ROW: row.to_numpy(zero_copy_only=False),
     })

@@ -38,7 +38,13 @@ Tables (one row per supervised department unless said otherwise):
     the whole hotline's rate and its rate for reasonable requests, this month,
     last month and a year ago.
 ``handling``
-    :func:`hotline_analysis.metrics.handling` per department.
+    办理情况 per department (:func:`hotline_analysis.handling.month_measures`) this month, last month and
+    a year ago, with ``open``, ``overdue`` (at the month's end), ``carried_over`` (open at its start) and the
+    standards judged this month (``below_on_time``, ``slow``, ``reassign_high``).
+``city_handling``
+    the same for every dispatched order of the city, with ``handled_directly`` and ``direct_share``.
+``overdue``
+    the orders open longest past their due time at the month's end (``handling.oldest``).
 ``issues``
     the top issues per department (:class:`hotline_analysis.topics.TopicResult`).
 ``actions``
@@ -71,7 +77,7 @@ from ..settings import Settings, load_settings
 
 #: Tables saved as Parquet, in this order.
 TABLES = ("departments", "history", "long_trends", "breakdowns", "daily", "satisfaction", "city_satisfaction",
-          "handling", "issues", "emerging", "actions", "questions", "lookback", "lookback_did", "annual")
+          "handling", "city_handling", "overdue", "issues", "emerging", "actions", "questions", "lookback", "lookback_did", "annual")
 #: The flags of a department (columns of ``departments`` and keys of summary.json's ``flags``), in this order.
 FLAGS = ("surge", "satisfaction_drop", "commend")
 #: Folder of a saved month result inside a report pack.
@@ -95,6 +101,8 @@ class MonthReport:
     satisfaction: pd.DataFrame = field(repr=False)
     city_satisfaction: pd.DataFrame = field(repr=False)
     handling: pd.DataFrame = field(repr=False)
+    city_handling: pd.DataFrame = field(repr=False)
+    overdue: pd.DataFrame = field(repr=False)
     issues: pd.DataFrame = field(repr=False)
     emerging: pd.DataFrame = field(repr=False)
     actions: pd.DataFrame = field(repr=False)
@@ -102,6 +110,7 @@ class MonthReport:
     lookback: pd.DataFrame = field(repr=False)
     lookback_did: pd.DataFrame = field(repr=False)
     annual: pd.DataFrame = field(repr=False)
+    absent: dict = field(default_factory=dict)  # measure -> the columns it needs that the export lacks
     generated_by: str = f"hotline_analysis {__version__}"
 
     # --- building ---------------------------------------------------------------------------------------
@@ -168,7 +177,7 @@ class MonthReport:
         for name in TABLES:
             _to_parquet(getattr(self, name), tmp / f"{name}.parquet")
         meta = {"dataset": self.dataset, "month": str(self.month), "ledger": self.ledger,
-                "topics_from": self.topics_from, "generated_by": self.generated_by,
+                "topics_from": self.topics_from, "generated_by": self.generated_by, "absent": self.absent,
                 "settings": self.settings.to_dict()}
         (tmp / "month.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         if folder.exists():
@@ -190,7 +199,8 @@ class MonthReport:
         tables = {name: _from_parquet(folder / f"{name}.parquet") for name in TABLES}
         return cls(dataset=meta["dataset"], month=pd.Period(meta["month"], "M"),
                    settings=settings_from_dict(meta["settings"]), ledger=meta["ledger"],
-                   topics_from=meta["topics_from"], generated_by=meta["generated_by"], **tables)
+                   topics_from=meta["topics_from"], generated_by=meta["generated_by"],
+                   absent=meta.get("absent", {}), **tables)
 
     def with_tables(self, **tables: pd.DataFrame) -> MonthReport:
         """A copy with some tables replaced."""

@@ -15,6 +15,7 @@ from ..settings import Settings
 from ..stats import bh_adjust, satisfaction_shift
 from ..store import Store
 from . import actions as A
+from .handling import handling_tables, stored_columns
 
 
 def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str | None, all_units: bool,
@@ -42,7 +43,8 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
                  ledger=month_ledger(history, month), topics_from=topics, departments=table,
                  history=trend_lines(volumes, month), long_trends=long_trends(volumes, month, settings),
                  breakdowns=breakdowns(orders, month, settings), daily=daily_counts(orders, month),
-                 satisfaction=sat, handling=handling_table(orders, month, deps), issues=issues, emerging=emerging,
+                 satisfaction=sat, **handling_tables(st, orders, month, settings, deps), issues=issues,
+                 emerging=emerging, absent=absent_measures(st, month),
                  actions=A.EMPTY_ACTIONS, questions=A.EMPTY_QUESTIONS,
                  annual=annual_if_due(st, month, settings, all_units, history),
                  **lookback_if_due(st, month, settings, register, history))
@@ -70,7 +72,7 @@ def read_month(st: Store, month: pd.Period, settings: Settings) -> tuple[pd.Data
 #: Columns of the store the month's work orders are read with.
 ORDER_COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.CATEGORY_L2, S.REQUEST_TYPE, S.IS_VALID,
                  S.IS_REASONABLE, S.STATUS, S.DUPLICATE_OF, S.SATISFACTION, S.CONTACTED, S.RESOLVED,
-                 S.CHANNEL, S.DISTRICT, S.DUE_AT, S.CLOSED_AT]
+                 S.CHANNEL, S.DISTRICT, S.DUE_AT, S.CLOSED_AT, S.DEPARTMENT_RAW, *S.HANDLING_COLUMNS]
 #: The breakdowns of all orders a bulletin reports.
 BREAKDOWNS = (S.REQUEST_TYPE, S.CHANNEL, S.DISTRICT)
 
@@ -255,13 +257,11 @@ def city_satisfaction(orders: pd.DataFrame, month: pd.Period, settings: Settings
     return out[["measure", M.MONTH, "surveyed", "satisfaction_rate", "ci_low", "ci_high"]].reset_index(drop=True)
 
 
-def handling_table(orders: pd.DataFrame, month: pd.Period, deps: list[str]) -> pd.DataFrame:
-    """Handling of the month's orders per department (:func:`hotline_analysis.metrics.handling`)."""
-    d = orders[orders[S.DEPARTMENT].isin(deps).to_numpy() & (orders[M.MONTH] == month).to_numpy()]
-    return M.handling(d).drop(columns=[M.MONTH]).reset_index(drop=True)
+def absent_measures(st: Store, month: pd.Period) -> dict[str, list[str]]:
+    """Measure -> the columns it needs that the month's stored orders lack (:data:`hotline_analysis.handling.NEEDS`)."""
+    from ..handling import absent_measures as absent
 
-
-# --- topics and look-back ------------------------------------------------------------------------------------
+    return absent(stored_columns(st, [month]))
 
 
 def month_issues(st: Store, orders: pd.DataFrame, month: pd.Period, settings: Settings, deps: list[str],

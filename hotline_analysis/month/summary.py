@@ -55,6 +55,48 @@ def _department(d, change) -> dict:
     }
 
 
+#: The handling figures of summary.json (rates as fractions, counts as integers).
+HANDLING_RATES = ("on_time_rate", "early_rate", "closure_rate", "response_rate", "reassign_rate", "repeat_rate",
+                  "resolution_rate", "satisfaction_rate", "composite")
+HANDLING_COUNTS = ("dispatched", "open", "overdue", "carried_over", "extension_requested", "extension_granted",
+                   "escalated", "dissatisfied")
+
+
+def _count(x) -> int | None:
+    return None if pd.isna(x) else int(x)
+
+
+def _handling_figures(row) -> dict:
+    out = {k: _rate(getattr(row, k)) for k in HANDLING_RATES} | {k: _count(getattr(row, k)) for k in HANDLING_COUNTS}
+    return out | {"grade": row.grade if isinstance(row.grade, str) else None}
+
+
+def _handling(report) -> dict:
+    """The city's handling this month (with last month's on-time rate and open orders), what the export lacks,
+    the standards and the units below them, and the oldest overdue orders."""
+    from ..handling import NEEDS
+
+    city = report.city_handling.set_index(M.MONTH)
+    now = city.loc[report.month]
+    prev = city.loc[report.month - 1] if report.month - 1 in city.index else None
+    h = report.handling[report.handling[M.MONTH] == report.month]
+    hs = report.settings.handling
+    return {
+        "city": _handling_figures(now) | {
+            "handled_directly": _count(now.handled_directly), "direct_share": _rate(now.direct_share),
+            "on_time_rate_prev_month": None if prev is None else _rate(prev.on_time_rate),
+            "open_prev_month": None if prev is None else _count(prev.open)},
+        "absent": {m: "not in this export: needs " + ", ".join(cols) for m, cols in report.absent.items()
+                   if m in NEEDS},
+        "standards": hs.standards.to_dict() | {"satisfaction": report.settings.satisfaction.standard},
+        "composite_weights": hs.composite_weights.to_dict() | {"source": hs.weights_source_en},
+        "below_standard": {"on_time": h.loc[h.slow.astype(bool), "department"].tolist(),
+                           "reassign": h.loc[h.reassign_high.astype(bool), "department"].tolist()},
+        "oldest_overdue": [{"order_id": str(o.order_id), "department": None if pd.isna(o.department) else o.department,
+                            "days_overdue": int(o.days_overdue)} for o in report.overdue.itertuples()],
+    }
+
+
 def _topics(report) -> list[dict]:
     out = []
     for dep in report.supervised:
@@ -77,6 +119,9 @@ def summary_dict(report) -> dict:
         ci_low=report.departments.department.map(sat.ci_low),
         ci_high=report.departments.department.map(sat.ci_high))
     rows = [_department(d, s.change) for d in deps.itertuples()]
+    h = report.handling[report.handling[M.MONTH] == report.month].set_index("department")
+    for r in rows:
+        r["handling"] = _handling_figures(h.loc[r["department"]]) if r["department"] in h.index else None
     rules = s.to_dict()
     summary = {
         "dataset": report.dataset,
@@ -87,5 +132,6 @@ def summary_dict(report) -> dict:
         "departments": rows,
         "flags": {f: [r["department"] for r in rows if f in r["flags"]] for f in FLAGS},
         "topics": _topics(report),
+        "handling": _handling(report),
     }
     return validate_summary(summary)

@@ -32,10 +32,12 @@ RAW_HEADER = {
     S.DISTRICT: "所属区县", S.DEPARTMENT_RAW: "承办单位", S.CONTENT: "诉求内容", S.DUE_AT: "办理时限",
     S.CLOSED_AT: "办结时间", S.STATUS: "工单状态", S.IS_REASONABLE: "是否合理诉求",
     S.CONTACTED: "回访是否联系", S.RESOLVED: "回访是否解决", S.SATISFACTION: "满意度",
+    S.HANDLED_DIRECTLY: "是否热线直办", S.FIRST_RESPONSE_AT: "首次响应时间", S.REASSIGNED: "重派次数",
+    S.EXTENSION_REQUESTED: "是否申请延期", S.EXTENSION_GRANTED: "是否同意延期", S.ESCALATED: "是否督办",
 }
 DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"]
 ALT_DATE_FORMATS = ["%Y-%m-%d %H:%M", "%Y年%m月%d日 %H:%M"]
-DATE_COLUMNS = (S.RECEIVED_AT, S.DUE_AT, S.CLOSED_AT)
+DATE_COLUMNS = (S.RECEIVED_AT, S.DUE_AT, S.CLOSED_AT, S.FIRST_RESPONSE_AT)
 
 
 def _arrow_text(s: pd.Series) -> pa.Array:
@@ -57,12 +59,13 @@ def export_table(orders: pd.DataFrame) -> pa.Table:
     yn = {True: "是", False: "否"}
     text_cols = {S.ORDER_ID: "order_id", "phone": "phone", "caller_name": "caller_name", S.CATEGORY_L1: "category_l1",
                  S.CATEGORY_L2: "category_l2", S.DISTRICT: "district", S.DEPARTMENT_RAW: "department_raw",
-                 S.CONTENT: "content"}
+                 S.CONTENT: "content", S.REASSIGNED: "reassigned"}
+    flags = (S.IS_REASONABLE, S.CONTACTED, S.RESOLVED, S.HANDLED_DIRECTLY, S.EXTENSION_REQUESTED,
+             S.EXTENSION_GRANTED, S.ESCALATED)
     mapped = {S.CHANNEL: RAW_CHANNEL, S.REQUEST_TYPE: S.enum_labels(S.REQUEST_TYPE), S.STATUS: S.enum_labels(S.STATUS),
-              S.IS_REASONABLE: yn, S.CONTACTED: yn, S.RESOLVED: yn, S.SATISFACTION: S.enum_labels(S.SATISFACTION)}
+              S.SATISFACTION: S.enum_labels(S.SATISFACTION)} | dict.fromkeys(flags, yn)
     source = {S.CHANNEL: "channel", S.REQUEST_TYPE: "request_type", S.STATUS: "status",
-              S.IS_REASONABLE: "is_reasonable", S.CONTACTED: "contacted", S.RESOLVED: "resolved",
-              S.SATISFACTION: "satisfaction"}
+              S.SATISFACTION: "satisfaction"} | {f: f for f in flags}
     arrays = {}
     for c in RAW_HEADER:
         if c in DATE_COLUMNS:

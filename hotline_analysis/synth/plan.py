@@ -83,6 +83,19 @@ class Plan:
     season: np.ndarray  # [dept, month] seasonal factor
     district_names: list[str]
     district_p: np.ndarray
+    handling: HandlingPlan
+
+
+@dataclass
+class HandlingPlan:
+    """Planted handling differences: slow departments, one that sends many orders back, a backlog month.
+
+    Drawn from its own random stream (``[seed, 6]``) so the other planted effects stay as they were.
+    """
+
+    slow: list[int]  # close late and respond slowly
+    reassigning: int  # orders sent back and reassigned ten times as often
+    backlog_month: pd.Period  # dispatched orders of its last ten days are often closed only after it ends
 
 
 @dataclass
@@ -138,6 +151,7 @@ def make_plan(config: ScenarioConfig) -> Plan:
     sat_shifts = _satisfaction_shifts(units, months, rng)
     hot_months = _hot_months(topics, months, rng)
     dist = load_districts(paths.DISTRICTS_CSV)
+    handling = _handling(config, size, on_time)
     return Plan(
         months=months, days=days, day_weight=day_weights(days), units=units, topics=topics, size_net_2019=size,
         unreasonable=unreasonable, other_ratio=other_ratio, on_time=on_time, resolve_p=resolve_p,
@@ -145,6 +159,7 @@ def make_plan(config: ScenarioConfig) -> Plan:
         surges=surges, sat_shifts=sat_shifts, lookback=lookback, hot_months=hot_months, surge_topic=surge_topic,
         season=np.array([seasonality.factor(i, months.month.to_numpy()) for i in range(nd)]),
         district_names=dist.district.tolist(), district_p=(dist.population / dist.population.sum()).to_numpy(),
+        handling=handling,
     )
 
 
@@ -158,10 +173,26 @@ def _unit_profiles(rng: np.random.Generator, nu: int, nd: int) -> tuple[np.ndarr
     """Per unit: unreasonable share, other-type ratio, on-time, resolution and dissatisfaction rates."""
     unreasonable = rng.uniform(0.015, 0.05, nu)
     other_ratio = rng.uniform(0.3, 0.8, nd)
-    on_time = rng.uniform(0.85, 0.99, nu)
+    on_time = rng.uniform(0.95, 0.995, nu)  # published 按期办结率 are mostly 95-100%
     resolve_p = rng.uniform(0.80, 0.97, nu)
     dissat_p = rng.uniform(0.0004, 0.0022, nu)
     return unreasonable, other_ratio, on_time, resolve_p, dissat_p
+
+
+#: On-time share of the planted slow departments (the others draw 95-99.5%).
+SLOW_ON_TIME = 0.72
+
+
+def _handling(config: ScenarioConfig, size: np.ndarray, on_time: np.ndarray) -> HandlingPlan:
+    """Three slow departments and one reassigning department among the larger two thirds; the backlog in the
+    month before the last. Sets the slow departments' on-time share in ``on_time``."""
+    rng = np.random.default_rng([config.seed, 6])
+    larger = np.flatnonzero(size >= np.quantile(size, 1 / 3))
+    picked = rng.choice(larger, size=4, replace=False)
+    slow = sorted(int(i) for i in picked[:3])
+    on_time[slow] = SLOW_ON_TIME
+    months = config.months()
+    return HandlingPlan(slow=slow, reassigning=int(picked[3]), backlog_month=months[-2])
 
 
 def _seasonality(cat: dict, rng: np.random.Generator, nd: int) -> Seasonality:

@@ -29,4 +29,21 @@ def ground_truth(plan: Plan, config: ScenarioConfig, orders: pd.DataFrame) -> di
             "unreasonable": int((orders.is_reasonable == False).sum()),  # noqa: E712
         },
         "pii_canaries": orders.attrs["pii_canaries"],
+        "handling": handling_truth(plan, orders),
+    }
+
+
+def handling_truth(plan: Plan, orders: pd.DataFrame) -> dict:
+    """The planted handling differences, and the backlog month's dispatched orders a unit still held at its end
+    (status open or closed, not closed by then) and those of them past their due time."""
+    h = plan.handling
+    end = h.backlog_month.end_time.normalize() + pd.Timedelta(days=1)
+    d = orders[(orders.unit >= 0) & (orders.received < end) & orders.status.isin(["open", "closed"])]
+    still_open = d.closed_at.isna() | (d.closed_at >= end)
+    names = plan.units.names
+    return {
+        "slow_departments": [names[i] for i in h.slow], "slow_on_time": float(plan.on_time[h.slow[0]]),
+        "reassigning_department": names[h.reassigning],
+        "backlog": {"month": str(h.backlog_month), "open_at_month_end": int(still_open.sum()),
+                    "overdue_at_month_end": int((still_open & (d.due_at < end)).sum())},
     }

@@ -1,0 +1,108 @@
+"""The month's 办理情况 tables (:mod:`hotline_analysis.handling`): per unit, for the city, and the oldest overdue."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from .. import handling as H
+from .. import metrics as M
+from .. import schema as S
+from ..settings import Settings
+from ..store import Store
+
+#: Columns the orders still open from earlier months are read with.
+OPEN_COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.DEPARTMENT_RAW, S.HANDLED_DIRECTLY, S.DUE_AT,
+                S.CLOSED_AT, S.STATUS]
+CITY = "city"
+
+
+def handling_tables(st: Store, orders: pd.DataFrame, month: pd.Period, settings: Settings,
+                    deps: list[str]) -> dict[str, pd.DataFrame]:
+    """``handling`` (per unit of ``deps``; this month, last month, a year ago), ``city_handling`` (the same
+    for every dispatched order, with the hotline's own answers) and ``overdue`` (oldest open past due)."""
+    present = stored_columns(st, [month])
+    earlier = open_from_earlier(st, month)
+    snap = pd.concat([orders[OPEN_COLUMNS], earlier], ignore_index=True)
+    units = orders[orders[S.DEPARTMENT].isin(deps).to_numpy()]
+    per_unit = _with_open(H.month_measures(units, settings, present), snap, month, S.DEPARTMENT)
+    per_unit = per_unit[per_unit[S.DEPARTMENT].isin(deps)]
+    city = _with_open(H.month_measures(orders.assign(_city=CITY), settings, present, by="_city"),
+                      snap.assign(_city=CITY), month, "_city").drop(columns="_city")
+    city = city.merge(direct_share(orders, present), on=M.MONTH, how="left")
+    now = per_unit[per_unit[M.MONTH] == month]
+    judged = H.standards_missed(now, settings)[[S.DEPARTMENT, "below_on_time", "slow", "reassign_high"]]
+    per_unit = per_unit.merge(judged, on=S.DEPARTMENT, how="left")
+    per_unit.loc[per_unit[M.MONTH] != month, ["below_on_time", "slow", "reassign_high"]] = False
+    overdue = H.oldest_overdue(snap, _end(month), settings.handling.oldest)
+    return {"handling": per_unit.sort_values([M.MONTH, S.DEPARTMENT], ascending=[False, True]).reset_index(drop=True),
+            "city_handling": city.sort_values(M.MONTH, ascending=False).reset_index(drop=True),
+            "overdue": overdue}
+
+
+def _end(month: pd.Period) -> pd.Timestamp:
+    return (month + 1).start_time
+
+
+def _with_open(table: pd.DataFrame, snap: pd.DataFrame, month: pd.Period, by: str) -> pd.DataFrame:
+    """``table`` with ``open``/``overdue`` at the end of this month and last month and ``carried_over`` (open at
+    the month's start); NaN a year ago (the store is not read that far back for open orders)."""
+    frames = []
+    for m in (month, month - 1):
+        end, start = H.open_at(snap, _end(m), by), H.open_at(snap, m.start_time, by)
+        t = end.merge(start[[by, "open"]].rename(columns={"open": "carried_over"}), on=by, how="outer")
+        frames.append(t.assign(**{M.MONTH: m}))
+    snaps = pd.concat(frames, ignore_index=True)
+    snaps[M.MONTH] = snaps[M.MONTH].astype(table[M.MONTH].dtype)
+    out = table.merge(snaps, on=[by, M.MONTH], how="left")
+    if S.CLOSED_AT not in H.present_columns(snap):
+        out[["open", "overdue", "carried_over"]] = float("nan")
+    return out
+
+
+def direct_share(orders: pd.DataFrame, present: set[str]) -> pd.DataFrame:
+    """Per month: orders settled by the hotline itself (直接办结) and their share of all orders with a known
+    route: ``month, handled_directly, direct_share``."""
+    d = orders[orders[S.HANDLED_DIRECTLY].notna().to_numpy()]
+    g = d.groupby(M.MONTH, observed=True)[S.HANDLED_DIRECTLY]
+    out = pd.DataFrame({"handled_directly": g.sum().astype("int64"), "direct_share": g.mean().astype(float)})
+    if S.HANDLED_DIRECTLY not in present:
+        out[:] = float("nan")
+    return out.reset_index()
+
+
+def open_from_earlier(st: Store, month: pd.Period) -> pd.DataFrame:
+    """Orders received before last month that were still open when it began (for the open-order snapshots)."""
+    start = pa.scalar((month - 1).start_time.to_pydatetime(), pa.timestamp("ns"))
+    closed = ds.field(S.CLOSED_AT)
+    flt = (ds.field(S.RECEIVED_AT) < start) & (closed.is_null() | (closed >= start))
+    names = set(pq.read_schema(st.parts()[0]).names) if st.parts() else set()
+    cols = [c for c in OPEN_COLUMNS if c in names]
+    t = st.dataset().to_table(columns=cols, filter=flt).to_pandas()
+    for c in OPEN_COLUMNS:
+        if c not in t:
+            t[c] = pd.NA
+    return t[OPEN_COLUMNS]
+
+
+def stored_columns(st: Store, months: list[pd.Period]) -> set[str]:
+    """The canonical columns with at least one value in the store's parts of ``months`` (from the Parquet
+    statistics, without reading the data)."""
+    want = {(m.year, m.month) for m in months}
+    out: set[str] = set()
+    for p in st.parts():
+        y, m = (int(x.split("=")[1]) for x in p.parts[-3:-1])
+        if (y, m) not in want:
+            continue
+        meta = pq.ParquetFile(p).metadata
+        for i in range(meta.num_columns):
+            col = meta.schema.column(i).name
+            for r in range(meta.num_row_groups):
+                c = meta.row_group(r).column(i)
+                stats = c.statistics
+                if stats is None or not stats.has_null_count or stats.null_count < c.num_values:
+                    out.add(col)
+                    break
+    return out
