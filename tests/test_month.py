@@ -76,7 +76,7 @@ def test_saved_result_loads_unchanged(report, tmp_path):
         for col in a.columns:
             left, right = a[col].tolist(), b[col].tolist()
             for x, y in zip(left, right):
-                if isinstance(x, float) and np.isnan(x):
+                if x is pd.NA or (isinstance(x, float) and np.isnan(x)):
                     assert y is None or (isinstance(y, float) and np.isnan(y)) or y is pd.NA, (name, col)
                 else:
                     assert (list(x) if isinstance(x, (list, np.ndarray)) else x) == \
