@@ -101,21 +101,26 @@ def daily_series(daily: pd.Series, lang: str = "zh", title: str = "") -> plt.Fig
 
 
 def satisfaction_intervals(table: pd.DataFrame, label: str = "department", lang: str = "zh",
-                           title: str = "", standard: float | None = None, top: int = 20) -> plt.Figure:
-    """Satisfaction rate per group with its interval (``ci_low``, ``ci_high``): the ``top`` lowest, lowest on
-    top, and the ``standard`` as a dashed line."""
+                           title: str = "", standard: float | None = None, top: int = 20,
+                           value: str = "satisfaction_rate", marked: str | None = None) -> plt.Figure:
+    """A rate per group (``value``, default satisfaction) with its interval (``ci_low``, ``ci_high``): the
+    ``top`` lowest, lowest on top, the ``standard`` as a dashed line, and the rows where the bool column
+    ``marked`` is true in red."""
     use_cjk_font()
-    t = table.dropna(subset=["satisfaction_rate"]).nsmallest(top, "satisfaction_rate").iloc[::-1]
+    t = table.dropna(subset=[value]).nsmallest(top, value).iloc[::-1]
     fig, ax = plt.subplots(figsize=(8, 0.3 * len(t) + 1.2))
     y = np.arange(len(t))
-    lower = ((t.satisfaction_rate - t.ci_low) * 100).clip(lower=0)  # rounding can leave -1e-16
-    upper = ((t.ci_high - t.satisfaction_rate) * 100).clip(lower=0)
-    ax.errorbar(t.satisfaction_rate * 100, y, xerr=[lower, upper],
-                fmt="o", ms=4, capsize=2)
+    lower = ((t[value] - t.ci_low) * 100).clip(lower=0)  # rounding can leave -1e-16
+    upper = ((t.ci_high - t[value]) * 100).clip(lower=0)
+    red = t[marked].fillna(False).astype(bool).to_numpy() if marked else np.zeros(len(t), bool)
+    for sel, color in ((~red, "C0"), (red, "firebrick")):
+        if sel.any():
+            ax.errorbar(t[value][sel] * 100, y[sel], xerr=[lower[sel], upper[sel]], fmt="o", ms=4, capsize=2,
+                        color=color)
     ax.set_yticks(y, t[label])
     if standard is not None:
         ax.axvline(standard * 100, color="firebrick", ls="--", lw=1)
-    ax.set_xlabel(axis("satisfaction_rate", lang) + " (%)")
+    ax.set_xlabel(axis(value, lang) + " (%)")
     ax.set_title(title)
     fig.tight_layout()
     return fig

@@ -46,7 +46,7 @@ DEFAULT_LATIN_ALLOW = frozenset({
 })
 
 #: Pages that show charts: each must hold at least one image that really decoded.
-PAGES_WITH_FIGURES = ("01_overview", "02_departments", "03_satisfaction", "04_topics", "lookback", "annual_review")
+PAGES_WITH_FIGURES = ("01_overview", "02_departments", "04_satisfaction", "05_topics", "lookback", "annual_review")
 
 #: The injected check. It sets ``r`` (see render's docstring) on <body> as JSON.
 _CHECK_JS = r"""

@@ -37,15 +37,15 @@ def sheets(pack):
 
 
 def test_pack_has_the_files_of_design(pack, report):
-    for name in ("index.html", "01_overview.html", "02_departments.html", "03_satisfaction.html", "04_topics.html",
-                 "05_actions.html", "01_overview.ipynb", "summary.json", "tables.xlsx", "figures/daily.png",
+    for name in ("index.html", "01_overview.html", "02_departments.html", "04_satisfaction.html", "05_topics.html",
+                 "06_actions.html", "01_overview.ipynb", "summary.json", "tables.xlsx", "figures/daily.png",
                  "figures/ranking.png", "figures/topics.png", "figures/trends.png",
                  "slides.html", "briefing.pptx", "month/month.json", "month/departments.parquet"):
         assert (pack / name).exists(), name
     # a satisfaction chart only where some unit has enough call-backs (the small scenario has none)
     enough = report.satisfaction.enough_sample.any()
     assert (pack / "figures" / "satisfaction.png").exists() == enough
-    page = (pack / "03_satisfaction.html").read_text("utf-8")
+    page = (pack / "04_satisfaction.html").read_text("utf-8")
     assert enough or "不绘制满意率图" in page
     index = (pack / "index.html").read_text("utf-8")
     assert "01_overview.html" in index and "summary.json" in index and "tables.xlsx" in index
@@ -59,7 +59,7 @@ def test_pages_are_offline_hide_code_and_embed_their_charts(pack):
         body = text.split("<body", 1)[-1]
         assert "open_month" not in body and "import " not in body.split("<style", 1)[0], page.name
         assert "Figure size" not in body, page.name
-    for name in ("01_overview", "02_departments", "04_topics"):
+    for name in ("01_overview", "02_departments", "05_topics"):
         assert "data:image/png;base64," in (pack / f"{name}.html").read_text("utf-8"), name
 
 
@@ -108,7 +108,7 @@ def test_topics_agree_across_summary_workbook_page_and_decks(pack, sheets, repor
         rows = issues[issues["承办单位"] == t["department"]].sort_values("排名")
         assert rows["问题"].tolist() == t["topics"]
         assert rows["件数"].tolist() == [i["orders"] for i in t["issues"]]
-    page = (pack / "04_topics.html").read_text("utf-8")
+    page = (pack / "05_topics.html").read_text("utf-8")
     assert all(lab in page for lab in issues["问题"].head(10))
     questions = sheets["询问问题清单"]
     top3 = report.supervised[:3]
@@ -160,7 +160,7 @@ def test_pages_never_read_the_store(small_store, tmp_path):
     report = MonthReport.build(gone, MONTH, topics="categories")
     shutil.rmtree(gone)
     out = write_pack(report, tmp_path / "pack", "en", store=gone)
-    assert (out / "05_actions.html").exists() and (out / "index.html").exists()
+    assert (out / "06_actions.html").exists() and (out / "index.html").exists()
 
 
 def test_slides_and_briefing_are_16_9_and_quote_the_result(pack, report):

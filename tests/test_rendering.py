@@ -38,7 +38,7 @@ def test_every_page_renders_with_its_charts_in_one_language(pack):
     problems = check_pack(folder, lang, allow_latin=DEFAULT_LATIN_ALLOW | {report.dataset},
                           allow_names=names | quoted)
     if not report.satisfaction.enough_sample.any():  # the page says why it has no chart (tested in test_pack)
-        problems = [p for p in problems if not p.startswith("03_satisfaction.html: no chart")]
+        problems = [p for p in problems if not p.startswith("04_satisfaction.html: no chart")]
     assert not problems, "\n".join(problems)
 
 
@@ -47,7 +47,7 @@ def test_verdicts_on_the_pages_follow_their_figures(small_store, tmp_path, month
     store, _ = small_store
     folder = run_report(store.root, month, tmp_path / month, "zh")
     report = MonthReport.load(folder / "month")
-    actions = (folder / "05_actions.html").read_text("utf-8")
+    actions = (folder / "06_actions.html").read_text("utf-8")
     departments = (folder / "02_departments.html").read_text("utf-8")
     listed = {name for _, name in re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td>", departments)}
     assert listed == set(report.supervised)

@@ -14,8 +14,9 @@ EMPTY_QUESTIONS = pd.DataFrame(columns=["department", "why", "rank", *ISSUE_COLU
 
 
 def action_list(report) -> pd.DataFrame:
-    """Departments to call before the committee (``call``: a surge, a significant satisfaction drop or a rising
-    trend) and to commend (``commend``), in rank order.
+    """Departments to call before the committee (``call``: a surge, a significant satisfaction drop, a rising
+    trend, or a handling standard missed beyond doubt: ``slow``, ``reassign_high`` of the handling table) and to
+    commend (``commend``), in rank order.
 
     Commended are the candidates of :func:`hotline_analysis.flags.commendations` (a sustained fall relative to
     the city) that also fell year on year this month, are not called and whose satisfaction is not significantly
@@ -25,10 +26,13 @@ def action_list(report) -> pd.DataFrame:
     """
     d = report.departments
     below = set(report.satisfaction.loc[report.satisfaction.below_city.fillna(False).astype(bool), "department"])
+    h = report.handling[report.handling.month == report.month].set_index("department")
+    missed = {code: set(h.index[h[code].fillna(False).astype(bool)]) for code in ("slow", "reassign_high")}
     called = {}
     for r in d.itertuples():
         reasons = [c for c, on in (("surge", r.surge), ("satisfaction_drop", r.satisfaction_drop),
-                                   ("rising", r.trend == "rising")) if on]
+                                   ("rising", r.trend == "rising"), ("slow", r.department in missed["slow"]),
+                                   ("reassign_high", r.department in missed["reassign_high"])) if on]
         if reasons:
             called[r.department] = reasons
     fell_this_month = (d.yoy_pct < 0).fillna(False)  # a sustained fall shows in the month too

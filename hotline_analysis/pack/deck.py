@@ -61,6 +61,25 @@ def satisfaction_lines(report, lang: str) -> list[str]:
     return [city, f"Below {std}: {low or none}", f"Significant changes on last month (points): {moved or none}"]
 
 
+def handling_lines(report, lang: str) -> list[str]:
+    """The handling slide: the city's figures, and the units missing a standard with their rates."""
+    h = report.handling[report.handling.month == report.month]
+    sep, none = ("、", "无") if lang == "zh" else (", ", "none")
+    std = report.settings.handling.standards
+    slow = sep.join(f"{L.name(r.department, lang)} {text.rate(r.on_time_rate, lang)}"
+                    for r in h[h.slow.fillna(False).astype(bool)].sort_values("on_time_rate").itertuples())
+    re = sep.join(f"{L.name(r.department, lang)} {text.rate(r.reassign_rate, lang)}"
+                  for r in h[h.reassign_high.fillna(False).astype(bool)].itertuples())
+    lines = [text.handling_line(report, lang)]
+    if "on_time_rate" not in report.absent:
+        lines.append(f"按期办结率确定低于{std.on_time * 100:g}%：{slow or none}" if lang == "zh" else
+                     f"Closed on time below {std.on_time * 100:g}% beyond doubt: {slow or none}")
+    if "reassign_rate" not in report.absent:
+        lines.append(f"重派率确定高于{std.max_reassign_rate * 100:g}%：{re or none}" if lang == "zh" else
+                     f"Reassigned above {std.max_reassign_rate * 100:g}% beyond doubt: {re or none}")
+    return lines
+
+
 def slides(report, figures: Path, lang: str) -> list[Slide]:
     """The deck: title, headlines, ranking, flags, satisfaction, issues, actions, the questions per department."""
     b = report.settings.bulletin
@@ -70,15 +89,19 @@ def slides(report, figures: Path, lang: str) -> list[Slide]:
     if png.exists():
         out.append(Slide(L.title("ranking", lang), image=png))
     out += _bullets(L.title("flags", lang), _flag_lines(report, lang))
-    out += _bullets(L.title("03_satisfaction", lang), satisfaction_lines(report, lang))
+    out += _bullets(L.title("03_handling", lang), handling_lines(report, lang))
+    png = figures / "handling.png"
+    if png.exists():
+        out.append(Slide(L.title("03_handling", lang), image=png))
+    out += _bullets(L.title("04_satisfaction", lang), satisfaction_lines(report, lang))
     png = figures / "topics.png"
     if png.exists():
-        out.append(Slide(L.title("04_topics", lang), image=png))
+        out.append(Slide(L.title("05_topics", lang), image=png))
     acts = tables.actions(report, lang)
     colon = "：" if lang == "zh" else ": "
     lines = [f"{r.iloc[0]}（{r.iloc[1]}）{colon}{r.iloc[2]}" if lang == "zh" else f"{r.iloc[0]} ({r.iloc[1]}): {r.iloc[2]}"
              for _, r in acts.iterrows()]
-    out += _bullets(L.title("05_actions", lang), lines or ["无" if lang == "zh" else "none"], MAX_QUESTIONS)
+    out += _bullets(L.title("06_actions", lang), lines or ["无" if lang == "zh" else "none"], MAX_QUESTIONS)
     q = tables.questions(report, lang, example=False)
     for dep, g in q.groupby(q.columns[0], sort=False):
         head = f"{dep} · {L.title('questions', lang)}"

@@ -12,7 +12,7 @@ from .. import labels as L
 from .. import plots
 
 #: The figures of a monthly pack (file stem -> what it shows).
-FIGURES = ("daily", "ranking", "trends", "satisfaction", "topics")
+FIGURES = ("daily", "ranking", "trends", "handling", "satisfaction", "topics")
 
 
 def draw(report, name: str, lang: str):
@@ -27,6 +27,8 @@ def draw(report, name: str, lang: str):
         return plots.ranking_bar(report.departments, colors=colors, lang=lang, title=title)
     if name == "trends":
         return plots.monthly_lines(report.history, colors=colors, lang=lang, title=title, order=report.supervised)
+    if name == "handling":
+        return handling_chart(report, lang, title)
     if name == "satisfaction":
         sat = report.satisfaction[report.satisfaction.enough_sample.fillna(False).astype(bool)]
         return plots.satisfaction_intervals(sat, lang=lang, title=title, standard=report.settings.satisfaction.standard) if len(sat) else None
@@ -37,13 +39,28 @@ def draw(report, name: str, lang: str):
     raise KeyError(f"no figure {name!r}; figures are {', '.join(FIGURES)}")
 
 
+def handling_chart(report, lang: str, title: str):
+    """On-time closure of the units with the fewest closed on time, with intervals at ``1 - handling.alpha``,
+    the standard dashed, the units below it beyond doubt in red; None when the export has no closing times."""
+    from ..metrics import wilson_interval
+
+    h = report.handling
+    hs = report.settings.handling
+    now = h[(h.month == report.month) & (h.closed_with_due >= hs.min_orders)]
+    if "on_time_rate" in report.absent or now.empty:
+        return None
+    lo, hi = wilson_interval(now.on_time, now.closed_with_due, 1 - hs.alpha)
+    return plots.satisfaction_intervals(now.assign(ci_low=lo, ci_high=hi), lang=lang, title=title,
+                                        standard=hs.standards.on_time, value="on_time_rate", marked="slow")
+
+
 def _translated(report, lang: str):
     """The month result with unit names as the pack shows them (English in an en pack)."""
     if lang == "zh":
         return report
     names = {d: L.name(d, lang) for d in report.supervised}
     rename = {t: getattr(report, t).assign(department=getattr(report, t).department.map(names).fillna(
-        getattr(report, t).department)) for t in ("departments", "history", "satisfaction", "issues")}
+        getattr(report, t).department)) for t in ("departments", "history", "satisfaction", "issues", "handling")}
     return report.with_tables(**rename)
 
 
@@ -60,8 +77,10 @@ def draw_all(report, folder: Path, lang: str) -> list[Path]:
 #: What a page says where a figure has nothing to show.
 NOTHING_TO_SHOW = {
     "zh": {"satisfaction": "本月没有单位的回访数达到计算满意率的最低样本量，不绘制满意率图。",
+           "handling": "本数据无办结时间或办理时限，或各单位办结件数不足，不绘制按期办结率图。",
            "topics": "本月没有形成集中反映的问题，不绘制热点问题图。"},
     "en": {"satisfaction": "No unit has enough call-backs this month for a satisfaction rate, so there is no chart.",
+           "handling": "The export has no closing or due times, or no unit closed enough orders: no on-time chart.",
            "topics": "No issue gathered enough complaints this month, so there is no chart."},
 }
 

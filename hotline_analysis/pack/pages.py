@@ -18,10 +18,12 @@ INTROS = {
         "01_overview": "全市12345热线本月受理工单的总体情况：绝对数与相对数，环比和同比变化。基数不足5件的变化不予计算。",
         "02_departments": "各监督单位的净投诉量、排名、环比和同比变化，以及趋势判断：近1个月、3个月和6个月分别与上年同期比较，"
                           "经统计检验（考虑月度波动、剔除一次性激增月份）后判定为“下降”“上升”或“无明显变化”。",
-        "03_satisfaction": "回访满意率 =（满意 + 基本满意）÷ 回访数，附95%置信区间；与上月相比的变化经统计检验，"
+        "03_handling": "转派给承办单位的工单如何办理：按期办结率（按办理时限办结的比例）、提前办结率、当月办结率、响应率、"
+                       "重派率，月末未办结及其中超期的件数，上月结转，延期与督办；热线直接办结的工单不计入。",
+        "04_satisfaction": "回访满意率 =（满意 + 基本满意）÷ 回访数，附95%置信区间；与上月相比的变化经统计检验，"
                            "仅显著的变化称为“显著变化”。",
-        "04_topics": "从群众诉求原文中提炼各单位本月的主要问题：关键词、件数、与前几个月月均相比的变化、主要类别和例句（已脱敏）。",
-        "05_actions": "一月一分析、一研判、一行动：建议专题询问的单位及原因、建议表扬的典型，以及向被询问单位提出的问题清单。",
+        "05_topics": "从群众诉求原文中提炼各单位本月的主要问题：关键词、件数、与前几个月月均相比的变化、主要类别和例句（已脱敏）。",
+        "06_actions": "一月一分析、一研判、一行动：建议专题询问的单位及原因、建议表扬的典型，以及向被询问单位提出的问题清单。",
     },
     "en": {
         "01_overview": "The whole hotline this month: absolute and relative numbers, with month-on-month and "
@@ -29,12 +31,16 @@ INTROS = {
         "02_departments": "Net complaints of the supervised units, their rank and change, and the trend verdict: the "
                           "last month, quarter and half year each against the same months a year earlier, tested "
                           "allowing for month-to-month variation and setting one-off surges aside.",
-        "03_satisfaction": "Call-back satisfaction = (satisfied + basically satisfied) / surveyed, with its 95% "
+        "03_handling": "How the units handle the orders dispatched to them: the share closed by the due time, closed "
+                       "early and within the month, responded to in time, sent back and reassigned; orders open and "
+                       "overdue at the month's end, carried over, extensions and escalations. Orders the hotline "
+                       "settled itself are not counted.",
+        "04_satisfaction": "Call-back satisfaction = (satisfied + basically satisfied) / surveyed, with its 95% "
                            "interval; the change against last month is tested, and only significant changes are "
                            "called changes.",
-        "04_topics": "The month's main issues of each unit, from the citizens' own words: keywords, order counts, "
+        "05_topics": "The month's main issues of each unit, from the citizens' own words: keywords, order counts, "
                      "change against the months before, main category and masked examples.",
-        "05_actions": "One analysis, one assessment, one action each month: the units proposed for a special inquiry "
+        "06_actions": "One analysis, one assessment, one action each month: the units proposed for a special inquiry "
                       "and why, the units to commend, and the questions to put to those called.",
     },
 }
@@ -69,6 +75,47 @@ def satisfaction_overview(report, lang: str) -> HTML:
                 "no rate is shown (\"too few\").")
         std = f"Below the standard of {k.standard * 100:g}%: {names or 'none'}."
     return prose(text.headline_satisfaction(report, lang) + ("。" if lang == "zh" else "."), base, std)
+
+
+def _measure(measure: str, lang: str) -> str:
+    return L.word("handling", measure, lang).split("（")[0].split(" (")[0]
+
+
+def handling_overview(report, lang: str) -> HTML:
+    """The city's handling in words, the units below the standards, how the composite is weighted and graded,
+    and what the export lacks ("not in this export")."""
+    hs = report.settings.handling
+    h = report.handling[report.handling.month == report.month]
+    sep = "、" if lang == "zh" else ", "
+    none = "无" if lang == "zh" else "none"
+
+    def names(col: str) -> str:
+        return sep.join(L.name(d, lang) for d in h.loc[h[col].fillna(False).astype(bool), "department"]) or none
+
+    w, g = hs.composite_weights, hs.grades
+    src = hs.weights_source if lang == "zh" else hs.weights_source_en
+    if lang == "zh":
+        std = (f"按期办结率确定低于{hs.standards.on_time * 100:g}%的单位（95%置信上限也低于标准）：{names('slow')}；"
+               f"按期办结率低于{hs.standards.on_time * 100:g}%的单位（办结至少{hs.min_orders}件）：{names('below_on_time')}；"
+               f"重派率确定高于{hs.standards.max_reassign_rate * 100:g}%的单位：{names('reassign_high')}。")
+        comp = (f"三率综合 = 响应率×{w.response:.0%} + 解决率×{w.resolution:.0%} + 满意率×{w.satisfaction:.0%}（{src}）；"
+                f"等级：A ≥ {g.A:.0%}，B ≥ {g.B:.0%}，C ≥ {g.C:.0%}，其余为D。响应指受理后{hs.response_hours:g}小时内首次联系，"
+                f"提前办结指在办理时限的{hs.early_fraction:.0%}以内办结。")
+    else:
+        std = (f"On-time closure below {hs.standards.on_time * 100:g}% beyond doubt (the upper 95% bound below it "
+               f"too): {names('slow')}. Below {hs.standards.on_time * 100:g}% (at least {hs.min_orders} closed): "
+               f"{names('below_on_time')}. Reassignment above {hs.standards.max_reassign_rate * 100:g}% beyond "
+               f"doubt: {names('reassign_high')}.")
+        comp = (f"Three-rate composite = response × {w.response:.0%} + resolution × {w.resolution:.0%} + "
+                f"satisfaction × {w.satisfaction:.0%} ({src}); grades: A ≥ {g.A:.0%}, B ≥ {g.B:.0%}, "
+                f"C ≥ {g.C:.0%}, D below. Response means first contact within {hs.response_hours:g} hours of "
+                f"receipt; closed early, within {hs.early_fraction:.0%} of the time limit.")
+    paras = [text.handling_line(report, lang) + ("。" if lang == "zh" else "."), std, comp]
+    if report.absent:
+        missing = sep.join(_measure(m, lang) for m in report.absent)
+        paras.append(f"本数据不含计算以下指标所需的字段，这些指标不予显示：{missing}。" if lang == "zh" else
+                     f"Not in this export (the columns these need are missing), so not shown: {missing}.")
+    return prose(*paras)
 
 
 def satisfaction_shifts(report, lang: str) -> HTML:

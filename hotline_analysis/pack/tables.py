@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .. import labels as L
+from .. import metrics as M
 from .. import schema as S
 from ..month import FLAGS
 from . import text
@@ -150,3 +151,83 @@ def overview(report, lang: str) -> pd.DataFrame:
     """The headline block as a two-column table (the workbook's first sheet)."""
     lines = text.headline(report, lang)
     return _headed(pd.DataFrame({"item": range(1, len(lines) + 1), "figure": lines}), lang)
+
+
+#: The unit handling table's measures (column -> the handling measure that must be in the export to show it).
+HANDLING_SHOWN = {"on_time_rate": "on_time_rate", "on_time_mom_pp": "on_time_rate", "early_rate": "early_rate",
+                  "closure_rate": "closure_rate", "response_rate": "response_rate", "reassign_rate": "reassign_rate",
+                  "open": "open", "overdue": "overdue", "carried_over": "open", "extensions": "extension_requested",
+                  "escalated": "escalated", "composite": "composite", "grade": "composite"}
+
+
+def _missed(r, lang: str) -> str:
+    return L.words("standard", [c for c in ("slow", "reassign_high") if bool(getattr(r, c))], lang)
+
+
+def handling(report, lang: str) -> pd.DataFrame:
+    """办理情况 per unit this month, the slowest first: dispatched, on-time closure with its change on last month,
+    early and in-month closure, response, reassignment, open and overdue at month end, carried over, extensions,
+    escalations, the three-rate composite with its grade, the standards missed. Measures the export lacks are
+    left out (the page names them), never shown as blanks or zeros."""
+    h = report.handling
+    now = h[h.month == report.month].sort_values(["on_time_rate", "department"], na_position="last")
+    prev = h[h.month == report.month - 1].set_index("department").on_time_rate
+    ext = [f"{int(a)}/{int(b)}" if pd.notna(a) and pd.notna(b) else None
+           for a, b in zip(now.extension_requested, now.extension_granted)]
+    t = pd.DataFrame({
+        "department": _names(now.department, lang), "dispatched": now.dispatched,
+        "on_time_rate": _pct(now.on_time_rate), "on_time_mom_pp": _round((now.on_time_rate - now.department.map(prev))
+                                                                         * 100, 2),
+        "early_rate": _pct(now.early_rate), "closure_rate": _pct(now.closure_rate),
+        "response_rate": _pct(now.response_rate), "reassign_rate": _pct(now.reassign_rate),
+        "open": now.open, "overdue": now.overdue, "carried_over": now.carried_over, "extensions": ext,
+        "escalated": now.escalated, "composite": _pct(now.composite), "grade": now.grade,
+        "standards_missed": [_missed(r, lang) for r in now.itertuples()]})
+    shown = [c for c in t.columns if HANDLING_SHOWN.get(c) not in report.absent]
+    return _headed(t[shown], lang)
+
+
+#: The city handling table's rows: (measure, kind); rates change in points, counts in percent.
+CITY_MEASURES = (("dispatched", "count"), ("handled_directly", "count"), ("direct_share", "rate"),
+                 ("on_time_rate", "rate"), ("early_rate", "rate"), ("closure_rate", "rate"),
+                 ("response_rate", "rate"), ("reassign_rate", "rate"), ("open", "count"), ("overdue", "count"),
+                 ("carried_over", "count"), ("extension_requested", "count"), ("extension_granted", "count"),
+                 ("escalated", "count"), ("repeat_rate", "rate"), ("resolution_rate", "rate"),
+                 ("satisfaction_rate", "rate"), ("dissatisfied", "count"), ("composite", "rate"))
+
+
+def _points(x: float, lang: str) -> str:
+    """A change of a rate in percentage points, signed: +1.25个百分点 / +1.25 pts."""
+    return f"{x * 100:+.2f}" + ("个百分点" if lang == "zh" else " pts")
+
+
+def city_handling(report, lang: str) -> pd.DataFrame:
+    """The city's handling this month against last month and a year ago (rates in percent with changes in
+    points; counts with changes in percent); measures the export lacks are left out."""
+    c = report.city_handling.set_index("month")
+    m, mb, digits = report.month, report.settings.change.min_base, report.settings.change.decimals
+    rows = []
+    for measure, kind in CITY_MEASURES:
+        if {"handled_directly": "direct_share", "carried_over": "open"}.get(measure, measure) in report.absent:
+            continue
+        cur = c[measure].get(m)
+        if pd.isna(cur):
+            continue
+        before = [c[measure].get(p) for p in (m - 1, m - 12)]
+        if kind == "rate":
+            shown = [round(cur * 100, 2), *(_points(cur - b, lang) if pd.notna(b) else None for b in before)]
+        else:
+            pct = [float(M.change_pct([cur], [b], mb)[0][0]) if pd.notna(b) else np.nan for b in before]
+            shown = [int(cur), *(None if np.isnan(p) else f"{p:+.{digits}f}%" for p in pct)]
+        rows.append((L.word("handling", measure, lang), *shown))
+    t = pd.DataFrame(rows, columns=["measure", "this_month", "mom", "yoy"])
+    return _headed(t, lang)
+
+
+def overdue(report, lang: str) -> pd.DataFrame:
+    """The orders open longest past their due time at the month's end."""
+    o = report.overdue
+    t = pd.DataFrame({"order_id": o.order_id, "department": _names(o.department, lang),
+                      "received_at": o.received_at.dt.strftime("%Y-%m-%d %H:%M"),
+                      "due_at": o.due_at.dt.strftime("%Y-%m-%d %H:%M"), "days_overdue": o.days_overdue})
+    return _headed(t, lang)

@@ -67,6 +67,7 @@ def headline(report, lang: str) -> list[str]:
         top = d.iloc[0]
         lines.append(L.sentence("top", lang, top=L.name(top.department, lang), top_net=top.net_complaints,
                                 top_yoy=change(top.yoy_pct, lang), top_mom=change(top.mom_pct, lang)))
+    lines.append(handling_line(report, lang))
     lines.append(headline_satisfaction(report, lang))
     return lines + [L.sentence("trends", lang, **fields), L.sentence("actions", lang, **fields)]
 
@@ -100,6 +101,8 @@ def reason(report, department: str, code: str, lang: str) -> str:
         return (f"满意率{rate(s.satisfaction_rate, lang)}，比上月下降{-s.delta_pp:.2f}个百分点（经检验显著）" if lang == "zh"
                 else f"satisfaction {rate(s.satisfaction_rate, lang)}, {-s.delta_pp:.2f} points below last month "
                      "(significant)")
+    if code in ("slow", "reassign_high"):
+        return handling_reason(report, department, code, lang)
     if code == "commend":
         w, pct = int(d.commend_window), (d.commend_relative_ratio - 1) * 100
         return (f"近{w}个月净投诉比上年同期{change((d.commend_ratio - 1) * 100, lang)}，扣除全市总量变化后"
@@ -108,6 +111,37 @@ def reason(report, department: str, code: str, lang: str) -> str:
                 f"{change(pct, lang)} against the city's own change: among the largest falls")
     return (f"净投诉量居第{d['rank']}位（{d.net_complaints:,}件）" if lang == "zh" else
             f"rank {d['rank']} by net complaints ({d.net_complaints:,})")
+
+
+def handling_reason(report, department: str, code: str, lang: str) -> str:
+    """A handling standard missed, with the unit's rate, the standard and the counts behind them."""
+    h = report.handling
+    r = h[(h.month == report.month) & (h.department == department)].iloc[0]
+    std = report.settings.handling.standards
+    if code == "slow":
+        return (f"按期办结率{rate(r.on_time_rate, lang)}（{int(r.closed_with_due):,}件办结中{int(r.on_time):,}件按期），"
+                f"低于{std.on_time * 100:g}%的标准" if lang == "zh" else
+                f"closed on time {rate(r.on_time_rate, lang)} ({int(r.on_time):,} of {int(r.closed_with_due):,} "
+                f"closed), below the standard of {std.on_time * 100:g}%")
+    return (f"重派率{rate(r.reassign_rate, lang)}（{int(r.dispatched):,}件中{int(r.reassigned):,}件被退回重派），"
+            f"高于{std.max_reassign_rate * 100:g}%的标准" if lang == "zh" else
+            f"reassigned {rate(r.reassign_rate, lang)} ({int(r.reassigned):,} of {int(r.dispatched):,} sent back "
+            f"and reassigned), above the standard of {std.max_reassign_rate * 100:g}%")
+
+
+def handling_line(report, lang: str) -> str:
+    """The headline block's handling sentence, or what the export lacks for it."""
+    c = report.city_handling.set_index("month")
+    if report.month not in c.index or pd.isna(c.loc[report.month].on_time_rate):
+        return ("本数据无办结时间或办理时限字段，按期办结率和超期未办结无法计算" if lang == "zh" else
+                "This export has no closing or due times: on-time closure and overdue orders cannot be computed")
+    now = c.loc[report.month]
+    prev = c.loc[report.month - 1].on_time_rate if report.month - 1 in c.index else None
+    h = report.handling[report.handling.month == report.month]
+    return L.sentence("handling", lang, dispatched=int(now.dispatched), on_time=rate(now.on_time_rate, lang),
+                      on_time_prev=rate(prev, lang), open=int(now.open), overdue=int(now.overdue),
+                      on_time_standard=f"{report.settings.handling.standards.on_time * 100:g}%",
+                      slow=int(h.slow.fillna(False).astype(bool).sum()))
 
 
 def reasons(report, department: str, codes, lang: str) -> str:

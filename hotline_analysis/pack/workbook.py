@@ -15,10 +15,12 @@ from . import tables
 #: Sheet names (Excel allows 31 characters).
 SHEETS = {
     "zh": {"overview": "总览", "departments": "部门", S.REQUEST_TYPE: "诉求类型", S.CHANNEL: "受理渠道",
-           S.DISTRICT: "区县", "satisfaction": "满意度", "issues": "热点问题", "emerging": "新出现问题",
+           S.DISTRICT: "区县", "city_handling": "全市办理情况", "handling": "各单位办理情况",
+           "overdue": "超期未办结", "satisfaction": "满意度", "issues": "热点问题", "emerging": "新出现问题",
            "actions": "研判与行动", "questions": "询问问题清单", "lookback": "回头看"},
     "en": {"overview": "overview", "departments": "departments", S.REQUEST_TYPE: "request types",
-           S.CHANNEL: "channels", S.DISTRICT: "districts", "satisfaction": "satisfaction", "issues": "issues",
+           S.CHANNEL: "channels", S.DISTRICT: "districts", "city_handling": "city handling",
+           "handling": "handling by unit", "overdue": "overdue orders", "satisfaction": "satisfaction", "issues": "issues",
            "emerging": "emerging issues", "actions": "actions", "questions": "questions", "lookback": "look-back"},
 }
 
@@ -41,6 +43,9 @@ def workbook_tables(report, lang: str) -> dict[str, pd.DataFrame]:
     out = {names["overview"]: tables.overview(report, lang), names["departments"]: tables.departments(report, lang)}
     for dim in (S.REQUEST_TYPE, S.CHANNEL, S.DISTRICT):
         out[names[dim]] = tables.breakdown(report, dim, lang)
+    out[names["city_handling"]] = tables.city_handling(report, lang)
+    out[names["handling"]] = tables.handling(report, lang)
+    out[names["overdue"]] = tables.overdue(report, lang)
     out[names["satisfaction"]] = tables.satisfaction(report, lang)
     out[names["issues"]] = tables.issues(report, lang)
     out[names["emerging"]] = tables.issues(report, lang, report.emerging)
