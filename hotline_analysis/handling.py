@@ -47,8 +47,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "satisfaction_rate": (S.SATISFACTION,), "resolution_rate": (S.RESOLVED,),
     "composite": (S.FIRST_RESPONSE_AT, S.RESOLVED, S.SATISFACTION), "direct_share": (S.HANDLED_DIRECTLY,),
 }
-#: Count columns summed per group before the rates are formed.
-_COUNTS = ("dispatched", "closed", "closed_with_due", "on_time", "early", "closed_in_month", "responded",
+#: Count columns summed per group before the rates are formed (:func:`add_rates`).
+COUNTS = ("dispatched", "closed", "closed_with_due", "on_time", "early", "closed_in_month", "responded",
            "reassigned", "extension_requested", "extension_granted", "escalated", "complaints", "repeats",
            "surveyed", "positive", "dissatisfied", "asked", "resolved")
 
@@ -78,7 +78,7 @@ def dispatched(df: pd.DataFrame) -> pd.Series:
 
 
 def _order_flags(d: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """One row per order: 0/1 columns that :data:`_COUNTS` sums."""
+    """One row per order: 0/1 columns that :data:`COUNTS` sums."""
     h = settings.handling
     closed = (d[S.STATUS] == "closed").fillna(False).to_numpy() & d[S.CLOSED_AT].notna().to_numpy()
     with_due = closed & d[S.DUE_AT].notna().to_numpy()
@@ -116,7 +116,7 @@ def month_measures(df: pd.DataFrame, settings: Settings, present: set[str], by: 
     d = d[dispatched(d).to_numpy()]
     flags = _order_flags(d, settings)
     flags[by], flags[MONTH] = d[by].to_numpy(), d[MONTH].to_numpy()
-    out = flags.groupby([by, MONTH], observed=True, dropna=False)[list(_COUNTS)].sum().reset_index()
+    out = flags.groupby([by, MONTH], observed=True, dropna=False)[list(COUNTS)].sum().reset_index()
     return add_rates(out, settings, present)
 
 

@@ -129,3 +129,29 @@ def test_lookback_is_due_two_and_three_months_after_supervision(small_store, sma
     december = MonthReport.build(store, "2020-12", topics="categories", register=small_export / "supervision.csv")
     assert set(december.lookback.department) == {d["name"] for d in truth["departments"]
                                                  if {"2020-09", "2020-10"} & set(d["supervised_months"])}
+
+
+def test_handling_equals_an_independent_count(report, small_store):
+    """On-time closure and the open orders at the month's end per department, counted from every stored row."""
+    store, _ = small_store
+    m = pd.Period(MONTH, "M")
+    end = (m + 1).start_time
+    o = store.load(columns=[S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.STATUS, S.DUE_AT, S.CLOSED_AT,
+                            S.HANDLED_DIRECTLY])
+    o = o[o[S.DEPARTMENT].notna() & (o[S.HANDLED_DIRECTLY] != True)]  # noqa: E712
+    this = o[o[S.RECEIVED_AT].dt.to_period("M") == m]
+    closed = this[(this[S.STATUS] == "closed") & this[S.CLOSED_AT].notna() & this[S.DUE_AT].notna()]
+    on_time = (closed[S.CLOSED_AT] <= closed[S.DUE_AT]).groupby(closed[S.DEPARTMENT]).mean()
+    held = o[o[S.STATUS].isin(["open", "closed"]) & (o[S.RECEIVED_AT] < end)
+             & (o[S.CLOSED_AT].isna() | (o[S.CLOSED_AT] >= end))]
+    still_open = held.groupby(S.DEPARTMENT).size()
+    overdue = held[held[S.DUE_AT] < end].groupby(S.DEPARTMENT).size()
+    h = report.handling[report.handling.month == m]
+    assert len(h) == len(report.supervised)
+    for r in h.itertuples():
+        assert r.dispatched == (this[S.DEPARTMENT] == r.department).sum()
+        assert (np.isnan(r.on_time_rate) and r.department not in on_time) or \
+            r.on_time_rate == pytest.approx(on_time[r.department])
+        assert r.open == still_open.get(r.department, 0) and r.overdue == overdue.get(r.department, 0)
+    city = report.city_handling.set_index("month").loc[m]
+    assert city.open == len(held) and city.overdue == (held[S.DUE_AT] < end).sum()

@@ -37,7 +37,8 @@ def sheets(pack):
 
 
 def test_pack_has_the_files_of_design(pack, report):
-    for name in ("index.html", "01_overview.html", "02_departments.html", "04_satisfaction.html", "05_topics.html",
+    for name in ("index.html", "01_overview.html", "02_departments.html", "03_handling.html", "04_satisfaction.html",
+                 "05_topics.html",
                  "06_actions.html", "01_overview.ipynb", "summary.json", "tables.xlsx", "figures/daily.png",
                  "figures/ranking.png", "figures/topics.png", "figures/trends.png",
                  "slides.html", "briefing.pptx", "month/month.json", "month/departments.parquet"):
@@ -187,3 +188,31 @@ def test_english_pack_speaks_english(small_store, tmp_path):
     assert "Zibo 12345 hotline: supervision analysis, December 2020" in index and "本月" not in index
     sheets = pd.read_excel(out / "tables.xlsx", sheet_name=None, engine="calamine")
     assert "departments" in sheets and "Net complaints" in sheets["departments"].columns
+
+
+def test_handling_figures_agree_across_summary_page_slides_and_workbook(pack, sheets, report):
+    from pptx import Presentation
+
+    summary = json.loads((pack / "summary.json").read_text("utf-8"))
+    city = summary["handling"]["city"]
+    c = report.city_handling.set_index("month").loc[report.month]
+    assert city["dispatched"] == c.dispatched and city["open"] == c.open and city["overdue"] == c.overdue
+    on_time = f"{c.on_time_rate * 100:.2f}%"
+    headline = f"转派承办单位{int(c.dispatched):,}件，按期办结率{on_time}"
+    deck = Presentation(str(pack / "briefing.pptx"))
+    texts = "\n".join(sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame)
+    for text in ((pack / "03_handling.html").read_text("utf-8"), (pack / "index.html").read_text("utf-8"),
+                 (pack / "slides.html").read_text("utf-8"), texts):
+        assert headline in text and f"其中超期未办结{int(c.overdue):,}件" in text
+    units = sheets["各单位办理情况"].set_index("承办单位")
+    by_name = {d["department"]: d["handling"] for d in summary["departments"]}
+    for r in report.handling[report.handling.month == report.month].itertuples():
+        row, fig = units.loc[r.department], by_name[r.department]
+        assert row["转派件数"] == r.dispatched == fig["dispatched"]
+        assert row["月末未办结"] == r.open == fig["open"] and row["其中超期"] == r.overdue == fig["overdue"]
+        if pd.notna(r.on_time_rate):
+            assert row["按期办结率（%）"] == pytest.approx(r.on_time_rate * 100, abs=0.0051)
+            assert fig["on_time_rate"] == pytest.approx(r.on_time_rate, abs=1e-6)
+    city_sheet = sheets["全市办理情况"].set_index("指标")
+    assert city_sheet.loc["转派件数", "本月"] == c.dispatched
+    assert city_sheet.loc["按期办结率（%）", "本月"] == pytest.approx(c.on_time_rate * 100, abs=0.0051)

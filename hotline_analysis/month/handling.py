@@ -27,8 +27,8 @@ def handling_tables(st: Store, orders: pd.DataFrame, month: pd.Period, settings:
     earlier = open_from_earlier(st, month)
     snap = pd.concat([orders[OPEN_COLUMNS], earlier], ignore_index=True)
     units = orders[orders[S.DEPARTMENT].isin(deps).to_numpy()]
-    per_unit = _with_open(H.month_measures(units, settings, present), snap, month, S.DEPARTMENT)
-    per_unit = per_unit[per_unit[S.DEPARTMENT].isin(deps)]
+    per_unit = _with_open(_every_unit(H.month_measures(units, settings, present), deps, month, settings, present),
+                          snap, month, S.DEPARTMENT)
     city = _with_open(H.month_measures(orders.assign(_city=CITY), settings, present, by="_city"),
                       snap.assign(_city=CITY), month, "_city").drop(columns="_city")
     city = city.merge(direct_share(orders, present), on=M.MONTH, how="left")
@@ -40,6 +40,14 @@ def handling_tables(st: Store, orders: pd.DataFrame, month: pd.Period, settings:
     return {"handling": per_unit.sort_values([M.MONTH, S.DEPARTMENT], ascending=[False, True]).reset_index(drop=True),
             "city_handling": city.sort_values(M.MONTH, ascending=False).reset_index(drop=True),
             "overdue": overdue}
+
+
+def _every_unit(table: pd.DataFrame, deps: list[str], month: pd.Period, settings: Settings,
+                present: set[str]) -> pd.DataFrame:
+    """``table`` with a row for every unit and month compared (no order: zero counts, rates missing)."""
+    full = pd.MultiIndex.from_product([deps, [month, month - 1, month - 12]], names=[S.DEPARTMENT, M.MONTH])
+    counts = table.set_index([S.DEPARTMENT, M.MONTH])[list(H.COUNTS)].reindex(full).fillna(0).astype("int64")
+    return H.add_rates(counts.reset_index(), settings, present)
 
 
 def _end(month: pd.Period) -> pd.Timestamp:

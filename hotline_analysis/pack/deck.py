@@ -41,8 +41,12 @@ def _flag_lines(report, lang: str) -> list[str]:
     colon = "：" if lang == "zh" else ": "
     none = "无" if lang == "zh" else "none"
     sep = "、" if lang == "zh" else ", "
+    h = report.handling[report.handling.month == report.month]
+    missed = [(L.word("standard", c, lang), h.loc[h[c].fillna(False).astype(bool), "department"])
+              for c in ("slow", "reassign_high")]
     return [f"{L.word('flag', f, lang)}{colon}{sep.join(L.name(d, lang) for d in report.flagged(f)) or none}"
-            for f in FLAGS]
+            for f in FLAGS] + [f"{word}{colon}{sep.join(L.name(d, lang) for d in deps) or none}"
+                               for word, deps in missed]
 
 
 def satisfaction_lines(report, lang: str) -> list[str]:
