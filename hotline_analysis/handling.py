@@ -9,7 +9,9 @@ and :func:`absent_measures` says so, never zero.
 Measures of the orders received in a month (:func:`month_measures`)
 --------------------------------------------------------------------
 ``dispatched``  orders received in the month (n)
-``on_time_rate``  按期办结率 = closed by the due time / closed orders with a due time
+``on_time_rate``  按期办结率 = closed by the due time / orders judged: closed (with a due time), or held open
+                  past their due time at ``as_of`` (the data's end); open orders not yet due are not judged, so
+                  an order late and still open counts against the unit
 ``early_rate``  提前办结率 = closed within ``early_fraction`` of the time limit / closed orders with a due time
 ``closure_rate``  办结率 = closed before the month ended / n
 ``response_rate``  响应率 = first response within ``response_hours`` / n
@@ -48,12 +50,12 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "composite": (S.FIRST_RESPONSE_AT, S.RESOLVED, S.SATISFACTION), "direct_share": (S.HANDLED_DIRECTLY,),
 }
 #: Count columns summed per group before the rates are formed (:func:`add_rates`).
-COUNTS = ("dispatched", "closed", "closed_with_due", "on_time", "early", "closed_in_month", "responded",
+COUNTS = ("dispatched", "closed", "closed_with_due", "judged", "on_time", "early", "closed_in_month", "responded",
            "reassigned", "extension_requested", "extension_granted", "escalated", "complaints", "repeats",
            "surveyed", "positive", "dissatisfied", "asked", "resolved")
 
 #: The counts behind a measure, absent with it.
-_COUNTS_OF = {"on_time_rate": ("on_time", "closed_with_due"), "early_rate": ("early",),
+_COUNTS_OF = {"on_time_rate": ("on_time", "judged"), "early_rate": ("early",),
               "closure_rate": ("closed", "closed_in_month"), "response_rate": ("responded",),
               "reassign_rate": ("reassigned",), "repeat_rate": ("repeats",),
               "satisfaction_rate": ("surveyed", "positive"), "resolution_rate": ("asked", "resolved"),
@@ -77,11 +79,13 @@ def dispatched(df: pd.DataFrame) -> pd.Series:
     return (df[S.DEPARTMENT_RAW].notna() | df[S.DEPARTMENT].notna()) & ~by_hotline
 
 
-def _order_flags(d: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+def _order_flags(d: pd.DataFrame, settings: Settings, as_of: pd.Timestamp) -> pd.DataFrame:
     """One row per order: 0/1 columns that :data:`COUNTS` sums."""
     h = settings.handling
     closed = (d[S.STATUS] == "closed").fillna(False).to_numpy() & d[S.CLOSED_AT].notna().to_numpy()
     with_due = closed & d[S.DUE_AT].notna().to_numpy()
+    open_past_due = (d[S.STATUS].isin(["open", "closed"]).fillna(False).to_numpy() & ~closed
+                     & (d[S.DUE_AT] <= as_of).fillna(False).to_numpy())
     limit = d[S.DUE_AT] - d[S.RECEIVED_AT]
     taken = d[S.CLOSED_AT] - d[S.RECEIVED_AT]
     month_end = d[MONTH].dt.end_time.dt.normalize() + pd.Timedelta(days=1)
@@ -93,7 +97,7 @@ def _order_flags(d: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         return s.fillna(False).astype(bool).to_numpy()
 
     return pd.DataFrame({
-        "dispatched": 1, "closed": closed, "closed_with_due": with_due,
+        "dispatched": 1, "closed": closed, "closed_with_due": with_due, "judged": with_due | open_past_due,
         "on_time": with_due & yes(d[S.CLOSED_AT] <= d[S.DUE_AT]),
         "early": with_due & yes(taken <= limit * h.early_fraction),
         "closed_in_month": closed & yes(d[S.CLOSED_AT] < month_end),
@@ -107,14 +111,22 @@ def _order_flags(d: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     }, index=d.index).astype("int64")
 
 
-def month_measures(df: pd.DataFrame, settings: Settings, present: set[str], by: str = S.DEPARTMENT) -> pd.DataFrame:
+def data_end(df: pd.DataFrame) -> pd.Timestamp:
+    """The latest time ``df`` knows of (received or closed): what "open past due" is judged at by default."""
+    return max(df[S.RECEIVED_AT].max(), df[S.CLOSED_AT].max() if df[S.CLOSED_AT].notna().any() else pd.NaT)
+
+
+def month_measures(df: pd.DataFrame, settings: Settings, present: set[str], by: str = S.DEPARTMENT,
+                   as_of: pd.Timestamp | None = None) -> pd.DataFrame:
     """The measures of the module docstring per ``by`` and month of receipt, over dispatched orders.
 
-    Measures whose columns are not in ``present`` are NaN.
+    Measures whose columns are not in ``present`` are NaN. ``as_of``: when open orders past their due time
+    are judged late (default :func:`data_end` of ``df``).
     """
     d = with_month(df) if MONTH not in df else df
+    as_of = data_end(d) if as_of is None else as_of
     d = d[dispatched(d).to_numpy()]
-    flags = _order_flags(d, settings)
+    flags = _order_flags(d, settings, as_of)
     flags[by], flags[MONTH] = d[by].to_numpy(), d[MONTH].to_numpy()
     out = flags.groupby([by, MONTH], observed=True, dropna=False)[list(COUNTS)].sum().reset_index()
     return add_rates(out, settings, present)
@@ -127,7 +139,7 @@ def add_rates(counts: pd.DataFrame, settings: Settings, present: set[str]) -> pd
     def ratio(a: str, b: str) -> pd.Series:
         return out[a] / out[b].where(out[b] > 0)
 
-    out["on_time_rate"], out["early_rate"] = ratio("on_time", "closed_with_due"), ratio("early", "closed_with_due")
+    out["on_time_rate"], out["early_rate"] = ratio("on_time", "judged"), ratio("early", "closed_with_due")
     out["closure_rate"], out["response_rate"] = ratio("closed_in_month", "dispatched"), ratio("responded", "dispatched")
     out["reassign_rate"], out["repeat_rate"] = ratio("reassigned", "dispatched"), ratio("repeats", "complaints")
     out["satisfaction_rate"], out["resolution_rate"] = ratio("positive", "surveyed"), ratio("resolved", "asked")
@@ -180,14 +192,14 @@ def oldest_overdue(df: pd.DataFrame, at: pd.Timestamp, n: int) -> pd.DataFrame:
 def standards_missed(table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """``table`` (one month's :func:`month_measures`) with the standards judged.
 
-    ``below_on_time``: 按期办结率 under ``standards.on_time`` with at least ``min_orders`` closed (as bulletins
+    ``below_on_time``: 按期办结率 under ``standards.on_time`` with at least ``min_orders`` judged (as bulletins
     list); ``slow``: the Wilson upper bound at ``1 - alpha`` is under it too (below beyond doubt);
     ``reassign_high``: 重派率's Wilson lower bound over ``standards.max_reassign_rate``.
     """
     h = settings.handling
     out = table.copy()
-    enough = out.closed_with_due >= h.min_orders
-    _, hi = wilson_interval(out.on_time, out.closed_with_due, 1 - h.alpha)
+    enough = out.judged >= h.min_orders
+    _, hi = wilson_interval(out.on_time, out.judged, 1 - h.alpha)
     out["below_on_time"] = enough & (out.on_time_rate < h.standards.on_time)
     out["slow"] = out.below_on_time & (hi < h.standards.on_time)
     lo, _ = wilson_interval(out.reassigned.fillna(0), out.dispatched, 1 - h.alpha)

@@ -65,7 +65,8 @@ def test_rates_and_counts_by_hand():
     r = december(frame())
     assert r.dispatched == 6  # a b c d e h (f was settled by the hotline, g is November's)
     assert (r.closed, r.closed_with_due, r.on_time, r.early) == (4, 4, 3, 1)
-    assert r.on_time_rate == 0.75 and r.early_rate == 0.25
+    # judged: the 4 closed and d, open past its due time at the data's end (2 January 08:00)
+    assert r.judged == 5 and r.on_time_rate == 3 / 5 and r.early_rate == 1 / 4
     assert r.closure_rate == pytest.approx(3 / 6)  # a b c closed in December
     assert r.response_rate == pytest.approx(4 / 6)  # a c e h within 24 h
     assert r.reassign_rate == pytest.approx(2 / 6)
@@ -87,13 +88,22 @@ def test_open_overdue_and_carried_over_by_hand():
     assert oldest.order_id.tolist() == ["d"] and oldest.days_overdue.tolist() == [1]  # 1 day 16 h
 
 
+def test_an_open_order_not_yet_due_is_not_judged():
+    def judged(as_of: str) -> int:
+        t = H.month_measures(frame(), SETTINGS, ALL, as_of=pd.Timestamp(as_of))
+        return t[t.month == pd.Period("2020-12", "M")].iloc[0].judged
+
+    assert judged("2020-12-30 12:00") == 5  # d, open, was due at 08:00
+    assert judged("2020-12-29 12:00") == 4  # d not yet due: neither on time nor late
+
+
 def test_a_measure_the_export_lacks_is_missing_not_zero():
     df = frame()
     df[S.FIRST_RESPONSE_AT] = pd.NaT
     present = H.present_columns(df)
     r = december(df, present)
     assert math.isnan(r.response_rate) and math.isnan(r.composite) and pd.isna(r.grade)
-    assert r.on_time_rate == 0.75  # what the export has is still measured
+    assert r.on_time_rate == 3 / 5  # what the export has is still measured
     assert H.absent_measures(present)["response_rate"] == [S.FIRST_RESPONSE_AT]
 
 
@@ -112,14 +122,14 @@ def _wilson_upper(k: int, n: int, z: float = 1.959963984540054) -> float:
 
 
 def test_standards_list_and_flag_only_what_the_counts_bear_out():
-    t = pd.DataFrame({S.DEPARTMENT: ["slow", "below", "small", "fine"], "closed_with_due": [100, 100, 20, 100],
+    t = pd.DataFrame({S.DEPARTMENT: ["slow", "below", "small", "fine"], "judged": [100, 100, 20, 100],
                       "on_time": [60, 85, 10, 97], "dispatched": [100, 100, 20, 100],
                       "reassigned": [10, 0, 0, 1]})
-    t["on_time_rate"] = t.on_time / t.closed_with_due
+    t["on_time_rate"] = t.on_time / t.judged
     t["reassign_rate"] = t.reassigned / t.dispatched
     out = H.standards_missed(t, SETTINGS).set_index(S.DEPARTMENT)
     assert _wilson_upper(60, 100) < 0.9 < _wilson_upper(85, 100)  # 0.69 and 0.91
-    assert out.below_on_time.tolist() == [True, True, False, False]  # 20 closed: under min_orders, not judged
+    assert out.below_on_time.tolist() == [True, True, False, False]  # 20 due: under min_orders, not judged
     assert out.slow.tolist() == [True, False, False, False]
     assert out.reassign_high.tolist() == [True, False, False, False]  # 10/100: Wilson lower 0.055 > 0.03
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -26,10 +27,11 @@ def handling_tables(st: Store, orders: pd.DataFrame, month: pd.Period, settings:
     present = stored_columns(st, [month])
     earlier = open_from_earlier(st, month)
     snap = pd.concat([orders[OPEN_COLUMNS], earlier], ignore_index=True)
+    as_of = store_end(st)
     units = orders[orders[S.DEPARTMENT].isin(deps).to_numpy()]
-    per_unit = _with_open(_every_unit(H.month_measures(units, settings, present), deps, month, settings, present),
-                          snap, month, S.DEPARTMENT)
-    city = _with_open(H.month_measures(orders.assign(_city=CITY), settings, present, by="_city"),
+    measured = H.month_measures(units, settings, present, as_of=as_of)
+    per_unit = _with_open(_every_unit(measured, deps, month, settings, present), snap, month, S.DEPARTMENT)
+    city = _with_open(H.month_measures(orders.assign(_city=CITY), settings, present, by="_city", as_of=as_of),
                       snap.assign(_city=CITY), month, "_city").drop(columns="_city")
     city = city.merge(direct_share(orders, present), on=M.MONTH, how="left")
     now = per_unit[per_unit[M.MONTH] == month]
@@ -93,6 +95,14 @@ def open_from_earlier(st: Store, month: pd.Period) -> pd.DataFrame:
         if c not in t:
             t[c] = pd.NA
     return t[OPEN_COLUMNS]
+
+
+def store_end(st: Store) -> pd.Timestamp:
+    """The last time an order was received in the store: open orders past their due time by then count as late."""
+    last = pd.Period(st.months()[-1], "M")
+    t = st.dataset().to_table(columns=[S.RECEIVED_AT],
+                              filter=(ds.field("year") == last.year) & (ds.field("month") == last.month))
+    return pd.Timestamp(pc.max(t[S.RECEIVED_AT]).as_py())
 
 
 def stored_columns(st: Store, months: list[pd.Period]) -> set[str]:

@@ -46,10 +46,10 @@ def handling_chart(report, lang: str, title: str):
 
     h = report.handling
     hs = report.settings.handling
-    now = h[(h.month == report.month) & (h.closed_with_due >= hs.min_orders)]
+    now = h[(h.month == report.month) & (h.judged >= hs.min_orders)]
     if "on_time_rate" in report.absent or now.empty:
         return None
-    lo, hi = wilson_interval(now.on_time, now.closed_with_due, 1 - hs.alpha)
+    lo, hi = wilson_interval(now.on_time, now.judged, 1 - hs.alpha)
     return plots.satisfaction_intervals(now.assign(ci_low=lo, ci_high=hi), lang=lang, title=title,
                                         standard=hs.standards.on_time, value="on_time_rate", marked="slow")
 

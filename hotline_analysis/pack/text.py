@@ -119,10 +119,10 @@ def handling_reason(report, department: str, code: str, lang: str) -> str:
     r = h[(h.month == report.month) & (h.department == department)].iloc[0]
     std = report.settings.handling.standards
     if code == "slow":
-        return (f"按期办结率{rate(r.on_time_rate, lang)}（{int(r.closed_with_due):,}件办结中{int(r.on_time):,}件按期），"
+        return (f"按期办结率{rate(r.on_time_rate, lang)}（应办结{int(r.judged):,}件中{int(r.on_time):,}件按期），"
                 f"低于{std.on_time * 100:g}%的标准" if lang == "zh" else
-                f"closed on time {rate(r.on_time_rate, lang)} ({int(r.on_time):,} of {int(r.closed_with_due):,} "
-                f"closed), below the standard of {std.on_time * 100:g}%")
+                f"closed on time {rate(r.on_time_rate, lang)} ({int(r.on_time):,} of {int(r.judged):,} "
+                f"due), below the standard of {std.on_time * 100:g}%")
     return (f"重派率{rate(r.reassign_rate, lang)}（{int(r.dispatched):,}件中{int(r.reassigned):,}件被退回重派），"
             f"高于{std.max_reassign_rate * 100:g}%的标准" if lang == "zh" else
             f"reassigned {rate(r.reassign_rate, lang)} ({int(r.reassigned):,} of {int(r.dispatched):,} sent back "
