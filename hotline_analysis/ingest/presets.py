@@ -53,6 +53,7 @@ cannot give.
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,7 +134,7 @@ class Preset:
 
 def _resolve(path: str, source: str) -> Path:
     p = Path(path).expanduser()
-    return p if p.is_absolute() or not source else Path(source).resolve().parent / p
+    return p if p.is_absolute() or not source else Path(os.path.normpath(Path(source).absolute().parent / p))
 
 
 def absent_measures(columns: dict, defaults: dict) -> dict[str, str]:
