@@ -106,6 +106,14 @@ def test_a_gbk_character_cut_at_the_end_quarantines_the_last_row(tmp_path, capsy
     assert "cut off at the end of the file" in q.value[0] and "13900000001" not in q.value[0]
 
 
+def test_a_last_line_that_is_whole_gbk_after_ascii_lines_is_not_taken_for_a_cut(tmp_path):
+    header = "id,time,unit"
+    p = tmp_path / "ascii_then_gbk.csv"
+    p.write_bytes(f"{header}\n1,2020-12-01 08:00:00,A\n2,2020-12-01 09:00:00,市人社局".encode("gbk"))  # no final line break
+    r = read_export(p)
+    assert r.bad_rows == [] and r.table["unit"].to_pylist() == ["A", "市人社局"] and r.encoding == "gbk"
+
+
 def test_a_gbk_file_with_a_bad_byte_inside_is_still_refused_with_its_row(tmp_path, capsys):
     data = ("\r\n".join([HEADER, *lines("G1", "G2", "G3")]) + "\r\n").encode("gbk")
     at = data.index(b"G2,") + 3

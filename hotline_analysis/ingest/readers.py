@@ -229,8 +229,12 @@ def _cut_tail(data: bytes, encoding: str, name: str) -> tuple[bytes, bytes]:
     used = _csv_encoding(head, encoding, name)
     if "\n,".encode(used) != b"\n,":  # not ASCII-compatible (UTF-16): its bytes cannot be split at b"\n"
         return data, b""
-    tries = [used] if encoding != "auto" else ["gb18030"] if used == "gbk" else [used, "gb18030"] \
-        if head.isascii() else [used]  # an ASCII head says nothing about the encoding
+    if encoding == "auto" and used == "gbk":
+        tries = ["gb18030"]
+    elif encoding == "auto" and head.isascii():  # an ASCII head says nothing about the encoding
+        tries = [used, "gb18030"]
+    else:
+        tries = [used]
     for codec in tries:
         try:
             tail.decode(codec)
