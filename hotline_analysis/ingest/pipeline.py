@@ -79,7 +79,7 @@ def _prepare(path: Path, previous_sha: str | None, preset: Preset, settings: Set
     sha = file_sha256(path)
     if sha == previous_sha:
         return None
-    raw = read_export(path, preset.encoding)
+    raw = read_export(path, preset.encoding, preset=preset)
     can = to_canonical(raw, preset, key)
     df = normalise_text_columns(can.frame)
     df, unknown = map_departments(df, aliases)
@@ -90,7 +90,7 @@ def _prepare(path: Path, previous_sha: str | None, preset: Preset, settings: Set
         "file": path.name, "sha256": sha, "encoding": raw.encoding, "rows_read": raw.rows_read,
         "corrections": dict(can.corrections + corr_time + corr_long),
         "unmapped_values": {k: dict(v.most_common(20)) for k, v in can.unmapped.items()},
-        "unknown_departments": dict(unknown.most_common(50)),
+        "unknown_departments": dict(unknown.most_common(50)), **raw.ledger_fields(),
     }
     quarantine = pd.concat([q for q in (can.quarantine, q_time) if len(q)] or [can.quarantine], ignore_index=True)
     written = {**store.write_parts(path.name, sha, df, quarantine), "preset": preset.name}
@@ -280,11 +280,26 @@ def _id_clashes(store: Store, manifest: dict, todo: list, prepared: dict,
     return {f: g[[S.ORDER_ID, S.SOURCE_ROW, "holder"]] for f, g in later.groupby("file")}
 
 
+#: Ingest steps a missing column turns off (measure of :data:`.presets.MEASURE_NEEDS` -> step).
+SKIPPED_STEPS = {"repeat_calls": "repeat-call linking", "validity_from_text": "invalid-call rules on the text"}
+
+
 def _ledger(entries: list[dict], reasons: pd.Series | None, settings: Settings, preset: Preset, now: pd.Timestamp) -> dict:
-    """The ledger of one ingest; ``reasons`` is the exclusion reason of each row this ingest stored ('' = net)."""
+    """The ledger of one ingest; ``reasons`` is the exclusion reason of each row this ingest stored ('' = net).
+
+    Besides the balance (``rows_read = stored + sum(quarantined)``, ``stored = net_complaints +
+    sum(excluded)``) it totals the files' corrections and unmapped values, lists the sheets and archive
+    members read and skipped (``parts``), the files already in the store (``unchanged``), the steps skipped
+    for a missing column and the measures the export cannot give.
+    """
     totals_q: Counter = Counter()
+    corrections: Counter = Counter()
+    unmapped: dict[str, Counter] = {}
     for e in entries:
         totals_q.update(e["quarantined"])
+        corrections.update(e.get("corrections", {}))
+        for col, values in e.get("unmapped_values", {}).items():
+            unmapped.setdefault(col, Counter()).update(values)
     rows_read = sum(e["rows_read"] for e in entries)
     stored = sum(e["stored"] for e in entries)
     excluded: Counter = Counter()
@@ -293,6 +308,7 @@ def _ledger(entries: list[dict], reasons: pd.Series | None, settings: Settings, 
         counts = reasons.astype(str).value_counts()
         net = int(counts.get("", 0))
         excluded = Counter({k: int(v) for k, v in counts.items() if k})
+    absent = dict(getattr(preset, "absent_measures", {}) or {})
     ledger = {
         "generated_by": f"hotline_analysis {__version__}",
         "ingested_at": now.isoformat(timespec="seconds"),
@@ -304,6 +320,12 @@ def _ledger(entries: list[dict], reasons: pd.Series | None, settings: Settings, 
         "quarantined": dict(totals_q),
         "net_complaints": net,
         "excluded": dict(excluded),
+        "corrections": dict(corrections),
+        "unmapped_values": {c: dict(v.most_common()) for c, v in unmapped.items()},
+        "parts": [p for e in entries for p in e.get("parts", [])],
+        "unchanged": [e["file"] for e in entries if e.get("status") == "unchanged"],
+        "skipped_steps": {step: absent[m] for m, step in SKIPPED_STEPS.items() if m in absent},
+        "absent_measures": absent,
     }
     if rows_read != stored + sum(totals_q.values()) or stored != net + sum(excluded.values()):
         raise LedgerError(f"ledger does not balance: {ledger}")
@@ -311,21 +333,66 @@ def _ledger(entries: list[dict], reasons: pd.Series | None, settings: Settings, 
 
 
 def format_ledger(ledger: dict) -> str:
-    """The ledger as the few lines ``hotline ingest`` prints."""
-    lines = [f"files: {len(ledger['files'])} ("
-             + ", ".join(f"{v} {k}" for k, v in Counter(e['status'] for e in ledger['files']).items()) + ")",
-             f"rows read      {ledger['rows_read']:>12,}",
-             f"  stored       {ledger['stored']:>12,}"]
+    """The ledger as the lines ``hotline ingest`` prints: the balance, then what was corrected, left unmapped,
+    read or skipped (sheets, archive members, steps), and the names the alias table lacks."""
+    files = ledger["files"]
+    unchanged = [e["file"] for e in files if e.get("status") == "unchanged"]
+    lines = [f"files: {len(files)} ("
+             + ", ".join(f"{v} {k}" for k, v in Counter(e['status'] for e in files).items()) + ")"]
+    if files and len(unchanged) == len(files):
+        lines.append(f"nothing to do: {_names(unchanged)} {'was' if len(unchanged) == 1 else 'were'} already in "
+                     "the store, unchanged (same checksum); the store is as it was")
+        return "\n".join(lines)
+    if unchanged:
+        lines.append(f"already in the store, unchanged, not read again: {_names(unchanged)}")
+    lines += [f"rows read      {ledger['rows_read']:>12,}", f"  stored       {ledger['stored']:>12,}"]
     for reason, n in sorted(ledger["quarantined"].items(), key=lambda kv: -kv[1]):
         lines.append(f"  quarantined  {n:>12,}  {reason}")
     lines.append(f"stored         {ledger['stored']:>12,}")
     lines.append(f"  net complaints {ledger['net_complaints']:>10,}")
     for reason, n in sorted(ledger["excluded"].items(), key=lambda kv: -kv[1]):
         lines.append(f"  excluded     {n:>12,}  {reason}")
-    unknown = Counter()
-    for e in ledger["files"]:
-        unknown.update(e.get("unknown_departments", {}))
+    return "\n".join(lines + _ledger_notes(ledger))
+
+
+def _names(files: list[str], most: int = 5) -> str:
+    return ", ".join(files[:most]) + (f" and {len(files) - most} more" if len(files) > most else "")
+
+
+def _ledger_notes(ledger: dict) -> list[str]:
+    """The printed ledger's lines after the balance (each block only when it has something to say)."""
+    lines = []
+    corrections = ledger.get("corrections") or _sum_files(ledger, "corrections")
+    if corrections:
+        lines.append("corrected in place (rows kept):")
+        lines += [f"  {n:>12,}  {what}" for what, n in sorted(corrections.items(), key=lambda kv: -kv[1])]
+    unmapped = ledger.get("unmapped_values") or {}
+    if unmapped:
+        lines.append("values the preset does not map (stored as 'other' or empty; add them under 'values:'):")
+        for col, values in unmapped.items():
+            top = sorted(values.items(), key=lambda kv: -kv[1])
+            lines.append(f"  {col}: " + ", ".join(f"{v} ({n:,})" for v, n in top[:10])
+                         + (f" and {len(top) - 10} more" if len(top) > 10 else ""))
+    parts = ledger.get("parts") or []
+    if parts:
+        lines.append("sheets and archive members:")
+        lines += [f"  read     {p['name']}: {p['rows']:,} rows (the file's rows {p['first_row']:,}-"
+                  f"{p['first_row'] + p['rows'] - 1:,})" if p["status"] == "read" else
+                  f"  skipped  {p['name']}: {p.get('reason', '')}" for p in parts]
+    for step, why in (ledger.get("skipped_steps") or {}).items():
+        lines.append(f"skipped: {step} ({why})")
+    absent = ledger.get("absent_measures") or {}
+    if absent:
+        lines.append("not in this export: " + ", ".join(f"{m} ({why})" for m, why in absent.items()))
+    unknown = _sum_files(ledger, "unknown_departments")
     if unknown:
         lines.append("unknown department names (add them to the alias table): "
                      + ", ".join(f"{k} ({v})" for k, v in unknown.most_common(10)))
-    return "\n".join(lines)
+    return lines
+
+
+def _sum_files(ledger: dict, key: str) -> Counter:
+    total: Counter = Counter()
+    for e in ledger["files"]:
+        total.update(e.get(key, {}))
+    return total
