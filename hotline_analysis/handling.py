@@ -25,8 +25,8 @@ Measures of the orders received in a month (:func:`month_measures`)
 
 Snapshot at an instant T (:func:`open_at`)
 ------------------------------------------
-``open``  未办结: dispatched orders received before T, held by a unit (status open or closed, not returned or
-cancelled) and not closed before T; ``overdue``  超期未办结: those of them due before T. 上月结转 is the
+``open``  未办结: dispatched orders received before T and held by a unit at T: closed at or after T, or open
+(status open, no closing time); returned and cancelled orders and closed ones without a closing time are not; ``overdue``  超期未办结: those of them due before T. 上月结转 is the
 snapshot at the month's start.
 """
 
@@ -84,7 +84,7 @@ def _order_flags(d: pd.DataFrame, settings: Settings, as_of: pd.Timestamp) -> pd
     h = settings.handling
     closed = (d[S.STATUS] == "closed").fillna(False).to_numpy() & d[S.CLOSED_AT].notna().to_numpy()
     with_due = closed & d[S.DUE_AT].notna().to_numpy()
-    open_past_due = (d[S.STATUS].isin(["open", "closed"]).fillna(False).to_numpy() & ~closed
+    open_past_due = ((d[S.STATUS] == "open").fillna(False).to_numpy()
                      & (d[S.DUE_AT] <= as_of).fillna(False).to_numpy())
     limit = d[S.DUE_AT] - d[S.RECEIVED_AT]
     taken = d[S.CLOSED_AT] - d[S.RECEIVED_AT]
@@ -167,11 +167,18 @@ def grade(composite: pd.Series, settings: Settings) -> pd.Series:
     return pd.Series(np.where(out == "", None, out), index=composite.index, dtype="string")
 
 
+def _held(d: pd.DataFrame, at: pd.Timestamp) -> np.ndarray:
+    """Orders a unit held at ``at`` (see the module docstring)."""
+    status = d[S.STATUS]
+    later = (status.isin(["open", "closed"]).fillna(False) & (d[S.CLOSED_AT] >= at).fillna(False))
+    still = (status == "open").fillna(False) & d[S.CLOSED_AT].isna()
+    return ((d[S.RECEIVED_AT] < at) & (later | still)).to_numpy()
+
+
 def open_at(df: pd.DataFrame, at: pd.Timestamp, by: str = S.DEPARTMENT) -> pd.DataFrame:
     """未办结 and 超期未办结 at the instant ``at`` per ``by``: ``by, open, overdue`` (see the module docstring)."""
     d = df[dispatched(df).to_numpy()]
-    held = (d[S.STATUS].isin(["open", "closed"]).fillna(False).to_numpy() & (d[S.RECEIVED_AT] < at).to_numpy()
-            & (d[S.CLOSED_AT].isna() | (d[S.CLOSED_AT] >= at)).to_numpy())
+    held = _held(d, at)
     overdue = held & (d[S.DUE_AT] < at).fillna(False).to_numpy()
     t = pd.DataFrame({by: d[by].to_numpy(), "open": held.astype(int), "overdue": overdue.astype(int)})
     return t.groupby(by, observed=True, dropna=False)[["open", "overdue"]].sum().reset_index()
@@ -181,9 +188,8 @@ def oldest_overdue(df: pd.DataFrame, at: pd.Timestamp, n: int) -> pd.DataFrame:
     """The ``n`` orders overdue longest and still open at ``at``: ``order_id, department, received_at, due_at,
     days_overdue`` (whole days past the due time)."""
     d = df[dispatched(df).to_numpy()]
-    held = (d[S.STATUS].isin(["open", "closed"]).fillna(False) & (d[S.RECEIVED_AT] < at)
-            & (d[S.CLOSED_AT].isna() | (d[S.CLOSED_AT] >= at)) & (d[S.DUE_AT] < at).fillna(False))
-    t = d.loc[held.to_numpy(), [S.ORDER_ID, S.DEPARTMENT, S.RECEIVED_AT, S.DUE_AT]]
+    held = _held(d, at) & (d[S.DUE_AT] < at).fillna(False).to_numpy()
+    t = d.loc[held, [S.ORDER_ID, S.DEPARTMENT, S.RECEIVED_AT, S.DUE_AT]]
     t = t.sort_values([S.DUE_AT, S.ORDER_ID]).head(n).reset_index(drop=True)
     t["days_overdue"] = ((at - t[S.DUE_AT]).dt.total_seconds() // 86400).astype("int64")
     return t

@@ -209,6 +209,8 @@ HEADLINE = {
                  "Dispatched to units: {dispatched:,}, closed on time {on_time} (last month {on_time_prev}); open at "
                  "month end {open:,}, of which {overdue:,} past their due time; units below the on-time standard of "
                  "{on_time_standard}: {slow}"),
+    "actions_only": ("建议专题询问{calls}个单位，表扬典型{commends}个",
+                     "Proposed for a special inquiry: {calls}; commended as examples: {commends}"),
     "actions": ("建议专题询问{calls}个单位，表扬典型{commends}个；满意率低于{standard}的单位{below}个",
                 "Proposed for a special inquiry: {calls}; commended as examples: {commends}; satisfaction below "
                 "{standard}: {below}"),

@@ -142,11 +142,11 @@ def test_handling_equals_an_independent_count(report, small_store):
     this = o[o[S.RECEIVED_AT].dt.to_period("M") == m]
     as_of = o[S.RECEIVED_AT].max()  # the data's end: an order open past its due time by then is late
     closed = (this[S.STATUS] == "closed") & this[S.CLOSED_AT].notna()
-    late_open = this[S.STATUS].isin(["open", "closed"]) & ~closed & (this[S.DUE_AT] <= as_of)
+    late_open = (this[S.STATUS] == "open") & (this[S.DUE_AT] <= as_of)
     judged = this[(closed & this[S.DUE_AT].notna()) | late_open]
     on_time = (judged[S.CLOSED_AT] <= judged[S.DUE_AT]).groupby(judged[S.DEPARTMENT]).mean()
-    held = o[o[S.STATUS].isin(["open", "closed"]) & (o[S.RECEIVED_AT] < end)
-             & (o[S.CLOSED_AT].isna() | (o[S.CLOSED_AT] >= end))]
+    held = o[(o[S.RECEIVED_AT] < end) & ((o[S.STATUS].isin(["open", "closed"]) & (o[S.CLOSED_AT] >= end))
+                                         | ((o[S.STATUS] == "open") & o[S.CLOSED_AT].isna()))]
     still_open = held.groupby(S.DEPARTMENT).size()
     overdue = held[held[S.DUE_AT] < end].groupby(S.DEPARTMENT).size()
     h = report.handling[report.handling.month == m]

@@ -85,3 +85,36 @@ def test_summary_of_a_sparse_real_export(tmp_path):
     assert s["ledger"]["records"] == len(june)
     assert {d["department"] for d in s["departments"] if d["net_complaints"]} == set(june["Agency"])
     assert s["topics"] and all(not i["keywords"] for t in s["topics"] for i in t["issues"])  # categories only
+
+
+def test_handling_of_a_real_export_with_closed_and_due_dates(tmp_path):
+    """NYC 311 has closed and due dates and a status, nothing else of handling: on-time closure and the open
+    orders are measured (against a count written out here from the CSV), the rest is named as absent."""
+    from hotline_analysis.ingest.pipeline import ingest
+    from hotline_analysis.ingest.presets import load_preset
+
+    from .conftest import external
+
+    src = external("nyc311_sample_2010_2020", "nyc311_sample.csv")
+    ingest([src], load_preset("nyc311"), tmp_path / "store", progress=False)
+    out = tmp_path / "s.json"
+    assert main(["summary", "--store", str(tmp_path / "store"), "--month", "2019-06", "--out", str(out),
+                 "--all-units"]) == 0
+    h = validate_summary(json.loads(out.read_text("utf-8")))["handling"]
+    rows = pd.read_csv(src, dtype=str)
+    when = {c: pd.to_datetime(rows[c], format="mixed") for c in ("Created Date", "Closed Date", "Due Date")}
+    when["Closed Date"] = when["Closed Date"].where(when["Closed Date"] >= when["Created Date"])  # ingest nulls these
+    status = rows["Status"].map(lambda s: "closed" if s == "Closed" else "open")
+    as_of = when["Created Date"].max()
+    june = (when["Created Date"].dt.to_period("M") == "2019-06").to_numpy()
+    closed = (rows["Status"] == "Closed") & when["Closed Date"].notna()
+    judged = (closed & when["Due Date"].notna()) | ((status == "open") & (when["Due Date"] <= as_of))
+    on_time = closed & (when["Closed Date"] <= when["Due Date"])
+    assert h["city"]["dispatched"] == june.sum()
+    assert h["city"]["on_time_rate"] == pytest.approx((on_time & judged)[june].sum() / judged[june].sum(), abs=1e-6)
+    end = pd.Timestamp("2019-07-01")
+    held = (when["Created Date"] < end) & ((when["Closed Date"] >= end) | ((status == "open")
+                                                                            & when["Closed Date"].isna()))
+    assert h["city"]["open"] == held.sum() and h["city"]["overdue"] == (held & (when["Due Date"] < end)).sum()
+    assert {"response_rate", "reassign_rate", "satisfaction_rate", "composite", "direct_share"} <= set(h["absent"])
+    assert h["city"]["response_rate"] is None and h["city"]["grade"] is None  # absent, not zero

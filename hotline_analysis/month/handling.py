@@ -67,8 +67,12 @@ def _with_open(table: pd.DataFrame, snap: pd.DataFrame, month: pd.Period, by: st
     snaps = pd.concat(frames, ignore_index=True)
     snaps[M.MONTH] = snaps[M.MONTH].astype(table[M.MONTH].dtype)
     out = table.merge(snaps, on=[by, M.MONTH], how="left")
+    cols = ["open", "overdue", "carried_over"]
     if S.CLOSED_AT not in H.present_columns(snap):
-        out[["open", "overdue", "carried_over"]] = float("nan")
+        out[cols] = float("nan")
+    else:  # a unit holding nothing holds zero orders (a year ago stays unknown: not read)
+        recent = out[M.MONTH].isin([month, month - 1])
+        out.loc[recent, cols] = out.loc[recent, cols].fillna(0)
     return out
 
 

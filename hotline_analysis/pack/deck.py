@@ -60,6 +60,8 @@ def satisfaction_lines(report, lang: str) -> list[str]:
     drops = s[s.significant.fillna(False).astype(bool)]
     moved = sep.join(f"{L.name(r.department, lang)} {r.delta_pp:+.2f}" for r in drops.itertuples())
     city = text.headline_satisfaction(report, lang)
+    if "satisfaction_rate" in report.absent:
+        return [city]
     if lang == "zh":
         return [city, f"满意率低于{std}的单位：{low or none}", f"与上月相比显著变化（百分点）：{moved or none}"]
     return [city, f"Below {std}: {low or none}", f"Significant changes on last month (points): {moved or none}"]

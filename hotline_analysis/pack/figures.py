@@ -30,6 +30,8 @@ def draw(report, name: str, lang: str):
     if name == "handling":
         return handling_chart(report, lang, title)
     if name == "satisfaction":
+        if "satisfaction_rate" in report.absent:
+            return None
         sat = report.satisfaction[report.satisfaction.enough_sample.fillna(False).astype(bool)]
         return plots.satisfaction_intervals(sat, lang=lang, title=title, standard=report.settings.satisfaction.standard) if len(sat) else None
     if name == "topics":
@@ -77,10 +79,10 @@ def draw_all(report, folder: Path, lang: str) -> list[Path]:
 #: What a page says where a figure has nothing to show.
 NOTHING_TO_SHOW = {
     "zh": {"satisfaction": "本月没有单位的回访数达到计算满意率的最低样本量，不绘制满意率图。",
-           "handling": "本数据无办结时间或办理时限，或各单位办结件数不足，不绘制按期办结率图。",
+           "handling": "本月没有单位的应办结件数达到最低样本量，不绘制按期办结率图。",
            "topics": "本月没有形成集中反映的问题，不绘制热点问题图。"},
     "en": {"satisfaction": "No unit has enough call-backs this month for a satisfaction rate, so there is no chart.",
-           "handling": "The export has no closing or due times, or no unit closed enough orders: no on-time chart.",
+           "handling": "No unit had enough orders due this month for an on-time rate, so there is no chart.",
            "topics": "No issue gathered enough complaints this month, so there is no chart."},
 }
 
@@ -108,7 +110,7 @@ def review_chart(table: pd.DataFrame, kind: str, lang: str, title: str = ""):
 def show(report, name: str, lang: str, figures_dir: str | Path = ""):
     """The figure as an image for a notebook: the PNG in ``figures_dir`` when the pack drew it, else drawn now
     (and saved there when a folder is given); a sentence saying why when the month has nothing to show."""
-    from IPython.display import Image
+    from IPython.display import HTML, Image
 
     from .pages import prose
 
@@ -117,7 +119,8 @@ def show(report, name: str, lang: str, figures_dir: str | Path = ""):
         return Image(filename=str(path))
     fig = draw(report, name, lang)
     if fig is None:
-        return prose(NOTHING_TO_SHOW[lang][name])
+        measure = {"satisfaction": "satisfaction_rate", "handling": "on_time_rate"}.get(name)
+        return HTML("") if measure in report.absent else prose(NOTHING_TO_SHOW[lang][name])
     if path is not None:
         return Image(filename=str(plots.save(fig, path)))
     return _image(fig)

@@ -59,6 +59,11 @@ NO_EMERGING = {"zh": "本月没有显著上升的问题。", "en": "No issue ros
 
 def satisfaction_overview(report, lang: str) -> HTML:
     """The city's rates, what the base of a department's rate is, and who is below the standard."""
+    if "satisfaction_rate" in report.absent:
+        return prose(text.headline_satisfaction(report, lang) + ("。" if lang == "zh" else "."),
+                     "满意率、与全市相比和与上月相比的变化均不予计算和显示。" if lang == "zh" else
+                     "Satisfaction, its comparison with the city and its change on last month are not in this "
+                     "export, so none is shown.")
     s = report.satisfaction
     k = report.settings.satisfaction
     below = s[s.below_standard.fillna(False).astype(bool)].sort_values("satisfaction_rate")
@@ -110,7 +115,9 @@ def handling_overview(report, lang: str) -> HTML:
                 f"satisfaction × {w.satisfaction:.0%} ({src}); grades: A ≥ {g.A:.0%}, B ≥ {g.B:.0%}, "
                 f"C ≥ {g.C:.0%}, D below. Response means first contact within {hs.response_hours:g} hours of "
                 f"receipt; closed early, within {hs.early_fraction:.0%} of the time limit.")
-    paras = [text.handling_line(report, lang) + ("。" if lang == "zh" else "."), std, comp]
+    paras = [text.handling_line(report, lang) + ("。" if lang == "zh" else "."), std]
+    if "composite" not in report.absent:
+        paras.append(comp)
     if report.absent:
         missing = sep.join(_measure(m, lang) for m in report.absent)
         paras.append(f"本数据不含计算以下指标所需的字段，这些指标不予显示：{missing}。" if lang == "zh" else
@@ -120,6 +127,8 @@ def handling_overview(report, lang: str) -> HTML:
 
 def satisfaction_shifts(report, lang: str) -> HTML:
     """The significant shifts of satisfaction against last month, in words."""
+    if "satisfaction_rate" in report.absent:
+        return HTML("")
     s = report.satisfaction
     sig = s[s.significant.fillna(False).astype(bool)]
     if sig.empty:
@@ -175,7 +184,10 @@ def _cell(v) -> str:
 
 
 def table(t: pd.DataFrame) -> HTML:
-    """A displayed table (:mod:`hotline_analysis.pack.tables`) as HTML; every header and value escaped."""
+    """A displayed table (:mod:`hotline_analysis.pack.tables`) as HTML; every header and value escaped. A table
+    without columns (a measure not in the export) shows nothing."""
+    if not len(t.columns):
+        return HTML("")
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in t.columns)
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in r) + "</tr>"
                    for r in t.itertuples(index=False))

@@ -56,6 +56,8 @@ def departments(report, lang: str) -> pd.DataFrame:
         "flags": [L.words("flag", [f for f in FLAGS if getattr(r, f)], lang)
                   for r in d.itertuples()],
     })
+    if "satisfaction_rate" in report.absent:  # not in this export: no column of blanks
+        t = t.drop(columns=["surveyed", "satisfaction_rate"])
     return _headed(t, lang)
 
 
@@ -74,7 +76,10 @@ def breakdown(report, dimension: str, lang: str) -> pd.DataFrame:
 
 def satisfaction(report, lang: str) -> pd.DataFrame:
     """Call-back satisfaction per department: call-backs, rate ("样本不足" under the minimum) with its interval,
-    the difference to the rest of the city, the change on last month and whether it is significant."""
+    the difference to the rest of the city, the change on last month and whether it is significant (no
+    columns when the export has no satisfaction)."""
+    if "satisfaction_rate" in report.absent:
+        return pd.DataFrame()
     s = report.satisfaction.sort_values(["enough_sample", "satisfaction_rate"], ascending=[False, True])
     ci = [f"{lo * 100:.2f}–{hi * 100:.2f}" if ok and not np.isnan(lo) else ""
           for lo, hi, ok in zip(s.ci_low, s.ci_high, s.enough_sample)]

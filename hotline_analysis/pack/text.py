@@ -69,7 +69,8 @@ def headline(report, lang: str) -> list[str]:
                                 top_yoy=change(top.yoy_pct, lang), top_mom=change(top.mom_pct, lang)))
     lines.append(handling_line(report, lang))
     lines.append(headline_satisfaction(report, lang))
-    return lines + [L.sentence("trends", lang, **fields), L.sentence("actions", lang, **fields)]
+    acts = "actions_only" if "satisfaction_rate" in report.absent else "actions"
+    return lines + [L.sentence("trends", lang, **fields), L.sentence(acts, lang, **fields)]
 
 
 def trend_word(r, lang: str) -> str:

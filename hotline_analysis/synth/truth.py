@@ -39,7 +39,7 @@ def handling_truth(plan: Plan, orders: pd.DataFrame) -> dict:
     h = plan.handling
     end = h.backlog_month.end_time.normalize() + pd.Timedelta(days=1)
     d = orders[(orders.unit >= 0) & (orders.received < end) & orders.status.isin(["open", "closed"])]
-    still_open = d.closed_at.isna() | (d.closed_at >= end)
+    still_open = (d.closed_at >= end) | (d.status == "open")
     names = plan.units.names
     return {
         "slow_departments": [names[i] for i in h.slow], "slow_on_time": float(plan.on_time[h.slow[0]]),
