@@ -158,3 +158,16 @@ def test_handling_equals_an_independent_count(report, small_store):
         assert r.open == still_open.get(r.department, 0) and r.overdue == overdue.get(r.department, 0)
     city = report.city_handling.set_index("month").loc[m]
     assert city.open == len(held) and city.overdue == (held[S.DUE_AT] < end).sum()
+
+
+def test_the_planted_backlog_is_measured(small_store, truth):
+    """The scenario delays many closures of its backlog month past the month's end; the open and overdue orders
+    at that month's end are the planted ones (within 1%)."""
+    store, _ = small_store
+    planted = truth["handling"]["backlog"]
+    m = pd.Period(planted["month"], "M")
+    report = MonthReport.build(store, m, topics="categories")
+    city = report.city_handling.set_index("month")
+    assert city.loc[m, "open"] == pytest.approx(planted["open_at_month_end"], rel=0.01)
+    assert city.loc[m, "overdue"] == pytest.approx(planted["overdue_at_month_end"], rel=0.01)
+    assert city.loc[m, "open"] > 1.5 * city.loc[m - 1, "open"]  # a backlog, not an ordinary month end
