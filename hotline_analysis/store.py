@@ -223,7 +223,9 @@ class Store:
             return
         if self.root.exists() and not self.root.is_dir():
             raise StoreError(f"{self.root} is a file, not a store folder; give --store a new or empty folder")
-        found = sorted(p.name for p in self.root.iterdir() if p.name != LOCK_NAME) if self.root.exists() else []
+        found = sorted(p.name for p in self.root.iterdir()  # a new store's lock and manifest being written
+                       if p.name not in (LOCK_NAME, "manifest.json") and not _ASIDE.fullmatch(p.name)
+                       ) if self.root.exists() else []
         if found:
             raise StoreError(f"{self.root} is not a store (it has no manifest.json) and is not empty "
                              f"({len(found)} entries, e.g. {', '.join(found[:3])}); nothing was changed. Give "
@@ -303,11 +305,13 @@ class Store:
             self.save_ledger(*ledger)
         _atomic_write_bytes(self.manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
         self.tidy(previous)
+        for p in (self.root / "cache").glob("topics-*"):  # results derived from the store as it was
+            shutil.rmtree(p, ignore_errors=True)
 
     def tidy(self, previous: dict | None = None) -> None:
         """Remove the store's own files that neither the manifest nor ``previous`` (the manifest just replaced)
-        lists: parts of replaced sources, tables of older states, files left by an interrupted write; and the
-        topic cache (derived from the store as it was).  Anything else in the folder is left alone."""
+        lists: parts of replaced sources, tables of older states, files left by an interrupted write.  Anything
+        else in the folder is left alone."""
         keep: set = set()
         for m in (self.manifest(), previous or {}):
             keep |= {p for f in m.get("files", {}).values() for p in f["parts"] + [f["quarantine"]]}
@@ -319,8 +323,6 @@ class Store:
         for folder in sorted((self.root / "orders").glob("year=*/month=*"), reverse=True):
             with contextlib.suppress(OSError):  # empty partition folders only
                 folder.rmdir()
-        for p in (self.root / "cache").glob("topics-*"):
-            shutil.rmtree(p, ignore_errors=True)
 
     def _own_files(self) -> list[Path]:
         """Files whose names the store writes (see the patterns above), data or aside."""

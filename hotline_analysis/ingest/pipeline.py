@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import fnmatch
 import logging
 import multiprocessing as mp
@@ -123,7 +124,12 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, setti
     files = expand_paths(paths, preset)
     key = pseudonym_key()
     with store.writing(wait):
-        return _ingest_locked(files, preset, store, settings, now, key, progress, jobs)
+        try:
+            return _ingest_locked(files, preset, store, settings, now, key, progress, jobs)
+        except BaseException:  # parts written but not committed are removed (best effort: the disk may be gone)
+            with contextlib.suppress(OSError):
+                store.tidy(store.manifest())
+            raise
 
 
 def _ingest_locked(files: list[Path], preset: Preset, store: Store, settings: Settings, now: pd.Timestamp,
