@@ -18,10 +18,10 @@ holder dies, so a lock left by a killed ingest is simply taken over).
 Readers see only what ``manifest.json`` lists.  Every file is written aside
 (``*.tmp<pid>``) and renamed into place; a write puts new files beside the old
 ones and then replaces the manifest in one atomic rename, so a crash, a full
-disk or a read-only folder mid-write leaves the previous store intact.  Files
-of the previous manifest are kept until the next write (a reader that read it
-just before still finds its parts); :meth:`Store.tidy` then removes only files
-that match the store's own name patterns and that no manifest lists.  Parts
+disk or a read-only folder mid-write leaves the previous store intact.  Then
+:meth:`Store.tidy` removes the files no longer listed, only those that match
+the store's own name patterns; a reader that finds a listed file gone reads
+the new manifest again.  Parts
 are named by the source file's checksum: ingesting the same file again
 replaces its rows, never doubles them.
 """
@@ -195,6 +195,18 @@ def _lock(fd: int, root: Path, wait: bool) -> None:
     os.pwrite(fd, f"pid {os.getpid()} on host {socket.gethostname()} since {stamp}\n".encode(), 0)
 
 
+def _as_listed(read, attempts: int = 3):
+    """``read()`` again when a file the manifest listed vanished meanwhile: a writer committed a new manifest and
+    removed the files it replaced, so the reader reads the new state instead of failing."""
+    for k in range(attempts):
+        try:
+            return read()
+        except FileNotFoundError:
+            if k == attempts - 1:
+                raise
+            time.sleep(0.05)
+
+
 @dataclass
 class Store:
     """A store folder (see module docstring)."""
@@ -290,8 +302,7 @@ class Store:
         (ledger, time stamp) is written before the manifest is replaced, so a
         committed ingest always has its ledger.
         """
-        previous = self.manifest()
-        manifest = json.loads(json.dumps(previous))
+        manifest = self.manifest()
         manifest["files"].update(files)
         if caller_key_check is not None:
             manifest["caller_key_check"] = caller_key_check
@@ -304,14 +315,14 @@ class Store:
         if ledger is not None:
             self.save_ledger(*ledger)
         _atomic_write_bytes(self.manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
-        self.tidy(previous)
+        self.tidy()
         for p in (self.root / "cache").glob("topics-*"):  # results derived from the store as it was
             shutil.rmtree(p, ignore_errors=True)
 
     def tidy(self, previous: dict | None = None) -> None:
-        """Remove the store's own files that neither the manifest nor ``previous`` (the manifest just replaced)
-        lists: parts of replaced sources, tables of older states, files left by an interrupted write.  Anything
-        else in the folder is left alone."""
+        """Remove the store's own files that neither the manifest nor ``previous`` lists: parts of replaced
+        sources, tables of older states, files left by an interrupted write.  Anything else in the folder is
+        left alone."""
         keep: set = set()
         for m in (self.manifest(), previous or {}):
             keep |= {p for f in m.get("files", {}).values() for p in f["parts"] + [f["quarantine"]]}
@@ -355,29 +366,36 @@ class Store:
         Text columns named in ``dictionary`` are read dictionary-encoded (categoricals in pandas): much
         faster for columns with few distinct values, such as departments.
         """
-        if not (self.parts() if parts is None else parts):
-            empty = _to_arrow(S.empty_frame())
-            return empty.select(columns) if columns else empty
-        d = self.dataset(parts, dictionary)
         flt = None
         for m in months or []:
             p = pd.Period(m, "M")
             f = (ds.field("year") == p.year) & (ds.field("month") == p.month)
             flt = f if flt is None else flt | f
-        return d.to_table(columns=columns, filter=flt)
+
+        def read() -> pa.Table:
+            if not (self.parts() if parts is None else parts):
+                empty = _to_arrow(S.empty_frame())
+                return empty.select(columns) if columns else empty
+            return self.dataset(parts, dictionary).to_table(columns=columns, filter=flt)
+
+        return read() if parts is not None else _as_listed(read)
 
     def duplicates(self) -> pd.DataFrame:
-        name = self.manifest().get("duplicates")
-        if not name:
-            return pd.DataFrame({S.ORDER_ID: pd.Series(dtype="string"), S.DUPLICATE_OF: pd.Series(dtype="string")})
-        return pq.read_table(self.root / name).to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
+        def read() -> pd.DataFrame:
+            name = self.manifest().get("duplicates")
+            if not name:
+                return pd.DataFrame({S.ORDER_ID: pd.Series(dtype="string"),
+                                     S.DUPLICATE_OF: pd.Series(dtype="string")})
+            return pq.read_table(self.root / name).to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
+
+        return _as_listed(read)
 
     def aggregates(self) -> pd.DataFrame | None:
         """The aggregate table (see :func:`aggregate`) with ``month`` as a monthly Period; None if absent."""
         name = self.manifest().get("aggregates")
         if not name:
             return None
-        df = pq.read_table(self.root / name).to_pandas()
+        df = _as_listed(lambda: pq.read_table(self.root / self.manifest()["aggregates"]).to_pandas())
         codes, uniq = pd.factorize(df["month"])
         df["month"] = pd.PeriodIndex(uniq, freq="M")[codes]
         for col in (S.IS_REASONABLE, S.CONTACTED, S.RESOLVED):
