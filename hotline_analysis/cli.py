@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -58,7 +59,7 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
 
     preset = load_preset(args.preset)
     ledger = ingest(args.paths, preset, args.store, load_settings(args.config), progress=not args.quiet,
-                    jobs=args.jobs)
+                    jobs=args.jobs, wait=not args.no_wait)
     print(format_ledger(ledger))
     print(f"store: {args.store} (ledger saved under {Path(args.store) / 'ledgers'})")
 
@@ -68,9 +69,12 @@ def _month(value: str, flag: str):
     import pandas as pd
 
     try:
-        return pd.Period(value, "M")
+        month = pd.Period(value, "M")
     except (ValueError, TypeError):
-        raise HotlineError(f"{flag} must be YYYY-MM, got {value!r}") from None
+        month = pd.NaT
+    if month is pd.NaT:  # 'NaT', '' and 'nan' parse as a missing month
+        raise HotlineError(f"{flag} must be YYYY-MM, got {value!r}")
+    return month
 
 
 def _cmd_summary(args: argparse.Namespace) -> None:
@@ -113,7 +117,10 @@ def _cmd_report(args: argparse.Namespace) -> None:
     if args.jobs > 1 and len(months) > 1:
         import concurrent.futures as cf
 
-        with cf.ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        from .ingest.pipeline import die_with_parent
+
+        with cf.ProcessPoolExecutor(max_workers=args.jobs, initializer=die_with_parent,
+                                    initargs=(os.getpid(),)) as pool:
             for m, folder in zip(months, pool.map(run_report, *zip(*jobs))):
                 print(f"report {m}: {folder / 'index.html'}")
     else:
@@ -213,6 +220,8 @@ def _add_ingest(sub) -> None:
     i.add_argument("--store", default=str(paths.default_store()), help=STORE_HELP)
     _add_config(i)
     i.add_argument("--jobs", type=int, default=2, help="files prepared in parallel (default: 2)")
+    i.add_argument("--no-wait", action="store_true",
+                   help="fail at once (exit 2) when another ingest is writing the store, instead of waiting for it")
     i.add_argument("--quiet", action="store_true", help="no progress bars")
     i.set_defaults(func=_cmd_ingest)
 
@@ -286,13 +295,38 @@ def _add_lookback(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; 0 when done, 2 after a message for a problem the user can fix (a
+    :class:`HotlineError`, or a full disk or read-only folder while writing)."""
+    from .store import place_error
+
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
     except HotlineError as exc:
-        print(f"hotline {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+        message = str(exc)
+    except OSError as exc:
+        if not place_error(exc):
+            raise  # a bug, with its traceback
+        message = f"{exc.filename or ''}{': ' if exc.filename else ''}cannot write ({place_error(exc)})"
+    else:
+        return 0
+    print(f"hotline {args.command}: error: {message}", file=sys.stderr)
+    if argv is None:  # the command line, not a caller in Python
+        _exit_now(2)
+    return 2
+
+
+def _exit_now(status: int) -> None:
+    """End the process without interpreter shutdown. An error can stop a run while Arrow's I/O threads are
+    still in Python (the GBK transcoding of a CSV read calls Python's codec from those threads); shutting the
+    interpreter down under them kills them with a forced unwind and std::terminate (exit 134, "terminate called
+    without an active exception"). Everything the command writes is written or removed before this point."""
+    import logging
+
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":

@@ -851,6 +851,10 @@ def month_topics(store, month: str, settings: Settings, departments: list[str] |
     """
     s = settings.topics
     m = pd.Period(month, "M")
+    if m is pd.NaT:  # 'NaT' or '' parse as a missing month: no cache entry, no result
+        from .errors import DataError
+
+        raise DataError(f"a month (YYYY-MM) is needed for the issues, got {month!r}")
     k = s.baseline_months
     available = set(store.months())
     trailing = [str(m - i) for i in range(1, k + 1) if str(m - i) in available]

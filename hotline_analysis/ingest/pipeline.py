@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import fnmatch
 import logging
 import multiprocessing as mp
+import os
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -99,7 +102,7 @@ def _prepare(path: Path, previous_sha: str | None, preset: Preset, settings: Set
 
 
 def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, settings: Settings | None = None,
-           now: pd.Timestamp | None = None, progress: bool = True, jobs: int = 2) -> dict:
+           now: pd.Timestamp | None = None, progress: bool = True, jobs: int = 2, wait: bool = True) -> dict:
     """Ingest exported files into the store and return the ledger (also saved in the store).
 
     Per file (``jobs`` files at a time): read, map to canonical columns
@@ -110,13 +113,29 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, setti
     net-complaint exclusions of the ingested rows are counted.  The ledger
     balances exactly: ``rows_read = stored + quarantined`` and
     ``stored = net_complaints + excluded``.
+
+    The whole run holds the store's writer lock (:meth:`Store.writing`): a
+    second ingest into the same store waits for it (``wait=False``: a
+    :class:`StoreError` at once), and then sees the store this one committed.
     """
-    t0 = time.perf_counter()
     settings = settings or load_settings()
     now = now or pd.Timestamp.now()
     store = Store(Path(store_dir))
     files = expand_paths(paths, preset)
     key = pseudonym_key()
+    with store.writing(wait):
+        try:
+            return _ingest_locked(files, preset, store, settings, now, key, progress, jobs)
+        except BaseException:  # parts written but not committed are removed (best effort: the disk may be gone)
+            with contextlib.suppress(OSError):
+                store.tidy(store.manifest())
+            raise
+
+
+def _ingest_locked(files: list[Path], preset: Preset, store: Store, settings: Settings, now: pd.Timestamp,
+                   key: bytes, progress: bool, jobs: int) -> dict:
+    """:func:`ingest` with the store's lock held."""
+    t0 = time.perf_counter()
     manifest = store.manifest()
     check = caller_keys([KEY_CHECK_NUMBER], key)[0].as_py()
     if manifest["files"] and manifest.get("caller_key_check") != check:
@@ -126,14 +145,27 @@ def ingest(paths: list[str | Path], preset: Preset, store_dir: str | Path, setti
     batch = _prepare_files(files, manifest, preset, settings, now, key, store, jobs, progress)
     log.info("files prepared and written: %.1f s", time.perf_counter() - t0)
     _refuse_clashes(batch, store, manifest, preset)
-    reasons = None
-    if batch.written or not store.exists():
-        reasons = _link_and_commit(batch, store, manifest, settings, check)
+    stamp = now.strftime("%Y%m%dT%H%M%S")
+    if batch.written:
+        ledger = _link_and_commit(batch, store, manifest, settings, check, preset, now, stamp)
         log.info("order-id clashes checked, repeat calls linked, committed: %.1f s", time.perf_counter() - t0)
-    ledger = _ledger(batch.entries, reasons, settings, preset, now)
-    store.save_ledger(ledger, now.strftime("%Y%m%dT%H%M%S"))
+    else:
+        ledger = _ledger(batch.entries, None, settings, preset, now)
+        store.save_ledger(ledger, stamp)
     log.info("ledger counted: %.1f s", time.perf_counter() - t0)
     return ledger
+
+
+def die_with_parent(parent: int) -> None:
+    """Process-pool initializer: the worker is killed when its parent dies (Linux ``PR_SET_PDEATHSIG``), so a
+    killed ingest leaves no worker that could write on; elsewhere it exits at once if already orphaned."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
 
 
 @dataclass
@@ -158,7 +190,8 @@ def _prepare_files(files: list[Path], manifest: dict, preset: Preset, settings: 
     order = sorted(files, key=lambda p: p.suffix.lower() not in (".xlsx", ".xlsm"))
     args = [(p, previous[p.name], preset, settings, now, key, aliases, store) for p in order]
     if jobs > 1 and len(order) > 1:
-        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork"))
+        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork"),
+                                      initializer=die_with_parent, initargs=(os.getpid(),))
         results = pool.map(_prepare, *zip(*args))
     else:
         pool, results = None, (_prepare(*a) for a in args)
@@ -208,9 +241,10 @@ def _refuse_clashes(batch: _Batch, store: Store, manifest: dict, preset: Preset)
         batch.entries.append(entry)
 
 
-def _link_and_commit(batch: _Batch, store: Store, manifest: dict, settings: Settings, check: str) -> pd.Series:
-    """Mark repeat calls over the whole store as it will be after this ingest, commit it, and return the
-    exclusion reason of each row this ingest stored ('' for a net complaint)."""
+def _link_and_commit(batch: _Batch, store: Store, manifest: dict, settings: Settings, check: str, preset: Preset,
+                     now: pd.Timestamp, stamp: str) -> dict:
+    """Mark repeat calls over the whole store as it will be after this ingest, count the exclusion reason of
+    each row this ingest stored, and commit the store with the ledger; return the ledger."""
     keep = {n: f for n, f in manifest["files"].items() if n not in batch.written}
     parts = [store.root / p for f in [*keep.values(), *batch.written.values()] for p in f["parts"]]
     match_on = settings.duplicates.match_on
@@ -220,10 +254,11 @@ def _link_and_commit(batch: _Batch, store: Store, manifest: dict, settings: Sett
     base = (store.read_table(cols, parts=parts, dictionary=few_values)
             .to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get) if parts else S.empty_frame()[cols])
     base[S.DUPLICATE_OF] = duplicate_links(base, settings.duplicates.window_days, match_on)
-    store.commit(batch.written, base.loc[base[S.DUPLICATE_OF].notna().to_numpy(), [S.ORDER_ID, S.DUPLICATE_OF]],
-                 _store_counts(base, batch.counts), caller_key_check=check)
     new = base[S.SOURCE_FILE].isin(list(batch.written)).to_numpy()
-    return exclusion_reason(base, settings.net_complaint)[new]
+    ledger = _ledger(batch.entries, exclusion_reason(base, settings.net_complaint)[new], settings, preset, now)
+    store.commit(batch.written, base.loc[base[S.DUPLICATE_OF].notna().to_numpy(), [S.ORDER_ID, S.DUPLICATE_OF]],
+                 _store_counts(base, batch.counts), caller_key_check=check, ledger=(ledger, stamp))
+    return ledger
 
 
 def _store_counts(base: pd.DataFrame, counts: dict[str, pd.DataFrame]) -> pd.DataFrame:
