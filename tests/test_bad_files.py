@@ -41,7 +41,8 @@ def ingest_cli(capsys, store: Path, *paths: Path, preset: str = "zibo12345") -> 
 
 def saved_ledger(store: Path) -> dict:
     """The newest ledger in the store, checked to balance against itself and the stored rows."""
-    led = json.loads(sorted((store / "ledgers").glob("ingest-*.json"))[-1].read_text("utf-8"))
+    newest = max((store / "ledgers").glob("ingest-*.json"), key=lambda p: p.stat().st_mtime_ns)
+    led = json.loads(newest.read_text("utf-8"))
     assert led["rows_read"] == led["stored"] + sum(led["quarantined"].values())
     assert led["stored"] == led["net_complaints"] + sum(led["excluded"].values())
     for f in led["files"]:
@@ -50,7 +51,10 @@ def saved_ledger(store: Path) -> dict:
 
 
 def no_store(store: Path) -> bool:
-    return not (store / "manifest.json").exists() and not list(store.glob("orders/**/*.parquet"))
+    """Nothing stored: no manifest, or the empty one a first ingest writes when it takes the store's lock."""
+    manifest = store / "manifest.json"
+    empty = not manifest.exists() or not json.loads(manifest.read_text("utf-8"))["files"]
+    return empty and not list(store.glob("orders/**/*.parquet"))
 
 
 # --- CSV -----------------------------------------------------------------------------------------------
