@@ -101,14 +101,14 @@ def handling_overview(report, lang: str) -> HTML:
     src = hs.weights_source if lang == "zh" else hs.weights_source_en
     if lang == "zh":
         std = (f"按期办结率确定低于{hs.standards.on_time * 100:g}%的单位（95%置信上限也低于标准）：{names('slow')}；"
-               f"按期办结率低于{hs.standards.on_time * 100:g}%的单位（办结至少{hs.min_orders}件）：{names('below_on_time')}；"
+               f"按期办结率低于{hs.standards.on_time * 100:g}%的单位（应办结至少{hs.min_orders}件）：{names('below_on_time')}；"
                f"重派率确定高于{hs.standards.max_reassign_rate * 100:g}%的单位：{names('reassign_high')}。")
         comp = (f"三率综合 = 响应率×{w.response:.0%} + 解决率×{w.resolution:.0%} + 满意率×{w.satisfaction:.0%}（{src}）；"
                 f"等级：A ≥ {g.A:.0%}，B ≥ {g.B:.0%}，C ≥ {g.C:.0%}，其余为D。响应指受理后{hs.response_hours:g}小时内首次联系，"
                 f"提前办结指在办理时限的{hs.early_fraction:.0%}以内办结。")
     else:
         std = (f"On-time closure below {hs.standards.on_time * 100:g}% beyond doubt (the upper 95% bound below it "
-               f"too): {names('slow')}. Below {hs.standards.on_time * 100:g}% (at least {hs.min_orders} closed): "
+               f"too): {names('slow')}. Below {hs.standards.on_time * 100:g}% (at least {hs.min_orders} due): "
                f"{names('below_on_time')}. Reassignment above {hs.standards.max_reassign_rate * 100:g}% beyond "
                f"doubt: {names('reassign_high')}.")
         comp = (f"Three-rate composite = response × {w.response:.0%} + resolution × {w.resolution:.0%} + "
