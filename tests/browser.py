@@ -260,21 +260,28 @@ def _unique(items) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z]{1,4}[0-9]{6,}")
+
+
 def latin_words(text: str, allow: set[str]) -> list[str]:
     """The Latin-letter words of a Chinese page's ``text`` (two letters or more) that ``allow`` does not hold,
     compared case-insensitively; each once, in order of appearance.
 
     A word may hold digits, ``_``, ``'`` and ``-`` after its first letter, so identifiers count whole. Entries of
     ``allow`` that are not one word (file names such as ``01_overview.html``) are taken out of the text first;
-    a hyphenated word passes when each of its parts is allowed (``Mann-Kendall``).
+    a hyphenated word passes when each of its parts is allowed (``Mann-Kendall``). A record identifier (a few
+    letters and six digits or more, such as the order number ZB2021021900053) is data, not a word.
 
     >>> latin_words("本月净投诉 30,449 件，趋势 trend（no_trend），见 PDF 与 01_overview.html", {"pdf", "01_overview.html"})
     ['trend', 'no_trend']
+    >>> latin_words("工单 ZB2021021900053 超期，ZB12 不是编号", set())
+    ['ZB12']
     """
     phrases = {a for a in allow if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_'-]*", a)}
     words = {a.lower() for a in allow}
     found = (m.group(0).rstrip("'-") for m in _LATIN.finditer(_without(text, phrases)))
-    return _unique(w for w in found if len(w) >= 2 and not all(part in words for part in w.lower().split("-")))
+    return _unique(w for w in found if len(w) >= 2 and not _IDENTIFIER.fullmatch(w)
+                   and not all(part in words for part in w.lower().split("-")))
 
 
 def cjk_chars(text: str, allow: set[str]) -> list[str]:
