@@ -156,6 +156,7 @@ HEADERS_PAIRS = {
     'carried_over': ('上月结转', 'Carried over'),
     'extensions': ('延期（申请/同意）', 'Extensions (asked/granted)'),
     'escalated': ('督办件', 'Escalated'),
+    'composite_rank': ('三率排名', 'Composite rank'),
     'grade': ('等级', 'Grade'),
     'standards_missed': ('未达标准', 'Standards missed'),
     'measure': ('指标', 'Measure'),

@@ -162,7 +162,8 @@ def overview(report, lang: str) -> pd.DataFrame:
 HANDLING_SHOWN = {"on_time_rate": "on_time_rate", "on_time_mom_pp": "on_time_rate", "early_rate": "early_rate",
                   "closure_rate": "closure_rate", "response_rate": "response_rate", "reassign_rate": "reassign_rate",
                   "open": "open", "overdue": "overdue", "carried_over": "open", "extensions": "extension_requested",
-                  "escalated": "escalated", "composite": "composite", "grade": "composite"}
+                  "escalated": "escalated", "composite": "composite", "composite_rank": "composite",
+                  "grade": "composite"}
 
 
 def _missed(r, lang: str) -> str:
@@ -172,7 +173,7 @@ def _missed(r, lang: str) -> str:
 def handling(report, lang: str) -> pd.DataFrame:
     """办理情况 per unit this month, the slowest first: dispatched, on-time closure with its change on last month,
     early and in-month closure, response, reassignment, open and overdue at month end, carried over, extensions,
-    escalations, the three-rate composite with its grade, the standards missed. Measures the export lacks are
+    escalations, the three-rate composite with its rank (1: highest) and grade, the standards missed. Measures the export lacks are
     left out (the page names them), never shown as blanks or zeros."""
     h = report.handling
     now = h[h.month == report.month].sort_values(["on_time_rate", "department"], na_position="last")
@@ -186,7 +187,8 @@ def handling(report, lang: str) -> pd.DataFrame:
         "early_rate": _pct(now.early_rate), "closure_rate": _pct(now.closure_rate),
         "response_rate": _pct(now.response_rate), "reassign_rate": _pct(now.reassign_rate),
         "open": now.open, "overdue": now.overdue, "carried_over": now.carried_over, "extensions": ext,
-        "escalated": now.escalated, "composite": _pct(now.composite), "grade": now.grade,
+        "escalated": now.escalated, "composite": _pct(now.composite),
+        "composite_rank": now.composite.rank(ascending=False, method="min").astype("Int64"), "grade": now.grade,
         "standards_missed": [_missed(r, lang) for r in now.itertuples()]})
     shown = [c for c in t.columns if HANDLING_SHOWN.get(c) not in report.absent]
     return _headed(t[shown], lang)
