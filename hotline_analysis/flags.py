@@ -20,14 +20,17 @@ from .settings import Settings
 
 
 def surge_flags(table: pd.DataFrame, month: pd.Period, settings: Settings, value: str = "net_complaints",
-                by: str = S.DEPARTMENT, exposure: pd.Series | None = None) -> pd.DataFrame:
+                by: str = S.DEPARTMENT, exposure: pd.Series | None = None,
+                disp: Dispersion | None = None) -> pd.DataFrame:
     """Surge check for every group in ``month`` (rules: ``settings.flags.surge``).
 
     Columns: ``by, observed, expected, upper, change_pct, surge``.  ``surge``
     is true only when the count is at least ``min_count``, at least
     ``min_change_pct`` above the expected count **and** above the upper
     prediction bound of :func:`hotline_analysis.count_models.expected_count`
-    (which ``exposure`` is passed to); groups with fewer than
+    (which ``exposure``, ``recent_months`` and, with ``disp``, the common
+    variance of :func:`hotline_analysis.count_models.dispersion` are passed
+    to), and never when the count fell month on month; groups with fewer than
     ``min_history_months`` of history are not judged (``surge`` false,
     ``expected`` NaN).
     """
@@ -41,11 +44,14 @@ def surge_flags(table: pd.DataFrame, month: pd.Period, settings: Settings, value
         if len(hist) < rules.min_history_months or np.isnan(obs) or hist.sum() == 0:
             rows.append((name, obs, np.nan, np.nan, np.nan, False))
             continue
-        mu, upper, _ = expected_count(hist, month, rules.prediction_level, exposure=exposure)
+        var = None if disp is None else (disp.alpha, float(disp.factor([name])[0]))
+        mu, upper, _ = expected_count(hist, month, rules.prediction_level, exposure=exposure,
+                                      recent=rules.recent_months, disp=var)
         change = (obs / mu - 1) * 100 if mu > 0 else np.nan  # NaN (no fit): never a surge
         big_enough = obs >= rules.min_count  # a handful of orders is never a surge
+        rose = not obs < s.get(month - 1, 0)  # a month that fell month on month is never a surge
         rows.append((name, obs, mu, upper, change,
-                     bool(big_enough and obs > upper and change >= rules.min_change_pct)))
+                     bool(big_enough and rose and obs > upper and change >= rules.min_change_pct)))
     return pd.DataFrame(rows, columns=[by, "observed", "expected", "upper", "change_pct", "surge"])
 
 

@@ -135,6 +135,7 @@ class Surge(_Section):
     prediction_level: float
     min_history_months: int
     min_count: int
+    recent_months: int
 
 
 @dataclass(frozen=True)
