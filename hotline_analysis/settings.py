@@ -156,12 +156,23 @@ class Commend(_Section):
 
 
 @dataclass(frozen=True)
+class Completeness(_Section):
+    """``flags.completeness``: when a month's orders are not all there (no flag is raised from it)."""
+
+    max_missing_days: int
+    min_share: float
+    history_months: int
+    min_median: float
+
+
+@dataclass(frozen=True)
 class Flags(_Section):
-    """``flags``: surge, satisfaction drop, commendation."""
+    """``flags``: surge, satisfaction drop, commendation, completeness."""
 
     surge: Surge
     satisfaction_drop: SatisfactionDrop
     commend: Commend
+    completeness: Completeness
 
 
 @dataclass(frozen=True)
