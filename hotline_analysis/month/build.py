@@ -153,7 +153,8 @@ def quiet_incomplete(t: pd.DataFrame, vol: pd.DataFrame, exposure: pd.Series, mo
     own = {d: month_completeness(g.set_index(M.MONTH).net_complaints, month, settings)
            for d, g in vol.groupby(S.DEPARTMENT, observed=True)}
     reason = t.index.map(lambda d: city.reason if not city.complete else own[d].reason if d in own else "")
-    t = t.assign(complete=(reason == "").to_numpy(), incomplete_reason=reason.to_numpy())
+    reason = np.asarray(reason, dtype=object)
+    t = t.assign(complete=reason == "", incomplete_reason=reason)
     off = ~t.complete.to_numpy() | t.index.isin(quiet_units(vol, month))
     t.loc[off, "trend"] = "no_trend"
     t.loc[off, ["surge", "commend_candidate"]] = False
