@@ -114,6 +114,29 @@ def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, ma
 _MEDIAN_R2 = float(sps.chi2.ppf(0.5, 1))  # the median of a squared standard normal, 0.455
 
 
+def median_alpha(y: np.ndarray, mu: np.ndarray, df_factor: float = 1.0) -> float:
+    """The NB2 ``alpha`` at which the median squared Pearson residual is that of a standard normal.
+
+    Solves ``median((y - mu)^2 / (mu (1 + alpha mu)) * df_factor) = 0.455``
+    (the median of chi-square(1)); ``df_factor = n / (n - p)`` corrects for
+    fitted parameters. 0 when the residuals vary no more than Poisson (or
+    there are none). The median, not the mean: a few months off the fit (a
+    step, a surge) do not move it.
+
+    Examples
+    --------
+    >>> round(median_alpha(np.array([90.0, 120, 70, 140, 150]), np.full(5, 100.0)), 4)
+    0.1878
+    """
+    if len(y) == 0:
+        return 0.0
+
+    def excess(a):
+        return float(np.median((y - mu) ** 2 / (mu * (1 + a * mu)) * df_factor)) - _MEDIAN_R2
+
+    return 0.0 if excess(0.0) <= 0 else float(optimize.brentq(excess, 0.0, 100.0))
+
+
 @dataclass(frozen=True)
 class Dispersion:
     """Month-to-month variation of groups' counts beyond Poisson (see :func:`dispersion`).
@@ -226,12 +249,7 @@ def dispersion(table: pd.DataFrame, month: pd.Period, value: str = "net_complain
         df = sum(int(k.sum()) - fits[g][4] for g, k in kept.items())
 
         n_all = sum(int(k.sum()) for k in kept.values())
-
-        def excess(a):  # robust: the median squared residual, so months off a smooth trend do not count
-            r2 = (y - mu) ** 2 / (mu * (1 + a * mu)) * n_all / max(df, 1)
-            return float(np.median(r2)) - _MEDIAN_R2
-
-        new = 0.0 if df <= 0 or excess(0.0) <= 0 else float(optimize.brentq(excess, 0.0, 100.0))
+        new = 0.0 if df <= 0 else median_alpha(y, mu, n_all / df)
         if abs(new - alpha) <= 1e-6 * max(new, 1e-6):
             alpha = new
             break
@@ -353,9 +371,44 @@ def city_ratio(exposure: pd.Series | None, month: pd.Period, months: int) -> flo
     return float(now / before) if before > 0 and now > 0 else 1.0
 
 
+def outlier_months(table: pd.DataFrame, month: pd.Period, months: int, level: float, value: str = "net_complaints",
+                   by: str = S.DEPARTMENT, exposure: pd.Series | None = None, disp: Dispersion | None = None,
+                   recent: int = 0) -> pd.DataFrame:
+    """Single months that stand out above what the months before them predict (surges, flagged or not).
+
+    For each of the last ``months`` months ``j`` up to ``month``, a group's
+    count is an outlier when it exceeds the upper ``level`` bound of
+    :func:`expected_count` fitted on the group's months before ``j`` (with
+    ``exposure``, ``recent`` and the common variance of ``disp``):
+    ``count_j > upper_j``. A surge in the last months must not be read as a
+    change of level. Columns: ``group, month, observed, fitted`` (as
+    :attr:`Dispersion.surges`).
+    """
+    month = pd.Period(month, "M")
+    rows = []
+    for name, g in table.groupby(by, observed=True):
+        s = g.set_index(MONTH)[value].sort_index().astype(float)
+        var = None if disp is None else (disp.alpha, float(disp.factor([name])[0]))
+        for j in (month - i for i in range(months)):
+            obs = s.get(j, np.nan)
+            if not obs > 0 or (s[s.index < j] > 0).sum() < 12:
+                continue
+            mu, upper, _ = expected_count(s[s.index < j], j, level, exposure=exposure, recent=recent, disp=var)
+            if obs > upper:  # NaN (no fit): never an outlier
+                rows.append((name, j, obs, mu))
+    return pd.DataFrame(rows, columns=["group", MONTH, "observed", "fitted"])
+
+
+def set_aside(disp: Dispersion, months: pd.DataFrame) -> Dispersion:
+    """``disp`` whose ``surges`` also hold ``months`` (group, month, observed, fitted; no month twice)."""
+    both = pd.concat([disp.surges, months], ignore_index=True).drop_duplicates(["group", MONTH])
+    return Dispersion(disp.alpha, disp.scale, disp.scale0, disp.prior_df, both)
+
+
 def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value: str = "net_complaints",
                by: str = S.DEPARTMENT, alpha: float = 0.05, exposure: pd.Series | None = None,
-               disp: Dispersion | None = None) -> pd.DataFrame:
+               disp: Dispersion | None = None, outlier_level: float | None = None,
+               recent: int = 0) -> pd.DataFrame:
     """A group's trend: its last 1, 3 or 6 months (``windows``) against the same months a year earlier.
 
     For each window the test of :func:`yoy_test` (allowing for the
@@ -373,6 +426,9 @@ def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value:
     estimated with ``exposure`` unless given.
     """
     disp = dispersion(table, month, value, by, exposure=exposure) if disp is None else disp
+    if outlier_level is not None:
+        disp = set_aside(disp, outlier_months(table, month, max(windows), outlier_level, value, by, exposure, disp,
+                                              recent))
     per = [yoy_test(table, month, w, value, by, alpha, disp, city_ratio(exposure, month, w)).assign(window=w)
            for w in windows]
     tested = pd.concat(per, ignore_index=True).dropna(subset=["p_value"])
@@ -386,4 +442,3 @@ def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value:
                                  np.where(reject & (best.ratio > ref) & (best.current > best.base), "rising",
                                           "no_trend"))
     return best[[by, "window", "current", "base", "ratio", "surge_months", "p_value", "q_value", "direction"]]
-

@@ -189,6 +189,7 @@ class Trend(_Section):
 
     windows: tuple[int, ...]
     alpha: float
+    outlier_level: float
     mk_window_months: int
 
 
