@@ -43,7 +43,8 @@ def _poisson_fit(y: np.ndarray, X: np.ndarray, offset: np.ndarray):
 
 
 def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, max_history: int = 24,
-                   exposure: pd.Series | None = None) -> tuple[float, float, float]:
+                   exposure: pd.Series | None = None, recent: int = 0,
+                   disp: tuple[float, float] | None = None) -> tuple[float, float, float]:
     """Expected count for ``month`` and its upper prediction bound from the series' own history.
 
     A quasi-Poisson regression on up to ``max_history`` preceding months,
@@ -57,7 +58,14 @@ def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, ma
     (the Spring Festival falling in January one year and February the next)
     are not taken for surges.  The bound is the ``level`` quantile of a negative
     binomial with the model's mean and variance ``phi * mu`` (Poisson when
-    ``phi <= 1``).  Returns (expected, upper bound, dispersion phi); NaN for
+    ``phi <= 1``).  With ``recent`` months, the model has a level of its own
+    for the last ``recent`` months of the history (when 12 months precede
+    them) and projects that level, so a department that has been falling for
+    months is not expected at its old level. With ``disp = (alpha, scale)``
+    (:class:`Dispersion`) the variance is the departments' common one plus the
+    uncertainty of the projected level:
+    ``phi = scale (1 + alpha mu) + mu var(x0 b) phi_own``.
+    Returns (expected, upper bound, dispersion phi); NaN for
     all three when the history cannot support a fit (too few months with
     orders, or a fit that does not converge on a sparse series).
     """
@@ -71,8 +79,9 @@ def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, ma
     long = len(h) >= 24  # a linear trend and a second harmonic only with two years of history
     k = 2 if long else 1
     trend = [t] if long else []
-    X = np.column_stack([np.ones_like(t), *trend, harmonics(h.index.month, k)])
-    x0 = np.column_stack([[1.0], *([[0.0]] if long else []), harmonics([month.month], k)])
+    shift = [(t >= -recent).astype(float)] if recent and (t < -recent).sum() >= 12 else []
+    X = np.column_stack([np.ones_like(t), *trend, *shift, harmonics(h.index.month, k)])
+    x0 = np.column_stack([[1.0], *([[0.0]] if long else []), *([[1.0]] if shift else []), harmonics([month.month], k)])
     y = h.to_numpy()
     if y.sum() < 5 * X.shape[1]:  # too few orders to fit a seasonal model
         return np.nan, np.nan, np.nan
@@ -91,6 +100,9 @@ def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, ma
         keep = new_keep
     phi = max(float(fit.pearson_chi2 / max(fit.df_resid, 1)), 1.0)
     mu = float(np.exp(x0 @ fit.params + off0)[0])
+    if disp is not None:  # the common variance: scale * mu * (1 + alpha mu), and the level's own uncertainty
+        se2 = (x0 @ fit.cov_params() @ x0.T).item() / fit.scale
+        phi = max(disp[1], 1.0) * (1 + disp[0] * mu) + mu * se2 * max(phi, 1.0)
     if phi > 1.0 + 1e-9:
         n = mu / (phi - 1)
         upper = float(sps.nbinom.ppf(level, n, n / (n + mu)))
@@ -99,7 +111,30 @@ def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, ma
     return mu, upper, phi
 
 
-_TRUNCATED_R2 = 1 - 6 * sps.norm.pdf(3) / (2 * sps.norm.cdf(3) - 1)  # E[r^2 | |r| <= 3], standard normal
+_MEDIAN_R2 = float(sps.chi2.ppf(0.5, 1))  # the median of a squared standard normal, 0.455
+
+
+def median_alpha(y: np.ndarray, mu: np.ndarray, df_factor: float = 1.0) -> float:
+    """The NB2 ``alpha`` at which the median squared Pearson residual is that of a standard normal.
+
+    Solves ``median((y - mu)^2 / (mu (1 + alpha mu)) * df_factor) = 0.455``
+    (the median of chi-square(1)); ``df_factor = n / (n - p)`` corrects for
+    fitted parameters. 0 when the residuals vary no more than Poisson (or
+    there are none). The median, not the mean: a few months off the fit (a
+    step, a surge) do not move it.
+
+    Examples
+    --------
+    >>> round(median_alpha(np.array([90.0, 120, 70, 140, 150]), np.full(5, 100.0)), 4)
+    0.1878
+    """
+    if len(y) == 0:
+        return 0.0
+
+    def excess(a):
+        return float(np.median((y - mu) ** 2 / (mu * (1 + a * mu)) * df_factor)) - _MEDIAN_R2
+
+    return 0.0 if excess(0.0) <= 0 else float(optimize.brentq(excess, 0.0, 100.0))
 
 
 @dataclass(frozen=True)
@@ -182,10 +217,12 @@ def dispersion(table: pd.DataFrame, month: pd.Period, value: str = "net_complain
        squared residual over 0.455), up or down, so surges and slumps are not
        counted as noise either.
     2. Common ``alpha`` of ``var = mu (1 + alpha mu)`` (negative binomial,
-       NB2): the moment estimate at which the Pearson chi-square of every
-       group's months equals their degrees of freedom, over the months with
-       ``|r| <= 3`` (iterated; the chi-square is corrected for the
-       truncation). One alpha for all groups is estimated from hundreds of
+       NB2): the value at which the median of the squared Pearson residuals
+       ``r^2 n / (n - p)`` of every group's months with ``|r| <= 3`` equals
+       0.455, the median of chi-square(1) (iterated). The median, not the mean:
+       a step or a bend that the smooth fit does not follow (a department
+       supervised two months ago) moves a few months, which must not make
+       every department look noisier. One alpha for all groups is estimated from hundreds of
        months, where one group's own dispersion rests on about 17 degrees of
        freedom and swings by a third either way.
     3. Each group's ratio ``s2`` of its Pearson chi-square to its degrees of
@@ -211,10 +248,8 @@ def dispersion(table: pd.DataFrame, month: pd.Period, value: str = "net_complain
         mu = np.concatenate([fits[g][2][k] for g, k in kept.items()] or [np.ones(0)])
         df = sum(int(k.sum()) - fits[g][4] for g, k in kept.items())
 
-        def excess(a):
-            return float(np.sum((y - mu) ** 2 / (mu * (1 + a * mu)))) / _TRUNCATED_R2 - df
-
-        new = 0.0 if df <= 0 or excess(0.0) <= 0 else float(optimize.brentq(excess, 0.0, 100.0))
+        n_all = sum(int(k.sum()) for k in kept.values())
+        new = 0.0 if df <= 0 else median_alpha(y, mu, n_all / df)
         if abs(new - alpha) <= 1e-6 * max(new, 1e-6):
             alpha = new
             break
@@ -326,9 +361,54 @@ def yoy_test(table: pd.DataFrame, month: pd.Period, months: int = 1, value: str 
     return out
 
 
+def city_ratio(exposure: pd.Series | None, month: pd.Period, months: int) -> float:
+    """The city's orders over the last ``months`` months up to ``month`` over the same months a year earlier
+    (1 without ``exposure`` or when either sum is zero)."""
+    if exposure is None:
+        return 1.0
+    window = [pd.Period(month, "M") - i for i in range(months)]
+    now, before = exposure.reindex(window).sum(), exposure.reindex([m - 12 for m in window]).sum()
+    return float(now / before) if before > 0 and now > 0 else 1.0
+
+
+def outlier_months(table: pd.DataFrame, month: pd.Period, months: int, level: float, value: str = "net_complaints",
+                   by: str = S.DEPARTMENT, exposure: pd.Series | None = None, disp: Dispersion | None = None,
+                   recent: int = 0) -> pd.DataFrame:
+    """Single months that stand out above what the months before them predict (surges, flagged or not).
+
+    For each of the last ``months`` months ``j`` up to ``month``, a group's
+    count is an outlier when it exceeds the upper ``level`` bound of
+    :func:`expected_count` fitted on the group's months before ``j`` (with
+    ``exposure``, ``recent`` and the common variance of ``disp``):
+    ``count_j > upper_j``. A surge in the last months must not be read as a
+    change of level. Columns: ``group, month, observed, fitted`` (as
+    :attr:`Dispersion.surges`).
+    """
+    month = pd.Period(month, "M")
+    rows = []
+    for name, g in table.groupby(by, observed=True):
+        s = g.set_index(MONTH)[value].sort_index().astype(float)
+        var = None if disp is None else (disp.alpha, float(disp.factor([name])[0]))
+        for j in (month - i for i in range(months)):
+            obs = s.get(j, np.nan)
+            if not obs > 0 or (s[s.index < j] > 0).sum() < 12:
+                continue
+            mu, upper, _ = expected_count(s[s.index < j], j, level, exposure=exposure, recent=recent, disp=var)
+            if obs > upper:  # NaN (no fit): never an outlier
+                rows.append((name, j, obs, mu))
+    return pd.DataFrame(rows, columns=["group", MONTH, "observed", "fitted"])
+
+
+def set_aside(disp: Dispersion, months: pd.DataFrame) -> Dispersion:
+    """``disp`` whose ``surges`` also hold ``months`` (group, month, observed, fitted; no month twice)."""
+    both = pd.concat([disp.surges, months], ignore_index=True).drop_duplicates(["group", MONTH])
+    return Dispersion(disp.alpha, disp.scale, disp.scale0, disp.prior_df, both)
+
+
 def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value: str = "net_complaints",
                by: str = S.DEPARTMENT, alpha: float = 0.05, exposure: pd.Series | None = None,
-               disp: Dispersion | None = None) -> pd.DataFrame:
+               disp: Dispersion | None = None, outlier_level: float | None = None,
+               recent: int = 0) -> pd.DataFrame:
     """A group's trend: its last 1, 3 or 6 months (``windows``) against the same months a year earlier.
 
     For each window the test of :func:`yoy_test` (allowing for the
@@ -336,19 +416,29 @@ def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value:
     testable windows times their number (Bonferroni, capped at 1), so a change
     is found at the time scale where it shows (a step two months ago, a steady
     decline over half a year) without more false alarms; then
-    Benjamini-Hochberg across groups. Columns: ``by, window, current, base,
+    Benjamini-Hochberg across groups. With ``exposure`` (the city's orders per
+    month) each window is tested against the city's own ratio over it
+    (:func:`city_ratio`), and a direction needs the ratio on the same side of
+    both the city's ratio and 1: the Spring Festival moving from January to
+    February is not a trend. Columns: ``by, window, current, base,
     ratio, surge_months, p_value, q_value, direction`` (of the window with the smallest p;
     ``window`` NaN when none is testable). ``disp`` (:func:`dispersion`) is
     estimated with ``exposure`` unless given.
     """
     disp = dispersion(table, month, value, by, exposure=exposure) if disp is None else disp
-    per = [yoy_test(table, month, w, value, by, alpha, disp).assign(window=w) for w in windows]
+    if outlier_level is not None:
+        disp = set_aside(disp, outlier_months(table, month, max(windows), outlier_level, value, by, exposure, disp,
+                                              recent))
+    per = [yoy_test(table, month, w, value, by, alpha, disp, city_ratio(exposure, month, w)).assign(window=w)
+           for w in windows]
     tested = pd.concat(per, ignore_index=True).dropna(subset=["p_value"])
     n_tested = tested.groupby(by, observed=True).size()
     best = tested.sort_values(["p_value", "window"]).groupby(by, observed=True).head(1)
     best = best.set_index(by).reindex(per[0][by]).reset_index()
     best["p_value"] = np.minimum(best.p_value * best[by].map(n_tested).to_numpy(float), 1.0)
     reject, best["q_value"] = bh_adjust(best.p_value, alpha)
-    best["direction"] = np.where(reject & (best.current < best.base), "falling",
-                                 np.where(reject & (best.current > best.base), "rising", "no_trend"))
+    ref = best.window.map(lambda w: city_ratio(exposure, month, int(w)) if w == w else 1.0).to_numpy(float)
+    best["direction"] = np.where(reject & (best.ratio < ref) & (best.current < best.base), "falling",
+                                 np.where(reject & (best.ratio > ref) & (best.current > best.base), "rising",
+                                          "no_trend"))
     return best[[by, "window", "current", "base", "ratio", "surge_months", "p_value", "q_value", "direction"]]

@@ -10,24 +10,29 @@ control across departments. The count models are in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from . import schema as S
 from .count_models import Dispersion, dispersion, expected_count, yoy_test
 from .metrics import MONTH
-from .settings import Settings
+from .settings import Settings, load_settings  # noqa: F401 (load_settings: the doctest)
 
 
 def surge_flags(table: pd.DataFrame, month: pd.Period, settings: Settings, value: str = "net_complaints",
-                by: str = S.DEPARTMENT, exposure: pd.Series | None = None) -> pd.DataFrame:
+                by: str = S.DEPARTMENT, exposure: pd.Series | None = None,
+                disp: Dispersion | None = None) -> pd.DataFrame:
     """Surge check for every group in ``month`` (rules: ``settings.flags.surge``).
 
     Columns: ``by, observed, expected, upper, change_pct, surge``.  ``surge``
     is true only when the count is at least ``min_count``, at least
     ``min_change_pct`` above the expected count **and** above the upper
     prediction bound of :func:`hotline_analysis.count_models.expected_count`
-    (which ``exposure`` is passed to); groups with fewer than
+    (which ``exposure``, ``recent_months`` and, with ``disp``, the common
+    variance of :func:`hotline_analysis.count_models.dispersion` are passed
+    to), and never when the count fell month on month; groups with fewer than
     ``min_history_months`` of history are not judged (``surge`` false,
     ``expected`` NaN).
     """
@@ -41,11 +46,14 @@ def surge_flags(table: pd.DataFrame, month: pd.Period, settings: Settings, value
         if len(hist) < rules.min_history_months or np.isnan(obs) or hist.sum() == 0:
             rows.append((name, obs, np.nan, np.nan, np.nan, False))
             continue
-        mu, upper, _ = expected_count(hist, month, rules.prediction_level, exposure=exposure)
+        var = None if disp is None else (disp.alpha, float(disp.factor([name])[0]))
+        mu, upper, _ = expected_count(hist, month, rules.prediction_level, exposure=exposure,
+                                      recent=rules.recent_months, disp=var)
         change = (obs / mu - 1) * 100 if mu > 0 else np.nan  # NaN (no fit): never a surge
         big_enough = obs >= rules.min_count  # a handful of orders is never a surge
+        rose = not obs < s.get(month - 1, 0)  # a month that fell month on month is never a surge
         rows.append((name, obs, mu, upper, change,
-                     bool(big_enough and obs > upper and change >= rules.min_change_pct)))
+                     bool(big_enough and rose and obs > upper and change >= rules.min_change_pct)))
     return pd.DataFrame(rows, columns=[by, "observed", "expected", "upper", "change_pct", "surge"])
 
 
@@ -82,3 +90,60 @@ def commendations(table: pd.DataFrame, month: pd.Period, settings: Settings, val
     out["relative_ratio"] = out.ratio / reference
     out["candidate"] = (out.direction == "falling") & ((1 - out.relative_ratio) * 100 >= rules.min_fall_pct)
     return out
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """Whether a month's orders are all there (see :func:`month_completeness`): ``complete`` and why not."""
+
+    complete: bool
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        return {"complete": self.complete, "reason": self.reason or None}
+
+
+def month_completeness(counts: pd.Series, month: pd.Period, settings: Settings,
+                       last_received: pd.Timestamp | None = None) -> Completeness:
+    """Is ``month`` complete, for the whole city or for one unit (rules: ``settings.flags.completeness``)?
+
+    ``counts``: orders per month (a PeriodIndex) up to ``month``; ``last_received``: the month's last
+    order's time, when known. The month is incomplete when
+
+    * its orders end ``max_missing_days`` or more days before the month does
+      (``month end day - last received day >= max_missing_days``), or
+    * its count is below ``min_share`` times the median of the previous
+      ``history_months`` months (``count < min_share * median``; judged with
+      at least 3 such months and a median of at least ``min_median``).
+
+    Returns :class:`Completeness` with the reason in words (empty when complete).
+
+    Examples
+    --------
+    >>> s = pd.Series([100, 110, 90, 4], index=pd.period_range("2021-01", periods=4, freq="M"))
+    >>> month_completeness(s, pd.Period("2021-04", "M"), load_settings()).complete
+    False
+    """
+    rules = settings.flags.completeness
+    month = pd.Period(month, "M")
+    if last_received is not None and not pd.isna(last_received):
+        gap = (month.end_time.normalize() - pd.Timestamp(last_received).normalize()).days
+        if gap >= rules.max_missing_days:
+            return Completeness(False, f"orders end on {pd.Timestamp(last_received):%Y-%m-%d}, {gap} days before "
+                                       f"the month does")
+    before = counts[(counts.index < month) & (counts.index >= month - rules.history_months)]
+    now = float(counts.get(month, 0))
+    if len(before) >= 3 and before.median() >= rules.min_median and now < rules.min_share * before.median():
+        return Completeness(False, f"{now:,.0f} orders, {now / before.median():.0%} of the median of the previous "
+                                   f"{len(before)} months ({before.median():,.0f})")
+    return Completeness(True)
+
+
+def quiet_units(table: pd.DataFrame, month: pd.Period, value: str = "net_complaints",
+                by: str = S.DEPARTMENT) -> set:
+    """Groups with no ``value`` in any compared month (``month``, the month before, the same month a year
+    earlier): never flagged nor commended."""
+    month = pd.Period(month, "M")
+    t = table[table[MONTH].isin([month, month - 1, month - 12])]
+    total = t.groupby(by, observed=True)[value].sum()
+    return set(table[by].unique()) - set(total[total > 0].index)

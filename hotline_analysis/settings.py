@@ -167,6 +167,7 @@ class Surge(_Section):
     prediction_level: float
     min_history_months: int
     min_count: int
+    recent_months: int
 
 
 @dataclass(frozen=True)
@@ -187,12 +188,23 @@ class Commend(_Section):
 
 
 @dataclass(frozen=True)
+class Completeness(_Section):
+    """``flags.completeness``: when a month's orders are not all there (no flag is raised from it)."""
+
+    max_missing_days: int
+    min_share: float
+    history_months: int
+    min_median: float
+
+
+@dataclass(frozen=True)
 class Flags(_Section):
-    """``flags``: surge, satisfaction drop, commendation."""
+    """``flags``: surge, satisfaction drop, commendation, completeness."""
 
     surge: Surge
     satisfaction_drop: SatisfactionDrop
     commend: Commend
+    completeness: Completeness
 
 
 @dataclass(frozen=True)
@@ -209,6 +221,7 @@ class Trend(_Section):
 
     windows: tuple[int, ...]
     alpha: float
+    outlier_level: float
     mk_window_months: int
 
 

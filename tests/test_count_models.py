@@ -109,3 +109,54 @@ def test_a_surge_is_not_a_trend():
     out = CM.trend_scan(t, "2021-02", [1, 3, 6]).set_index("department")
     assert out.loc["surged", "surge_months"] == 1 and out.loc["surged", "direction"] == "no_trend"
     assert (out.direction == "no_trend").all()
+
+
+def test_city_ratio_by_hand():
+    months = pd.period_range("2020-01", "2021-03", freq="M")
+    city = pd.Series([100.0] * 12 + [90.0, 60.0, 100.0], index=months)
+    assert CM.city_ratio(city, "2021-03", 3) == pytest.approx(250 / 300)
+    assert CM.city_ratio(city, "2021-02", 1) == pytest.approx(0.6)
+    assert CM.city_ratio(city, "2021-03", 1) == 1.0
+    assert CM.city_ratio(None, "2021-03", 3) == 1.0
+    assert CM.city_ratio(city, "2020-06", 3) == 1.0  # no year earlier: no reference but 1
+
+
+def test_median_alpha_by_hand_and_robust_to_one_month():
+    mu = np.full(5, 100.0)
+    y = np.array([90.0, 120, 70, 140, 150])  # squared deviations 100, 400, 900, 1600, 2500: median 900
+    # 900 / (100 (1 + 100 a)) = 0.4549 (median of chi-square(1)) -> a = (900 / 45.49 - 1) / 100
+    expected = (900 / (100 * 0.454936423) - 1) / 100
+    assert CM.median_alpha(y, mu) == pytest.approx(expected, rel=1e-6)
+    assert CM.median_alpha(np.array([90.0, 120, 70, 140, 600]), mu) == pytest.approx(expected, rel=1e-6)
+    # with 5 months and 1 parameter the residuals count n / (n - p) = 5 / 4 more
+    assert CM.median_alpha(y, mu, 1.25) == pytest.approx((900 * 1.25 / 45.4936423 - 1) / 100, rel=1e-6)
+    assert CM.median_alpha(np.array([100.0, 101, 99]), np.full(3, 100.0)) == 0.0  # less than Poisson
+
+
+def test_a_surge_in_the_last_month_is_set_aside_not_read_as_a_rise():
+    # 24 months of exactly 100 then a threefold last month: the model of the months before predicts 100
+    # (a constant series fits exactly), its 0.99 bound is Poisson(100)'s 99th percentile, 124 < 300
+    flat = [100] * 26
+    t = table({"spike": flat[:-1] + [300], "step": [100] * 20 + [60] * 6, "flat": flat}, start="2019-01")
+    out = CM.outlier_months(t, "2021-02", 6, 0.99)
+    assert out[["group", "month"]].values.tolist() == [["spike", pd.Period("2021-02", "M")]]
+    assert out.fitted.iloc[0] == pytest.approx(100.0)
+    # a dispersion whose interior fit missed the spike (as an end month can be): Poisson, no surges
+    none = CM.Dispersion(0.0, pd.Series(dtype=float), 1.0, np.inf,
+                         pd.DataFrame(columns=["group", "month", "observed", "fitted"]))
+    raw = CM.trend_scan(t, "2021-02", [1, 3, 6], disp=none).set_index("department")
+    assert raw.loc["spike", "direction"] == "rising"  # 300 against 100 a year earlier
+    kept = CM.trend_scan(t, "2021-02", [1, 3, 6], disp=none, outlier_level=0.99).set_index("department")
+    assert kept.loc["spike", "direction"] == "no_trend" and kept.loc["spike", "surge_months"] == 1
+    assert kept.loc["step", "direction"] == "falling" and kept.loc["step", "current"] == 360
+
+
+def test_set_aside_adds_months_once():
+    empty = pd.DataFrame(columns=["group", "month", "observed", "fitted"])
+    m = pd.Period("2021-02", "M")
+    d = CM.Dispersion(0.01, pd.Series(dtype=float), 1.0, np.inf,
+                      pd.DataFrame({"group": ["a"], "month": [m], "observed": [300.0], "fitted": [100.0]}))
+    both = CM.set_aside(d, pd.DataFrame({"group": ["a", "b"], "month": [m, m], "observed": [300.0, 50.0],
+                                         "fitted": [99.0, 20.0]}))
+    assert len(both.surges) == 2 and both.surges.set_index("group").fitted.to_dict() == {"a": 100.0, "b": 20.0}
+    assert len(CM.set_aside(d, empty).surges) == 1 and both.alpha == 0.01

@@ -45,3 +45,52 @@ def test_surge_needs_both_size_and_improbability():
     assert not f.loc["mild", "surge"]                      # +12%: below the size threshold
     short = FL.surge_flags(table({"new": [50] * 6 + [200]}), "2019-07", SETTINGS)
     assert not short.surge.iloc[0] and np.isnan(short.expected.iloc[0])  # too little history to judge
+
+
+def months(start: str, n: int):
+    import pandas as pd
+
+    return pd.period_range(start, periods=n, freq="M")
+
+
+def test_month_ending_early_is_incomplete():
+    import pandas as pd
+
+    s = pd.Series([100.0] * 13, index=months("2020-01", 13))
+    # 2021-01 has 31 days: orders ending on the 28th stop 3 days early (max_missing_days 3), the 29th only 2
+    verdict = FL.month_completeness(s, pd.Period("2021-01", "M"), SETTINGS, pd.Timestamp("2021-01-28 17:00"))
+    assert not verdict.complete and "2021-01-28, 3 days before" in verdict.reason
+    assert FL.month_completeness(s, pd.Period("2021-01", "M"), SETTINGS, pd.Timestamp("2021-01-29 09:00")).complete
+
+
+def test_month_far_below_its_history_is_incomplete():
+    import pandas as pd
+
+    # median of the previous 12 months is 100 (min_share 0.3): 29 is incomplete, 30 is not
+    s = pd.Series([90.0, 110.0] * 6 + [29.0], index=months("2020-01", 13))
+    verdict = FL.month_completeness(s, pd.Period("2021-01", "M"), SETTINGS)
+    assert not verdict.complete and verdict.reason == "29 orders, 29% of the median of the previous 12 months (100)"
+    assert verdict.to_dict() == {"complete": False, "reason": verdict.reason}
+    s.iloc[-1] = 30.0
+    assert FL.month_completeness(s, pd.Period("2021-01", "M"), SETTINGS).to_dict() == {"complete": True,
+                                                                                        "reason": None}
+    # too little history (2 months) or too small a median (4 < min_median 10): not judged
+    assert FL.month_completeness(s.iloc[-3:] * 0 + [100, 100, 1], pd.Period("2021-01", "M"), SETTINGS).complete
+    assert FL.month_completeness(pd.Series([4.0] * 12 + [0.0], index=months("2020-01", 13)),
+                                 pd.Period("2021-01", "M"), SETTINGS).complete
+
+
+def test_units_without_orders_in_the_compared_months():
+    t = table({"silent": [0] * 12 + [5, 0, 0], "once_a_year_ago": [0] * 2 + [3] + [0] * 12,
+               "busy": [10] * 15})
+    # compared with 2020-03: 2020-03, 2020-02 and 2019-03
+    assert FL.quiet_units(t, "2020-03") == {"silent"}
+
+
+def test_no_surge_when_the_month_fell_month_on_month():
+    rng = np.random.default_rng(4)
+    steady = list(rng.poisson(100, 23))
+    t = table({"up": steady + [100, 300], "down": steady + [400, 300]})
+    f = FL.surge_flags(t, "2021-01", SETTINGS).set_index("department")
+    assert f.loc["up", "surge"]            # 300 on an expected ~100, up from 100
+    assert not f.loc["down", "surge"]      # 300 too, but down from 400 the month before

@@ -29,7 +29,8 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
         raise DataError(f"{st.root}: no work orders received in {month} (the store holds "
                         f"{history[M.MONTH].min()} to {history[M.MONTH].max()})")
     deps = supervised_units(history, all_units)
-    table, volumes = department_table(history, month, settings, deps)
+    last = orders.loc[(orders[M.MONTH] == month).to_numpy(), S.RECEIVED_AT].max()  # completeness (flags)
+    table, volumes = department_table(history, month, settings, deps, last_received=last)
     sat = satisfaction_table(orders, month, deps, settings)
     table = table.merge(sat[[S.DEPARTMENT, "significant", "delta_pp"]], on=S.DEPARTMENT, how="left")
     table["satisfaction_drop"] = (table.pop("significant").fillna(False).astype(bool)
@@ -100,8 +101,8 @@ def month_ledger(history: pd.DataFrame, month: pd.Period) -> dict:
 # --- departments -------------------------------------------------------------------------------------------
 
 
-def department_table(history: pd.DataFrame, month: pd.Period, settings: Settings,
-                     deps: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def department_table(history: pd.DataFrame, month: pd.Period, settings: Settings, deps: list[str],
+                     last_received: pd.Timestamp | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Net complaints, changes, rank, trend, surge and commendation per department; and the monthly volumes."""
     from ..count_models import dispersion, trend_scan
     from ..flags import commendations, surge_flags
@@ -112,10 +113,11 @@ def department_table(history: pd.DataFrame, month: pd.Period, settings: Settings
     ch = M.add_changes(vol, min_base=settings.change.min_base)
     cur = ch[ch[M.MONTH] == month].set_index(S.DEPARTMENT)
     ranks = rank_month(vol, month).set_index(S.DEPARTMENT)
-    surge = surge_flags(vol, month, settings, exposure=exposure).set_index(S.DEPARTMENT)
     disp = dispersion(vol, month, exposure=exposure)
-    trend = trend_scan(vol, month, list(settings.trend.windows), alpha=settings.trend.alpha,
-                       disp=disp).set_index(S.DEPARTMENT)
+    surge = surge_flags(vol, month, settings, exposure=exposure, disp=disp).set_index(S.DEPARTMENT)
+    trend = trend_scan(vol, month, list(settings.trend.windows), alpha=settings.trend.alpha, exposure=exposure,
+                       disp=disp, outlier_level=settings.trend.outlier_level,
+                       recent=settings.flags.surge.recent_months).set_index(S.DEPARTMENT)
     commend = commendations(vol, month, settings, exposure=exposure, disp=disp).set_index(S.DEPARTMENT)
     t = pd.DataFrame({S.DEPARTMENT: deps}).set_index(S.DEPARTMENT)
     t["net_complaints"] = cur.net_complaints.reindex(deps).fillna(0).astype(int)
@@ -137,8 +139,29 @@ def department_table(history: pd.DataFrame, month: pd.Period, settings: Settings
     for col in ("ratio", "relative_ratio", "q_value"):
         t[f"commend_{col}"] = commend[col].reindex(deps)
     t["commend"] = False  # decided with the other verdicts in actions.action_list
+    t = quiet_incomplete(t, vol, exposure, month, settings, last_received)
     t = t.reset_index().sort_values(["rank", S.DEPARTMENT]).reset_index(drop=True)
     return t, vol[vol[M.MONTH] <= month].reset_index(drop=True)
+
+
+def quiet_incomplete(t: pd.DataFrame, vol: pd.DataFrame, exposure: pd.Series, month: pd.Period, settings: Settings,
+                     last_received: pd.Timestamp | None) -> pd.DataFrame:
+    """No trend, surge or commendation from an incomplete month (the city's or the department's,
+    :func:`hotline_analysis.flags.month_completeness`) nor for a department without net complaints in the
+    compared months (:func:`hotline_analysis.flags.quiet_units`); ``complete`` and ``incomplete_reason`` say
+    why."""
+    from ..flags import month_completeness, quiet_units
+
+    city = month_completeness(exposure, month, settings, last_received)
+    own = {d: month_completeness(g.set_index(M.MONTH).net_complaints, month, settings)
+           for d, g in vol.groupby(S.DEPARTMENT, observed=True)}
+    reason = t.index.map(lambda d: city.reason if not city.complete else own[d].reason if d in own else "")
+    reason = np.asarray(reason, dtype=object)
+    t = t.assign(complete=reason == "", incomplete_reason=reason)
+    off = ~t.complete.to_numpy() | t.index.isin(quiet_units(vol, month))
+    t.loc[off, "trend"] = "no_trend"
+    t.loc[off, ["surge", "commend_candidate"]] = False
+    return t
 
 
 def trend_lines(volumes: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
