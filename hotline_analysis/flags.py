@@ -97,10 +97,24 @@ class Completeness:
     """Whether a month's orders are all there (see :func:`month_completeness`): ``complete`` and why not."""
 
     complete: bool
-    reason: str = ""
+    code: str = ""  # "early_end" (figures: last day, days early) or "low_volume" (count, months, median)
+    figures: tuple = ()
+
+    @property
+    def reason(self) -> str:
+        """Why not, in words (empty when complete); :mod:`hotline_analysis.labels` has the pack's wording."""
+        if self.code == "early_end":
+            last, gap = self.figures
+            return f"orders end on {last}, {gap} days before the month does"
+        if self.code == "low_volume":
+            now, months, median = self.figures
+            return f"{now:,.0f} orders, {now / median:.0%} of the median of the previous {months} months ({median:,.0f})"
+        return ""
 
     def to_dict(self) -> dict:
-        return {"complete": self.complete, "reason": self.reason or None}
+        """``complete``, ``reason`` (words or None), ``code`` and ``figures`` (for other languages' wording)."""
+        return {"complete": self.complete, "reason": self.reason or None, "code": self.code or None,
+                "figures": list(self.figures)}
 
 
 def month_completeness(counts: pd.Series, month: pd.Period, settings: Settings,
@@ -129,13 +143,11 @@ def month_completeness(counts: pd.Series, month: pd.Period, settings: Settings,
     if last_received is not None and not pd.isna(last_received):
         gap = (month.end_time.normalize() - pd.Timestamp(last_received).normalize()).days
         if gap >= rules.max_missing_days:
-            return Completeness(False, f"orders end on {pd.Timestamp(last_received):%Y-%m-%d}, {gap} days before "
-                                       f"the month does")
+            return Completeness(False, "early_end", (f"{pd.Timestamp(last_received):%Y-%m-%d}", gap))
     before = counts[(counts.index < month) & (counts.index >= month - rules.history_months)]
     now = float(counts.get(month, 0))
     if len(before) >= 3 and before.median() >= rules.min_median and now < rules.min_share * before.median():
-        return Completeness(False, f"{now:,.0f} orders, {now / before.median():.0%} of the median of the previous "
-                                   f"{len(before)} months ({before.median():,.0f})")
+        return Completeness(False, "low_volume", (now, len(before), float(before.median())))
     return Completeness(True)
 
 

@@ -52,7 +52,7 @@ TITLES = {lang: {k: v[i] for k, v in TITLES_PAIRS.items()} for i, lang in enumer
 #: Words for coded values: trends, flags, actions, verdicts, yes/no, breakdown dimensions.
 WORDS = {
     "zh": {
-        "trend": {"falling": "下降", "rising": "上升", "no_trend": "无明显变化"},
+        "trend": {"falling": "下降", "rising": "上升", "no_trend": "无明显变化", "incomplete": "不判断（本月数据不完整）"},
         "flag": {"surge": "激增", "satisfaction_drop": "满意率显著下降", "commend": "表扬"},
         "action": {"call": "专题询问", "commend": "表扬典型"},
         "standard": {"slow": "按期办结率未达标", "reassign_high": "重派率超标"},
@@ -69,7 +69,8 @@ WORDS = {
         "unknown": "未知",
     },
     "en": {
-        "trend": {"falling": "falling", "rising": "rising", "no_trend": "no clear change"},
+        "trend": {"falling": "falling", "rising": "rising", "no_trend": "no clear change",
+                  "incomplete": "not judged (incomplete month)"},
         "flag": {"surge": "surge", "satisfaction_drop": "satisfaction drop", "commend": "commend"},
         "action": {"call": "special inquiry", "commend": "commend as an example"},
         "standard": {"slow": "on-time closure below standard", "reassign_high": "reassignment above standard"},
@@ -210,6 +211,11 @@ HEADLINE = {
                  "Dispatched to units: {dispatched:,}, closed on time {on_time} (last month {on_time_prev}); open at "
                  "month end {open:,}, of which {overdue:,} past their due time; units below the on-time standard of "
                  "{on_time_standard}: {slow}"),
+    "incomplete": ("本月数据不完整：{reason}；本月不作趋势、激增和表扬判断",
+                   "This month's data are incomplete: {reason}; no trend, surge or commendation is judged from it"),
+    "early_end": ("工单截至{last}，比月末早{gap}天", "the orders end on {last}, {gap} days before the month does"),
+    "low_volume": ("本月{now:,.0f}件，仅为此前{months}个月中位数（{median:,.0f}件）的{share:.0%}",
+                   "{now:,.0f} orders, {share:.0%} of the median of the previous {months} months ({median:,.0f})"),
     "actions_only": ("建议专题询问{calls}个单位，表扬典型{commends}个",
                      "Proposed for a special inquiry: {calls}; commended as examples: {commends}"),
     "actions": ("建议专题询问{calls}个单位，表扬典型{commends}个；满意率低于{standard}的单位{below}个",

@@ -70,10 +70,11 @@ def test_month_far_below_its_history_is_incomplete():
     s = pd.Series([90.0, 110.0] * 6 + [29.0], index=months("2020-01", 13))
     verdict = FL.month_completeness(s, pd.Period("2021-01", "M"), SETTINGS)
     assert not verdict.complete and verdict.reason == "29 orders, 29% of the median of the previous 12 months (100)"
-    assert verdict.to_dict() == {"complete": False, "reason": verdict.reason}
+    assert verdict.to_dict() == {"complete": False, "reason": verdict.reason, "code": "low_volume",
+                                 "figures": [29, 12, 100.0]}
     s.iloc[-1] = 30.0
-    assert FL.month_completeness(s, pd.Period("2021-01", "M"), SETTINGS).to_dict() == {"complete": True,
-                                                                                        "reason": None}
+    assert FL.month_completeness(s, pd.Period("2021-01", "M"), SETTINGS).to_dict() == {
+        "complete": True, "reason": None, "code": None, "figures": []}
     # too little history (2 months) or too small a median (4 < min_median 10): not judged
     assert FL.month_completeness(s.iloc[-3:] * 0 + [100, 100, 1], pd.Period("2021-01", "M"), SETTINGS).complete
     assert FL.month_completeness(pd.Series([4.0] * 12 + [0.0], index=months("2020-01", 13)),

@@ -29,8 +29,8 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
         raise DataError(f"{st.root}: no work orders received in {month} (the store holds "
                         f"{history[M.MONTH].min()} to {history[M.MONTH].max()})")
     deps = supervised_units(history, all_units)
-    last = orders.loc[(orders[M.MONTH] == month).to_numpy(), S.RECEIVED_AT].max()  # completeness (flags)
-    table, volumes = department_table(history, month, settings, deps, last_received=last)
+    city = city_completeness(history, orders, month, settings)
+    table, volumes = department_table(history, month, settings, deps, city)
     sat = satisfaction_table(orders, month, deps, settings)
     table = table.merge(sat[[S.DEPARTMENT, "significant", "delta_pp"]], on=S.DEPARTMENT, how="left")
     table["satisfaction_drop"] = (table.pop("significant").fillna(False).astype(bool)
@@ -41,7 +41,7 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
     issues = issues.drop(columns="_o").reset_index(drop=True)
     report = cls(dataset=dataset or st.root.name, month=month, settings=settings,
                  city_satisfaction=city_satisfaction(orders, month, settings),
-                 ledger=month_ledger(history, month), topics_from=topics, departments=table,
+                 ledger=month_ledger(history, month) | {"completeness": city.to_dict()}, topics_from=topics, departments=table,
                  history=trend_lines(volumes, month), long_trends=long_trends(volumes, month, settings),
                  breakdowns=breakdowns(orders, month, settings), daily=daily_counts(orders, month),
                  satisfaction=sat, **handling_tables(st, orders, month, settings, deps), issues=issues,
@@ -102,13 +102,13 @@ def month_ledger(history: pd.DataFrame, month: pd.Period) -> dict:
 
 
 def department_table(history: pd.DataFrame, month: pd.Period, settings: Settings, deps: list[str],
-                     last_received: pd.Timestamp | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                     city=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Net complaints, changes, rank, trend, surge and commendation per department; and the monthly volumes."""
     from ..count_models import dispersion, trend_scan
     from ..flags import commendations, surge_flags
     from ..rank import rank_month
 
-    exposure = pd.Series(M.weights(history), index=history.index).groupby(history[M.MONTH]).sum()
+    exposure = city_volume(history)
     vol = M.monthly_volume(history[history[S.DEPARTMENT].isin(deps).to_numpy()], settings)
     ch = M.add_changes(vol, min_base=settings.change.min_base)
     cur = ch[ch[M.MONTH] == month].set_index(S.DEPARTMENT)
@@ -139,25 +139,38 @@ def department_table(history: pd.DataFrame, month: pd.Period, settings: Settings
     for col in ("ratio", "relative_ratio", "q_value"):
         t[f"commend_{col}"] = commend[col].reindex(deps)
     t["commend"] = False  # decided with the other verdicts in actions.action_list
-    t = quiet_incomplete(t, vol, exposure, month, settings, last_received)
+    t = quiet_incomplete(t, vol, month, settings, city)
     t = t.reset_index().sort_values(["rank", S.DEPARTMENT]).reset_index(drop=True)
     return t, vol[vol[M.MONTH] <= month].reset_index(drop=True)
 
 
-def quiet_incomplete(t: pd.DataFrame, vol: pd.DataFrame, exposure: pd.Series, month: pd.Period, settings: Settings,
-                     last_received: pd.Timestamp | None) -> pd.DataFrame:
+def city_volume(history: pd.DataFrame) -> pd.Series:
+    """All orders of the hotline per month (the exposure of the count models)."""
+    return pd.Series(M.weights(history), index=history.index).groupby(history[M.MONTH]).sum()
+
+
+def city_completeness(history: pd.DataFrame, orders: pd.DataFrame, month: pd.Period, settings: Settings):
+    """Whether the month's orders are all there for the city (:func:`hotline_analysis.flags.month_completeness`)."""
+    from ..flags import month_completeness
+
+    last = orders.loc[(orders[M.MONTH] == month).to_numpy(), S.RECEIVED_AT].max()
+    return month_completeness(city_volume(history), month, settings, last)
+
+
+def quiet_incomplete(t: pd.DataFrame, vol: pd.DataFrame, month: pd.Period, settings: Settings,
+                     city=None) -> pd.DataFrame:
     """No trend, surge or commendation from an incomplete month (the city's or the department's,
     :func:`hotline_analysis.flags.month_completeness`) nor for a department without net complaints in the
     compared months (:func:`hotline_analysis.flags.quiet_units`); ``complete`` and ``incomplete_reason`` say
     why."""
-    from ..flags import month_completeness, quiet_units
+    from ..flags import Completeness, month_completeness, quiet_units
 
-    city = month_completeness(exposure, month, settings, last_received)
+    city = city if city is not None else Completeness(True)
     own = {d: month_completeness(g.set_index(M.MONTH).net_complaints, month, settings)
            for d, g in vol.groupby(S.DEPARTMENT, observed=True)}
-    reason = t.index.map(lambda d: city.reason if not city.complete else own[d].reason if d in own else "")
-    reason = np.asarray(reason, dtype=object)
-    t = t.assign(complete=reason == "", incomplete_reason=reason)
+    verdict = [city if not city.complete else own.get(d, city) for d in t.index]
+    t = t.assign(complete=[v.complete for v in verdict], incomplete_reason=[v.reason for v in verdict],
+                 incomplete_code=[v.code for v in verdict])
     off = ~t.complete.to_numpy() | t.index.isin(quiet_units(vol, month))
     t.loc[off, "trend"] = "no_trend"
     t.loc[off, ["surge", "commend_candidate"]] = False

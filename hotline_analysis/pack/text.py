@@ -63,6 +63,8 @@ def headline(report, lang: str) -> list[str]:
               "below": int(report.satisfaction.below_standard.fillna(False).sum()),
               "standard": f"{report.settings.satisfaction.standard * 100:g}%"}
     lines = [L.sentence("totals", lang, **fields), L.sentence("hotline", lang, **fields)]
+    if not report.ledger.get("completeness", {}).get("complete", True):
+        lines.insert(0, incompleteness(report, lang))
     if len(d):
         top = d.iloc[0]
         lines.append(L.sentence("top", lang, top=L.name(top.department, lang), top_net=top.net_complaints,
@@ -73,8 +75,23 @@ def headline(report, lang: str) -> list[str]:
     return lines + [L.sentence("trends", lang, **fields), L.sentence(acts, lang, **fields)]
 
 
+def incompleteness(report, lang: str) -> str:
+    """Why the month's data are incomplete (the city's verdict, :class:`hotline_analysis.flags.Completeness`)
+    and what is therefore not judged."""
+    c = report.ledger["completeness"]
+    if c["code"] == "early_end":
+        last, gap = c["figures"]
+        reason = L.sentence("early_end", lang, last=last, gap=gap)
+    else:
+        now, months, median = c["figures"]
+        reason = L.sentence("low_volume", lang, now=now, months=months, median=median, share=now / median)
+    return L.sentence("incomplete", lang, reason=reason)
+
+
 def trend_word(r, lang: str) -> str:
     """A department's trend verdict with the window it rests on: 下降（近6个月同比）."""
+    if not getattr(r, "complete", True):
+        return L.word("trend", "incomplete", lang)
     word = L.word("trend", r.trend, lang)
     if r.trend == "no_trend" or pd.isna(r.trend_window):
         return word
