@@ -125,7 +125,9 @@ def month_completeness(counts: pd.Series, month: pd.Period, settings: Settings,
     order's time, when known. The month is incomplete when
 
     * its orders end ``max_missing_days`` or more days before the month does
-      (``month end day - last received day >= max_missing_days``), or
+      (``gap = month end day - last received day >= max_missing_days``) and a
+      silence that long is unlikely at the month's own rate ``r`` (orders per
+      day up to the last one): ``exp(-r * gap) < gap_alpha`` (Poisson), or
     * its count is below ``min_share`` times the median of the previous
       ``history_months`` months (``count < min_share * median``; judged with
       at least 3 such months and a median of at least ``min_median``).
@@ -142,7 +144,8 @@ def month_completeness(counts: pd.Series, month: pd.Period, settings: Settings,
     month = pd.Period(month, "M")
     if last_received is not None and not pd.isna(last_received):
         gap = (month.end_time.normalize() - pd.Timestamp(last_received).normalize()).days
-        if gap >= rules.max_missing_days:
+        rate = float(counts.get(month, 0)) / max(pd.Timestamp(last_received).day, 1)
+        if gap >= rules.max_missing_days and np.exp(-rate * gap) < rules.gap_alpha:
             return Completeness(False, "early_end", (f"{pd.Timestamp(last_received):%Y-%m-%d}", gap))
     before = counts[(counts.index < month) & (counts.index >= month - rules.history_months)]
     now = float(counts.get(month, 0))

@@ -192,6 +192,7 @@ class Completeness(_Section):
     """``flags.completeness``: when a month's orders are not all there (no flag is raised from it)."""
 
     max_missing_days: int
+    gap_alpha: float
     min_share: float
     history_months: int
     min_median: float

@@ -63,6 +63,17 @@ def test_month_ending_early_is_incomplete():
     assert FL.month_completeness(s, pd.Period("2021-01", "M"), SETTINGS, pd.Timestamp("2021-01-29 09:00")).complete
 
 
+def test_a_sparse_month_may_fall_quiet_by_chance():
+    import pandas as pd
+
+    # June has 30 days; orders up to the 25th leave a 5-day silence. 19 orders in 25 days: 0.76 a day,
+    # exp(-0.76 * 5) = 0.022, not under gap_alpha 0.01: complete. 40 orders: 1.6 a day, exp(-8) = 0.0003: incomplete.
+    june, last = pd.Period("2020-06", "M"), pd.Timestamp("2020-06-25 12:00")
+    for n, complete in ((19, True), (40, False)):
+        s = pd.Series([float(n)] * 13, index=months("2019-06", 13))
+        assert FL.month_completeness(s, june, SETTINGS, last).complete is complete, n
+
+
 def test_month_far_below_its_history_is_incomplete():
     import pandas as pd
 

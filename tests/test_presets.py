@@ -150,3 +150,25 @@ def test_a_preset_may_list_several_sheets_or_one(tmp_path):
         preset = preset_copy(tmp_path / str(len(expected)), lambda t: t + f"sheets: {value}\n")
         with pytest.warns(PresetWarning):
             assert load_preset(preset).sheets == expected
+
+
+def test_the_partial_last_month_is_incomplete_says_why_and_flags_nothing(english):
+    """The fixture's orders stop on 2023-03-10: 21 silent days at about one order a day cannot be chance."""
+    from hotline_analysis.month import MonthReport
+    from hotline_analysis.month.summary import validate_summary
+    from hotline_analysis.pack import text
+
+    path, root = english
+    opened = pd.to_datetime(pd.read_csv(path, dtype=str)["Opened"], format="%m/%d/%Y %I:%M:%S %p")
+    last = opened.max()
+    report = MonthReport.build(root, "2023-03", all_units=True, topics="categories")
+    s = validate_summary(report.to_json())
+    gap = 31 - last.day
+    assert s["ledger"]["completeness"]["complete"] is False
+    assert s["ledger"]["completeness"]["figures"] == [f"{last:%Y-%m-%d}", gap]
+    assert all(not d["complete"] and not d["flags"] and d["trend"] == "no_trend" for d in s["departments"])
+    assert text.headline(report, "en")[0] == (f"This month's data are incomplete: the orders end on {last:%Y-%m-%d}, "
+                                              f"{gap} days before the month does; no trend, surge or commendation "
+                                              "is judged from it")
+    full = MonthReport.build(root, "2023-02", all_units=True, topics="categories")
+    assert full.ledger["completeness"]["complete"] is True

@@ -118,25 +118,3 @@ def test_handling_of_a_real_export_with_closed_and_due_dates(tmp_path):
     assert h["city"]["open"] == held.sum() and h["city"]["overdue"] == (held & (when["Due Date"] < end)).sum()
     assert {"response_rate", "reassign_rate", "satisfaction_rate", "composite", "direct_share"} <= set(h["absent"])
     assert h["city"]["response_rate"] is None and h["city"]["grade"] is None  # absent, not zero
-
-
-def test_a_partial_last_month_is_marked_incomplete_and_flags_nothing(tmp_path):
-    """The NYC sample's last request is received on 2020-06-25: the month is incomplete, says why, and no trend,
-    surge or commendation is raised from it."""
-    from hotline_analysis.ingest.pipeline import ingest
-    from hotline_analysis.ingest.presets import load_preset
-    from hotline_analysis.pack import text
-
-    from .conftest import external
-
-    src = external("nyc311_sample_2010_2020", "nyc311_sample.csv")
-    ingest([src], load_preset("nyc311"), tmp_path / "store", progress=False)
-    last = pd.to_datetime(pd.read_csv(src, dtype=str)["Created Date"], format="mixed").max()
-    assert last.strftime("%Y-%m") == "2020-06" and last.day == 25
-    report = MonthReport.build(tmp_path / "store", "2020-06", all_units=True, topics="categories")
-    s = validate_summary(report.to_json())
-    assert s["ledger"]["completeness"]["complete"] is False and s["ledger"]["completeness"]["figures"] == [
-        "2020-06-25", 5]
-    assert not any(d["flags"] or d["trend"] != "no_trend" for d in s["departments"])
-    assert all(d["complete"] is False for d in s["departments"])
-    assert text.headline(report, "zh")[0] == "本月数据不完整：工单截至2020-06-25，比月末早5天；本月不作趋势、激增和表扬判断"
