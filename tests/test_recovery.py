@@ -151,3 +151,23 @@ def test_planted_hot_topics_among_the_top_ten_issues(half_store):
     assert found >= total - 2, missed  # topics of the smallest departments have a handful of orders at half volume
     assert first_emerging >= 4  # of 10 first months; 5 at half volume, 9 at full volume (smaller counts, less power)
     assert len(false_emerging) <= 2, false_emerging  # 1 in these months at full volume
+
+
+def test_planted_slow_departments_are_the_ones_missing_the_on_time_standard(half_store):
+    """At half volume the three planted slow departments (on time 72% against 95-99.5%) are exactly the units
+    missing the 90% standard beyond doubt in ordinary months; in the backlog month more units miss it (the
+    planted delay hits every unit) and the backlog's open orders are the planted ones."""
+    from hotline_analysis.month import MonthReport
+
+    truth, store = half_store
+    planted = set(truth["handling"]["slow_departments"])
+    for month in ("2020-11", "2020-12"):
+        r = MonthReport.build(store, month, SETTINGS, topics="categories")
+        h = r.handling[r.handling.month == r.month]
+        assert set(h.department[h.slow.astype(bool)]) == planted, month
+    backlog = truth["handling"]["backlog"]
+    r = MonthReport.build(store, backlog["month"], SETTINGS, topics="categories")
+    h = r.handling[r.handling.month == r.month]
+    assert planted <= set(h.department[h.slow.astype(bool)])
+    city = r.city_handling.set_index("month").loc[r.month]
+    assert city.open == pytest.approx(backlog["open_at_month_end"], rel=0.01)
