@@ -49,33 +49,37 @@ KEY_FILE = Path.home() / ".config" / "hotline_analysis" / "pseudonym.key"
 _D = "[0-9０-９]"  # a digit, ASCII or full-width
 #: What people put between groups of digits: spaces (any width), dashes, dots, slashes, underscores, brackets.
 _S = r"[\s\p{Zs}._/\\\-－—–‐~～·・．／＿()（）\[\]【】〔〕]"
-_J = _S + "{0,3}"  # a join between two groups: up to three separator characters, or none
+_J = _S + "{0,4}"  # a join between two groups: up to four separator characters (") - "), or none
 _W = r"[\s\p{Zs}]"  # a space of any width (digits written one by one)
 _OPEN, _CLOSE = "[(（\\[【〔]?", "[)）\\]】〕]?"
 _CC = rf"(?:(?:[+＋]|00|００)?[8８][6６]{_CLOSE}{_J})?"  # +86, 0086, (+86) or 86 before a number
 _MOBILE = rf"[1１][3-9３-９]{_D}{_J}{_D}{_J}{_D}{{3}}{_J}{_D}{_J}{_D}{{3}}"  # 11 digits, joins after 3, 4, 7, 8
 _MOBILE_SPACED = rf"[1１]{_W}{{0,2}}[3-9３-９](?:{_W}{{0,2}}{_D}){{9}}"  # 1 3 8 1 2 3 4 5 6 7 8
-_LANDLINE = rf"[0０]{_D}{{2,3}}{_CLOSE}{_J}{_D}{{3,4}}{_J}{_D}{{3,4}}"  # area code, then 6-8 digits
+_LANDLINE = rf"[0０]{_D}{{2,3}}{_CLOSE}{_J}{_D}{{3,4}}{_J}{_D}{{3,5}}"  # area code, then 6-9 digits
 _ID = (rf"[1-9１-９]{_D}{{5}}{_J}(?:[1１][89８９]|[2２][0０]){_D}{{2}}{_J}{_D}{{2}}{_J}{_D}{{2}}{_J}{_D}{{3}}{_J}"
        "[0-9Xx０-９Ｘｘ]")  # region, birth year, month, day, sequence, check digit; joins between any of them
 _NOT_D = "[^0-9０-９]"
 
 #: (pattern, replacement) applied in order; RE2 syntax (pyarrow), ``\\1`` refers to a group.  A number is a
-#: mobile (11 digits from 13-19), a landline (0, area code, 6-8 digits) or an 18-digit ID number (the birth
+#: mobile (11 digits from 13-19), a landline (0, area code, 6-9 digits) or an 18-digit ID number (the birth
 #: date starting 18, 19 or 20), written in ASCII or full-width digits, with any of :data:`_S` between its usual
 #: groups (and a mobile also digit by digit with spaces); it is masked only where no digit touches it, so
 #: dates, amounts and house numbers (2021.02.03-2021.03.04, 12号楼3单元, 12000元) stay.  The number patterns
-#: run twice (:func:`mask_texts`) so that two numbers written back to back are both masked.
+#: run twice (:func:`mask_texts`) so that two numbers written back to back are both masked, before long
+#: numbers (bank cards) are.
 MASKS: list[tuple[str, str]] = [
     (r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", "[邮箱]"),
     (rf"(^|{_NOT_D}){_OPEN}{_ID}({_NOT_D}|$)", r"\1[身份证号]\2"),
     (rf"(^|{_NOT_D}){_OPEN}{_CC}{_OPEN}{_MOBILE}({_NOT_D}|$)", r"\1[电话]\2"),
     (rf"(^|[^0-9０-９\s\p{{Zs}}])({_W}*){_MOBILE_SPACED}({_W}*(?:[^0-9０-９\s\p{{Zs}}]|$))", r"\1\2[电话]\3"),
-    (rf"(^|[^0-9A-Za-z０-９]){_OPEN}{_CC}{_OPEN}{_LANDLINE}({_NOT_D}|$)", r"\1[电话]\2"),
+    (rf"(^|{_NOT_D}){_OPEN}{_CC}{_OPEN}{_LANDLINE}({_NOT_D}|$)", r"\1[电话]\2"),
+    (rf"(^|{_NOT_D}){_OPEN}(?:[+＋]|00|００)?[8８][6６]{_CLOSE}{_J}\[电话\]", r"\1[电话]"),  # a +86 left before
     (rf"(^|{_NOT_D}){_D}{{15,19}}({_NOT_D}|$)", r"\1[号码]\2"),  # bank cards and other long numbers
     (r"(我叫|本人|我是|姓名[:：]?)\p{Han}{2,4}?([，,。；;\s]|$)", r"\1[姓名]\2"),
 ]
 _PHONES = MASKS[1:6]  # run twice: a number right after another is found on the second pass
+#: The order :func:`mask_texts` applies them: long numbers only once phones and ID numbers are found.
+_ORDER = [MASKS[0], *_PHONES, *_PHONES, *MASKS[6:]]
 
 
 def pseudonym_key() -> bytes:
@@ -159,7 +163,7 @@ def mask_text(text: str) -> str:
 
 
 #: Texts without any of these cannot hold an identifier of :data:`MASKS`; they are left as they are.
-_MAY_HOLD_PII = rf"{_D}{{3}}{_J}{_D}{{3}}|{_D}{_W}{{1,2}}{_D}{_W}{{1,2}}{_D}{_W}{{1,2}}{_D}|@|我叫|本人|我是|姓名"
+_MAY_HOLD_PII = rf"{_D}(?:{_J}{_D}){{6}}|@|我叫|本人|我是|姓名"  # seven digits, joined as in any number
 
 
 def mask_texts(texts: pa.Array) -> pa.Array:
@@ -170,7 +174,7 @@ def mask_texts(texts: pa.Array) -> pa.Array:
     if len(idx) == 0:
         return texts
     sub = texts.take(idx)
-    for pattern, repl in [*MASKS, *_PHONES]:
+    for pattern, repl in _ORDER:
         sub = pc.replace_substring_regex(sub, pattern, repl)
     positions = np.arange(len(texts))
     positions[idx.to_numpy()] = len(texts) + np.arange(len(idx))
