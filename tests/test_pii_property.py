@@ -125,3 +125,75 @@ def test_no_number_reaches_a_free_text_column_the_quarantine_or_the_value_lists(
         assert all(no_digit(v) for v in can.frame[col].dropna()), col
     assert all(no_digit(v) for v in can.quarantine["value"])
     assert all(no_digit(k) for counts in can.unmapped.values() for k in counts)
+
+
+PLANTED = {"13857694213": ["(138)5769-4213", "138_5769_4213", "138 - 5769 - 4213", "1 3 8 5 7 6 9 4 2 1 3",
+                           "+86 １３８/5769/4213"],
+           "05332864197": ["（0533）286-4197", "0533 - 2864197"],
+           "370302199001014716": ["370302/19900101/4716", "370302-1990-0101-4716"]}
+
+
+def _planted_rows(n: int = 60) -> list[dict]:
+    spellings = [s for v in PLANTED.values() for s in v]
+    rows = []
+    for i in range(n):
+        s = spellings[i % len(spellings)]
+        rows.append({"工单编号": f"PII{i:03d}", "受理时间": f"2020-12-{1 + i % 28:02d} 09:00:00", "受理渠道": "电话",
+                     "来电号码": "13900000001", "来电人": "张三", "诉求类型": "投诉", "一级分类": f"城乡建设{s}",
+                     "二级分类": f"物业管理{s}", "所属区县": f"张店区{s}", "承办单位": "市住建局",
+                     "诉求内容": f"小区物业不作为，电梯长期停运无人维修，请回电{s}。", "办理时限": "2020-12-30 09:00:00",
+                     "办结时间": "", "工单状态": "办理中", "是否合理诉求": "是", "回访是否联系": "", "回访是否解决": "",
+                     "满意度": ""})
+    return rows
+
+
+def _pack_texts(pack: Path) -> dict[str, str]:
+    """Every file of a pack as text (Office files: the XML inside; Parquet: its string cells)."""
+    import unicodedata
+    import zipfile
+
+    import pyarrow.parquet as pq
+
+    out = {}
+    for f in pack.rglob("*"):
+        if f.suffix in (".xlsx", ".pptx"):
+            with zipfile.ZipFile(f) as z:
+                text = "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+        elif f.suffix == ".parquet":
+            t = pq.read_table(f)
+            text = "\n".join(str(v) for c in t.column_names if pa.types.is_string(t.schema.field(c).type)
+                             for v in t[c].to_pylist() if v)
+        elif f.suffix in (".html", ".json", ".ipynb", ".md", ".csv", ".txt"):
+            text = f.read_text("utf-8", "replace")
+        else:
+            continue
+        out[str(f.relative_to(pack))] = unicodedata.normalize("NFKC", text)
+    return out
+
+
+@pytest.mark.slow
+def test_no_number_reaches_the_pack(small_export, tmp_path):
+    """Numbers planted in the text, district and category columns of a month's orders reach no page, table,
+    deck or summary of its pack."""
+    import csv
+
+    import pandas as pd
+
+    from hotline_analysis.ingest.pipeline import ingest
+    from hotline_analysis.pack import run_report
+
+    extra = tmp_path / "zibo12345_pii.csv"
+    rows = _planted_rows()
+    with extra.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, list(rows[0]), lineterminator="\r\n")
+        w.writeheader()
+        w.writerows(rows)
+    led = ingest([small_export, extra], ZIBO, tmp_path / "store", progress=False, now=pd.Timestamp("2021-03-05"))
+    assert led["rows_read"] == led["stored"] + sum(led["quarantined"].values())
+    pack = run_report(tmp_path / "store", "2020-12", tmp_path / "pack", "zh")
+    texts = _pack_texts(pack)
+    assert any("[电话]" in t for t in texts.values())  # the planted district reached the pack, masked
+    for number in PLANTED:
+        spread = r"\D{0,4}".join(number)  # the digits with any separators between them
+        leaks = [name for name, t in texts.items() if re.search(spread, t)]
+        assert not leaks, (number, leaks)
