@@ -2,8 +2,8 @@
 
 Phone numbers become a keyed hash (``caller_key``) at ingest and the raw
 phone and caller-name columns are dropped; phone numbers, 18-digit ID
-numbers, e-mail addresses and self-introduced names inside request texts are
-masked.  Nothing downstream of ingest sees them.
+numbers, e-mail addresses and self-introduced names are masked (:func:`mask_texts`)
+in every free-text value at the canonical step.  Nothing downstream of ingest sees them.
 
 The pseudonym key comes from the environment variable
 ``HOTLINE_PSEUDONYM_KEY`` or from a key file outside the repository
