@@ -49,9 +49,30 @@ def strip_controls(values: pa.Array) -> pa.Array:
     ['市城市管理局', 'ab', 'x\ny']
     """
     values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    if not pc.any(pc.match_substring_regex(values, CONTROL_CHARS)).as_py():
+    if not _may_hold_control(values) or not pc.any(pc.match_substring_regex(values, CONTROL_CHARS)).as_py():
         return values
     return pc.replace_substring_regex(values, CONTROL_CHARS, "")
+
+
+def _may_hold_control(values: pa.Array) -> bool:
+    """False when no byte of the texts' UTF-8 can begin a character of :data:`CONTROL_CHARS` (a quick look
+    at the data buffer; tab and line breaks count as a maybe)."""
+    buf = values.buffers()[2] if values.type in (pa.string(), pa.large_string()) else None
+    if buf is None:
+        return values.type not in (pa.string(), pa.large_string())
+    b = np.frombuffer(buf, dtype=np.uint8)
+    if ((b < 0x20) | (b == 0x7F)).any():
+        return True
+    c2 = np.flatnonzero(b[:-1] == 0xC2)  # U+0080..U+009F: C2 80..C2 9F
+    if ((b[c2 + 1] >= 0x80) & (b[c2 + 1] <= 0x9F)).any():
+        return True
+    e2 = np.flatnonzero(b[:-2] == 0xE2)  # U+200B..F, U+202A..E: E2 80 8B..8F, AA..AE; U+2060..4: E2 81 A0..A4
+    f1, f2 = b[e2 + 1], b[e2 + 2]
+    if (((f1 == 0x80) & (((f2 >= 0x8B) & (f2 <= 0x8F)) | ((f2 >= 0xAA) & (f2 <= 0xAE))))
+            | ((f1 == 0x81) & (f2 >= 0xA0) & (f2 <= 0xA4))).any():
+        return True
+    ef = np.flatnonzero(b[:-2] == 0xEF)  # U+FEFF: EF BB BF
+    return bool(((b[ef + 1] == 0xBB) & (b[ef + 2] == 0xBF)).any())
 
 
 def tidy_spaces(text: str) -> str:

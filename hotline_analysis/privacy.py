@@ -179,3 +179,11 @@ def mask_texts(texts: pa.Array) -> pa.Array:
     positions = np.arange(len(texts))
     positions[idx.to_numpy()] = len(texts) + np.arange(len(idx))
     return pa.concat_arrays([texts, sub]).take(pa.array(positions))
+
+
+def mask_names(names: pa.Array) -> pa.Array:
+    """:func:`mask_texts` for a column of few distinct values (names, categories): each distinct value once."""
+    names = names.combine_chunks() if isinstance(names, pa.ChunkedArray) else names
+    enc = pc.dictionary_encode(names)
+    masked = mask_texts(enc.dictionary)
+    return names if masked.equals(enc.dictionary) else masked.take(enc.indices)

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from .. import schema as S
 from ..clean import cut_long_texts, strip_controls
 from ..errors import InputError, PresetError, SettingsError
-from ..privacy import caller_keys, mask_texts
+from ..privacy import caller_keys, mask_names, mask_texts
 from ..settings import Settings, load_settings
 from .presets import REQUIRED, Preset
 from .readers import ROW, RawRead
@@ -72,32 +72,42 @@ def parse_dates(values: pa.Array, formats: tuple[str, ...], timezone: str | None
     >>> parse_dates(pa.array(["2021-02-01T02:00:00Z"]), (), "Asia/Shanghai").to_pylist()
     [datetime.datetime(2021, 2, 1, 10, 0)]
     """
+    return _parse(values, formats, timezone)[0]
+
+
+def _parse(values: pa.Array, formats: tuple[str, ...], timezone: str | None) -> tuple[pa.Array, int]:
+    """:func:`parse_dates`, and how many of the dates had a UTC offset."""
     values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     out = pa.nulls(len(values), type=pa.timestamp("s"))
     empty = pc.fill_null(pc.equal(values, ""), True)
     for fmt in formats:
         todo = pc.and_(pc.is_null(out), pc.invert(empty))
         if not pc.any(todo).as_py():
-            return out
+            return out, 0
         got = pc.strptime(values, format=fmt, unit="s", error_is_null=True)
         out = pc.coalesce(out, _no_rollover(values, got, fmt, todo))
     todo = pc.and_(pc.is_null(out), pc.invert(empty))
-    if pc.any(todo).as_py():
-        out = pc.coalesce(out, _parse_iso(values, todo, timezone))
-    return out
+    if not pc.any(todo).as_py():
+        return out, 0
+    iso, zoned = _parse_iso(values.filter(todo), timezone)
+    idx = pc.indices_nonzero(todo).to_numpy()
+    parsed = np.array(out.to_numpy(zero_copy_only=False), dtype="datetime64[s]")
+    parsed[idx] = iso
+    return pa.array(parsed, type=pa.timestamp("s"), from_pandas=True), zoned
 
 
-def _parse_iso(values: pa.Array, todo: pa.Array, timezone: str | None) -> pa.Array:
-    """ISO 8601 texts (where ``todo``) parsed by pandas, which refuses impossible dates; texts with a UTC offset
-    as local time in ``timezone``."""
-    text = pd.Series(values.to_numpy(zero_copy_only=False)).where(todo.to_numpy(zero_copy_only=False))
+def _parse_iso(values: pa.Array, timezone: str | None) -> tuple[np.ndarray, int]:
+    """ISO 8601 texts parsed by pandas, which refuses impossible dates (NaT); texts with a UTC offset as local
+    time in ``timezone``; and how many of those were parsed."""
+    text = pd.Series(values.to_numpy(zero_copy_only=False), dtype=object)
     zoned = pc.fill_null(pc.match_substring_regex(values, _OFFSET), False).to_numpy(zero_copy_only=False)
     parsed = np.array(pd.to_datetime(text.where(~zoned), format="ISO8601", errors="coerce"), dtype="datetime64[s]")
-    if zoned.any():
-        utc = pd.to_datetime(text[zoned], format="ISO8601", errors="coerce", utc=True)
-        local = utc.dt.tz_convert(timezone or "UTC").dt.tz_localize(None)
-        parsed[zoned] = local.to_numpy(dtype="datetime64[s]")
-    return pa.array(parsed, type=pa.timestamp("s"), from_pandas=True)
+    if not zoned.any():
+        return parsed, 0
+    utc = pd.to_datetime(text[zoned], format="ISO8601", errors="coerce", utc=True)
+    local = utc.dt.tz_convert(timezone or "UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
+    parsed[zoned] = local
+    return parsed, int((~np.isnat(local)).sum())
 
 
 _DIRECTIVES = {"Y": r"(?P<Y>\d{4})", "m": r"(?P<m>\d{1,2})", "d": r"(?P<d>\d{1,2})", "y": r"\d{2}",
@@ -262,7 +272,7 @@ def to_canonical(raw: RawRead, preset: Preset, key: bytes, source_name: str | No
     out: dict[str, object] = {}
     for fld in TEXT_FIELDS:
         v = _field(raw, preset, fld)
-        out[fld] = v if v is None or fld == S.ORDER_ID else mask_texts(v)
+        out[fld] = v if v is None or fld == S.ORDER_ID else mask_texts(v) if fld == S.CONTENT else mask_names(v)
         out[fld] = out[fld] if out[fld] is not None else pa.nulls(n, pa.string())
     phone = _field(raw, preset, "phone")
     out[S.CALLER_KEY] = caller_keys(phone, key) if phone is not None else pa.nulls(n, pa.string())
@@ -359,8 +369,7 @@ def _local_dates(raw: RawRead, preset: Preset, fld: str, v: pa.Array, tz: str) -
         if pa.types.is_timestamp(col.type) and col.type.tz and len(col) == len(v):
             local = pc.local_timestamp(col.cast(pa.timestamp(col.type.unit, tz=tz)))
             return local.cast(pa.timestamp("s"), safe=False), (f"time zone {col.type.tz}", len(col) - col.null_count)
-    parsed = parse_dates(v, preset.date_formats, tz)
-    zoned = pc.sum(pc.and_(pc.fill_null(pc.match_substring_regex(v, _OFFSET), False), pc.is_valid(parsed))).as_py()
+    parsed, zoned = _parse(v, preset.date_formats, tz)
     return parsed, (("UTC offset", zoned) if zoned else None)
 
 
