@@ -4,6 +4,7 @@ written here, with the exit status, the ledger's balance and the quarantine's re
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -18,7 +19,7 @@ import pytest
 from hotline_analysis import schema as S
 from hotline_analysis.clean import map_departments, normalise_name
 from hotline_analysis.cli import main
-from hotline_analysis.ingest.canonical import to_canonical
+from hotline_analysis.ingest.canonical import parse_dates, to_canonical, why_not_a_date
 from hotline_analysis.ingest.pipeline import ingest
 from hotline_analysis.ingest.presets import load_preset
 from hotline_analysis.ingest.readers import read_export
@@ -173,6 +174,16 @@ def test_placeholder_due_and_closed_dates_are_set_to_null_and_counted(tmp_path):
     assert df[S.DUE_AT].isna().all() and df[S.CLOSED_AT].isna().tolist() == [True, True, False]
 
 
+@pytest.mark.parametrize("text, fmt, expected", [
+    ("02/30/2021 10:00:00 AM", "%m/%d/%Y %I:%M:%S %p", None), ("02/28/2021 10:00:00 PM", "%m/%d/%Y %I:%M:%S %p",
+                                                                dt.datetime(2021, 2, 28, 22)),
+    ("2021年4月31日 09:00", "%Y年%m月%d日 %H:%M", None), ("2021-04-31T09:00:00", "%Y-%m-%d %H:%M:%S", None),
+    ("2024-02-29 09:00:00", "%Y-%m-%d %H:%M:%S", dt.datetime(2024, 2, 29, 9))])
+def test_impossible_dates_are_not_read_in_any_format(text, fmt, expected):
+    assert parse_dates(pa.array([text]), (fmt,)).to_pylist() == [expected]
+    assert (why_not_a_date(text, (fmt,)) == "not a calendar date") == (expected is None)
+
+
 @pytest.mark.parametrize("received", ["0001-01-01 00:00:00", "2300-01-01 00:00:00", "9999-12-31 23:59:59",
                                       "1900-01-01 00:00:00", "1970-01-01 08:00:00", "1999-12-31 23:59:59"])
 def test_a_received_date_outside_the_believable_range_is_quarantined_without_a_traceback(tmp_path, received, capsys):
@@ -196,12 +207,17 @@ def test_the_believable_range_is_a_setting(tmp_path):
 
 
 def test_zone_aware_parquet_timestamps_become_local_time_and_the_ledger_says_so(tmp_path):
-    df = pd.DataFrame([order(order_id="A1"), order(order_id="A2")])
-    df["受理时间"] = pd.to_datetime(["2020-11-30 16:30:00", "2020-12-01 01:00:00"]).tz_localize("UTC")
-    df.to_parquet(tmp_path / "z.parquet")
+    rows = [order(order_id="A1"), order(order_id="A2")]
+    cols = {h: pa.array([r[h] for r in rows]) for h in HEADER}
+    utc = pa.timestamp("us", tz="UTC")  # naive datetimes below are read as UTC
+    cols["受理时间"] = pa.array([dt.datetime(2020, 11, 30, 16, 30), dt.datetime(2020, 12, 1, 1, 0)], type=utc)
+    cols["办理时限"] = pa.array([dt.datetime(2020, 12, 6, 8, 0), dt.datetime(9999, 12, 31, 23, 59, 59)], type=utc)
+    pq.write_table(pa.table(cols), tmp_path / "z.parquet")  # the placeholder is past year 9999 in Shanghai
     led = run(tmp_path, tmp_path / "z.parquet")
     assert balanced(led) and led["stored"] == 2
-    assert corrections(led) == {"received_at: time zone UTC converted to local time in Asia/Shanghai": 2}
+    assert corrections(led) == {"received_at: time zone UTC converted to local time in Asia/Shanghai": 2,
+                                "due_at: time zone UTC converted to local time in Asia/Shanghai": 2,
+                                "due_at: outside 2000-01-01..2099-12-31, set to null": 1}
     got = Store(tmp_path / "store").load().sort_values(S.ORDER_ID)[S.RECEIVED_AT].tolist()
     assert got == [pd.Timestamp("2020-12-01 00:30"), pd.Timestamp("2020-12-01 09:00")]
 
