@@ -61,7 +61,7 @@ def _may_hold_control(values: pa.Array) -> bool:
     if buf is None:
         return values.type not in (pa.string(), pa.large_string())
     b = np.frombuffer(buf, dtype=np.uint8)
-    if ((b < 0x20) | (b == 0x7F)).any():
+    if (b < 0x20).any() or (b == 0x7F).any():  # tab and line breaks count as a maybe
         return True
     c2 = np.flatnonzero(b[:-1] == 0xC2)  # U+0080..U+009F: C2 80..C2 9F
     if ((b[c2 + 1] >= 0x80) & (b[c2 + 1] <= 0x9F)).any():
@@ -155,6 +155,8 @@ def cut_long_texts(df: pd.DataFrame, max_chars: int, columns: tuple[str, ...] = 
     never silent)."""
     counts, out = Counter(), df
     for col in columns:
+        if (pc.max(pc.binary_length(pa.array(df[col], type=pa.string(), from_pandas=True))).as_py() or 0) <= max_chars:
+            continue  # no text has more bytes than max_chars, so none has more characters
         long = (df[col].str.len() > max_chars).fillna(False).to_numpy()
         if long.any():
             out = out.copy() if out is df else out

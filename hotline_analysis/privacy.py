@@ -64,9 +64,7 @@ _NOT_D = "[^0-9０-９]"
 #: mobile (11 digits from 13-19), a landline (0, area code, 6-9 digits) or an 18-digit ID number (the birth
 #: date starting 18, 19 or 20), written in ASCII or full-width digits, with any of :data:`_S` between its usual
 #: groups (and a mobile also digit by digit with spaces); it is masked only where no digit touches it, so
-#: dates, amounts and house numbers (2021.02.03-2021.03.04, 12号楼3单元, 12000元) stay.  The number patterns
-#: run twice (:func:`mask_texts`) so that two numbers written back to back are both masked, before long
-#: numbers (bank cards) are.
+#: dates, amounts and house numbers (2021.02.03-2021.03.04, 12号楼3单元, 12000元) stay.
 MASKS: list[tuple[str, str]] = [
     (r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", "[邮箱]"),
     (rf"(^|{_NOT_D}){_OPEN}{_ID}({_NOT_D}|$)", r"\1[身份证号]\2"),
@@ -77,9 +75,10 @@ MASKS: list[tuple[str, str]] = [
     (rf"(^|{_NOT_D}){_D}{{15,19}}({_NOT_D}|$)", r"\1[号码]\2"),  # bank cards and other long numbers
     (r"(我叫|本人|我是|姓名[:：]?)\p{Han}{2,4}?([，,。；;\s]|$)", r"\1[姓名]\2"),
 ]
-_PHONES = MASKS[1:6]  # run twice: a number right after another is found on the second pass
-#: The order :func:`mask_texts` applies them: long numbers only once phones and ID numbers are found.
-_ORDER = [MASKS[0], *_PHONES, *_PHONES, *MASKS[6:]]
+#: The order :func:`mask_texts` applies them: each number pattern twice in a row, so that a number written right
+#: after another of its kind (whose match took the character between them) is masked before a later pattern
+#: could take a part of it.
+_ORDER = [MASKS[0], *[m for m in MASKS[1:7] for _ in (1, 2)], MASKS[7]]
 
 
 def pseudonym_key() -> bytes:
