@@ -165,15 +165,18 @@ def mask_text(text: str) -> str:
 _MAY_HOLD_PII = rf"{_D}(?:{_J}{_D}){{6}}|@|我叫|本人|我是|姓名"  # seven digits, joined as in any number
 
 
-def mask_texts(texts: pa.Array) -> pa.Array:
-    """Mask identifiers in many texts at once (vectorised; only texts that may hold one are rewritten)."""
+def mask_texts(texts: pa.Array, remove: str | None = None) -> pa.Array:
+    """Mask identifiers in many texts at once (vectorised; only texts that may hold one are rewritten).
+
+    ``remove``: a character class (RE2) removed first, in the same look at each text (e.g. control characters).
+    """
     texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
-    hit = pc.fill_null(pc.match_substring_regex(texts, _MAY_HOLD_PII), False)
+    hit = pc.fill_null(pc.match_substring_regex(texts, _MAY_HOLD_PII + (f"|{remove}" if remove else "")), False)
     idx = pc.indices_nonzero(hit)
     if len(idx) == 0:
         return texts
     sub = texts.take(idx)
-    for pattern, repl in _ORDER:
+    for pattern, repl in [(remove, ""), *_ORDER] if remove else _ORDER:
         sub = pc.replace_substring_regex(sub, pattern, repl)
     positions = np.arange(len(texts))
     positions[idx.to_numpy()] = len(texts) + np.arange(len(idx))

@@ -237,7 +237,7 @@ def test_texts_with_a_utc_offset_become_local_time(tmp_path):
 
 
 def test_nul_bytes_and_control_characters_are_stripped_so_names_and_values_map(tmp_path):
-    rows = [order(order_id="A1", department_raw="市城市管理局\x00", status="已办结\x00"),
+    rows = [order(order_id="A1", department_raw="市城市管理局\x00", status="已办结\x00", content="电话138\x00 1234\u200b5678"),
             order(order_id="A2\x07", department_raw="市城\u200b市管理局", district="张店区\x1f")]
     led = run(tmp_path, write(tmp_path / "c.csv", rows))
     assert balanced(led) and led["stored"] == 2
@@ -246,6 +246,7 @@ def test_nul_bytes_and_control_characters_are_stripped_so_names_and_values_map(t
     assert df[S.ORDER_ID].tolist() == ["A1", "A2"]
     assert df[S.DEPARTMENT].tolist() == ["市城市管理局", "市城市管理局"]
     assert df[S.STATUS].tolist() == ["closed", "closed"] and df[S.DISTRICT].tolist() == ["张店区", "张店区"]
+    assert df[S.CONTENT].tolist()[0] == "电话[电话]"
 
 
 def test_very_long_names_are_cut_and_counted(tmp_path):

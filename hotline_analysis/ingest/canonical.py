@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import schema as S
-from ..clean import cut_long_texts, strip_controls
+from ..clean import CONTROL_CHARS, cut_long_texts, strip_controls
 from ..errors import InputError, PresetError, SettingsError
 from ..privacy import caller_keys, mask_names, mask_texts
 from ..settings import Settings, load_settings
@@ -202,16 +202,18 @@ def _boolean(codes: np.ndarray, labels: list) -> pd.arrays.BooleanArray:
     return pd.arrays.BooleanArray(truth[codes], codes < 0)
 
 
-def _field(raw: RawRead, preset: Preset, fld: str) -> pa.Array | None:
+def _field(raw: RawRead, preset: Preset, fld: str, strip: bool = True) -> pa.Array | None:
+    """The field's texts, trimmed, and without control characters unless ``strip`` is false."""
     spec = preset.columns.get(fld)
     if spec is None:
         return None
     t = raw.table
+    clean = strip_controls if strip else (lambda a: a)
     if isinstance(spec, dict):
-        parts = [strip_controls(pc.utf8_trim_whitespace(t[h].combine_chunks())) for h in spec["join"]]
+        parts = [clean(pc.utf8_trim_whitespace(t[h].combine_chunks())) for h in spec["join"]]
         return pc.utf8_trim(pc.binary_join_element_wise(*parts, spec.get("sep", "\n")), characters=spec.get("sep", "\n"))
     header = _header_of(raw, preset, fld)
-    return strip_controls(pc.utf8_trim_whitespace(t[header].combine_chunks())) if header else None
+    return clean(pc.utf8_trim_whitespace(t[header].combine_chunks())) if header else None
 
 
 def _header_of(raw: RawRead, preset: Preset, fld: str) -> str | None:
@@ -270,11 +272,11 @@ def to_canonical(raw: RawRead, preset: Preset, key: bytes, source_name: str | No
     n = raw.table.num_rows
     row = raw.table[ROW].combine_chunks()
     out: dict[str, object] = {}
-    for fld in TEXT_FIELDS:
-        v = _field(raw, preset, fld)
-        out[fld] = v if v is None or fld == S.ORDER_ID else mask_texts(v) if fld == S.CONTENT else mask_names(v)
-        out[fld] = out[fld] if out[fld] is not None else pa.nulls(n, pa.string())
-    phone = _field(raw, preset, "phone")
+    for fld in TEXT_FIELDS:  # the request text: control characters removed and identifiers masked in one pass
+        v = _field(raw, preset, fld, strip=fld != S.CONTENT)
+        v = v if v is None or fld == S.ORDER_ID else mask_texts(v, CONTROL_CHARS) if fld == S.CONTENT else mask_names(v)
+        out[fld] = v if v is not None else pa.nulls(n, pa.string())
+    phone = _field(raw, preset, "phone", strip=False)  # only its digits count
     out[S.CALLER_KEY] = caller_keys(phone, key) if phone is not None else pa.nulls(n, pa.string())
     dates, q_dates, corrections = _dates(raw, preset, name, row, settings)
     coded, unmapped = _coded(raw, preset, settings.ingest.max_name_chars)
