@@ -75,10 +75,10 @@ MASKS: list[tuple[str, str]] = [
     (rf"(^|{_NOT_D}){_D}{{15,19}}({_NOT_D}|$)", r"\1[号码]\2"),  # bank cards and other long numbers
     (r"(我叫|本人|我是|姓名[:：]?)\p{Han}{2,4}?([，,。；;\s]|$)", r"\1[姓名]\2"),
 ]
-#: The order :func:`mask_texts` applies them: each number pattern twice in a row, so that a number written right
-#: after another of its kind (whose match took the character between them) is masked before a later pattern
-#: could take a part of it.
-_ORDER = [MASKS[0], *[m for m in MASKS[1:7] for _ in (1, 2)], MASKS[7]]
+#: Patterns :func:`mask_texts` applies a second time to the texts the first changed: a number written right after
+#: another of its kind (whose match took the character between them) is masked before a later pattern could take
+#: a part of it.
+_TWICE = {p for p, _ in MASKS[1:7]}
 
 
 def pseudonym_key() -> bytes:
@@ -176,11 +176,21 @@ def mask_texts(texts: pa.Array, remove: str | None = None) -> pa.Array:
     if len(idx) == 0:
         return texts
     sub = texts.take(idx)
-    for pattern, repl in [(remove, ""), *_ORDER] if remove else _ORDER:
-        sub = pc.replace_substring_regex(sub, pattern, repl)
+    for pattern, repl in [(remove, ""), *MASKS] if remove else MASKS:
+        new = pc.replace_substring_regex(sub, pattern, repl)
+        if pattern in _TWICE:
+            changed = pc.indices_nonzero(pc.fill_null(pc.not_equal(new, sub), False))
+            if len(changed):
+                new = _put(new, changed, pc.replace_substring_regex(new.take(changed), pattern, repl))
+        sub = new
+    return _put(texts, idx, sub)
+
+
+def _put(texts: pa.Array, idx: pa.Array, values: pa.Array) -> pa.Array:
+    """``texts`` with the texts at positions ``idx`` replaced by ``values``."""
     positions = np.arange(len(texts))
     positions[idx.to_numpy()] = len(texts) + np.arange(len(idx))
-    return pa.concat_arrays([texts, sub]).take(pa.array(positions))
+    return pa.concat_arrays([texts, values]).take(pa.array(positions))
 
 
 def mask_names(names: pa.Array) -> pa.Array:

@@ -76,24 +76,24 @@ def parse_dates(values: pa.Array, formats: tuple[str, ...], timezone: str | None
 
 
 def _parse(values: pa.Array, formats: tuple[str, ...], timezone: str | None) -> tuple[pa.Array, int]:
-    """:func:`parse_dates`, and how many of the dates had a UTC offset."""
+    """:func:`parse_dates`, and how many of the dates had a UTC offset; each format reads only the texts the
+    formats before it did not."""
     values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    out = pa.nulls(len(values), type=pa.timestamp("s"))
-    empty = pc.fill_null(pc.equal(values, ""), True)
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
+    todo = np.flatnonzero(~pc.fill_null(pc.equal(values, ""), True).to_numpy(zero_copy_only=False))
     for fmt in formats:
-        todo = pc.and_(pc.is_null(out), pc.invert(empty))
-        if not pc.any(todo).as_py():
-            return out, 0
-        got = pc.strptime(values, format=fmt, unit="s", error_is_null=True)
-        out = pc.coalesce(out, _no_rollover(values, got, fmt, todo))
-    todo = pc.and_(pc.is_null(out), pc.invert(empty))
-    if not pc.any(todo).as_py():
-        return out, 0
-    iso, zoned = _parse_iso(values.filter(todo), timezone)
-    idx = pc.indices_nonzero(todo).to_numpy()
-    parsed = np.array(out.to_numpy(zero_copy_only=False), dtype="datetime64[s]")
-    parsed[idx] = iso
-    return pa.array(parsed, type=pa.timestamp("s"), from_pandas=True), zoned
+        if not len(todo):
+            break
+        sub = values if len(todo) == len(values) else values.take(pa.array(todo))
+        got = _no_rollover(sub, pc.strptime(sub, format=fmt, unit="s", error_is_null=True), fmt)
+        got = np.asarray(got.to_numpy(zero_copy_only=False), dtype="datetime64[s]")
+        ok = ~np.isnat(got)
+        out[todo[ok]] = got[ok]
+        todo = todo[~ok]
+    zoned = 0
+    if len(todo):
+        out[todo], zoned = _parse_iso(values.take(pa.array(todo)), timezone)
+    return pa.array(out, type=pa.timestamp("s"), from_pandas=True), zoned
 
 
 def _parse_iso(values: pa.Array, timezone: str | None) -> tuple[np.ndarray, int]:
@@ -134,12 +134,11 @@ def _format_regex(fmt: str) -> str | None:
     return "".join(out)
 
 
-def _no_rollover(values: pa.Array, got: pa.Array, fmt: str, todo: pa.Array) -> pa.Array:
+def _no_rollover(values: pa.Array, got: pa.Array, fmt: str) -> pa.Array:
     """``got`` (strptime of ``values`` in ``fmt``) with null where strptime moved an impossible day into the next
     month (2021/02/30 -> 2021-03-02): there the text's day is not the parsed day, which can only be 1 to 3."""
     rx = _format_regex(fmt)
-    early = pc.fill_null(pc.and_(todo, pc.less_equal(pc.day(got), 3)), False)
-    idx = pc.indices_nonzero(early)
+    idx = pc.indices_nonzero(pc.fill_null(pc.less_equal(pc.day(got), 3), False))
     if rx is None or len(idx) == 0:
         return got
     day = pc.struct_field(pc.extract_regex(values.take(idx), rx), "d")
