@@ -105,9 +105,10 @@ def normalise_text_columns(df: pd.DataFrame) -> pd.DataFrame:
 
 def _map_unique(s: pd.Series, fn) -> pd.Series:
     """Apply ``fn`` to each distinct non-missing value once (fast on columns with few distinct values)."""
-    codes, uniq = pd.factorize(s)
-    mapped = np.array([fn(u) for u in uniq] + [None], dtype=object)
-    return pd.Series(mapped[np.where(codes < 0, len(uniq), codes)], index=s.index, dtype="string")
+    arr = pa.array(s, type=pa.string(), from_pandas=True)
+    enc = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
+    mapped = pa.array([fn(u) for u in enc.dictionary.to_pylist()], type=pa.string())
+    return pd.Series(pd.arrays.ArrowStringArray(mapped.take(enc.indices)), index=s.index, name=s.name)
 
 
 def map_departments(df: pd.DataFrame, aliases: pd.DataFrame | None) -> tuple[pd.DataFrame, Counter]:
