@@ -31,24 +31,84 @@ RULE_OF_REASON = {"invalid": "exclude_invalid", "duplicate": "exclude_duplicates
                   "unreasonable": "exclude_unreasonable", "returned": "exclude_returned"}
 
 
+#: Control characters (tab and line breaks aside), zero-width characters and direction marks: invisible, and
+#: they keep a name from matching (``市城市管理局\x00``).  RE2 syntax.
+CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}-\x{2064}\x{feff}]"
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+#: A space next to a character of Chinese script (Han, CJK punctuation, full-width forms) is removed from a name.
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
+_SPACE_BY_CJK = re.compile(f"(?<=[{_CJK}]) | (?=[{_CJK}])")
+
+
+def strip_controls(values: pa.Array) -> pa.Array:
+    r"""``values`` without :data:`CONTROL_CHARS` (only the texts holding one are rewritten).
+
+    Examples
+    --------
+    >>> strip_controls(pa.array(["市城市管理局\x00", "a\u200bb", "x\ny"])).to_pylist()
+    ['市城市管理局', 'ab', 'x\ny']
+    """
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if not _may_hold_control(values) or not pc.any(pc.match_substring_regex(values, CONTROL_CHARS)).as_py():
+        return values
+    return pc.replace_substring_regex(values, CONTROL_CHARS, "")
+
+
+def _may_hold_control(values: pa.Array) -> bool:
+    """False when no byte of the texts' UTF-8 can begin a character of :data:`CONTROL_CHARS` (a quick look
+    at the data buffer; tab and line breaks count as a maybe)."""
+    buf = values.buffers()[2] if values.type in (pa.string(), pa.large_string()) else None
+    if buf is None:
+        return values.type not in (pa.string(), pa.large_string())
+    b = np.frombuffer(buf, dtype=np.uint8)
+    if (b < 0x20).any() or (b == 0x7F).any():  # tab and line breaks count as a maybe
+        return True
+    c2 = np.flatnonzero(b[:-1] == 0xC2)  # U+0080..U+009F: C2 80..C2 9F
+    if ((b[c2 + 1] >= 0x80) & (b[c2 + 1] <= 0x9F)).any():
+        return True
+    e2 = np.flatnonzero(b[:-2] == 0xE2)  # U+200B..F, U+202A..E: E2 80 8B..8F, AA..AE; U+2060..4: E2 81 A0..A4
+    f1, f2 = b[e2 + 1], b[e2 + 2]
+    if (((f1 == 0x80) & (((f2 >= 0x8B) & (f2 <= 0x8F)) | ((f2 >= 0xAA) & (f2 <= 0xAE))))
+            | ((f1 == 0x81) & (f2 >= 0xA0) & (f2 <= 0xA4))).any():
+        return True
+    ef = np.flatnonzero(b[:-2] == 0xEF)  # U+FEFF: EF BB BF
+    return bool(((b[ef + 1] == 0xBB) & (b[ef + 2] == 0xBF)).any())
+
+
+def tidy_spaces(text: str) -> str:
+    r"""NFKC (full-width to half-width), no control characters, runs of whitespace as one space, ends trimmed.
+
+    >>> tidy_spaces("  BUILDING\u3000\u3000DIV,\t\x00 ")
+    'BUILDING DIV,'
+    """
+    return " ".join(_CONTROL.sub("", unicodedata.normalize("NFKC", text)).split())
+
+
 def normalise_name(name: str) -> str:
-    """Unicode NFKC (full-width to half-width) and no whitespace at all: the key for alias look-up."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+    """The key for alias look-up: :func:`tidy_spaces`, and no space beside a Chinese character.
+
+    Spaces inside Latin names stay (one each), so ``BUILDING DIV,`` is not ``BUILDINGDIV,``.
+
+    >>> normalise_name(" BUILDING  DIV, "), normalise_name("市 城市管理局 (ABC)")
+    ('BUILDING DIV,', '市城市管理局(ABC)')
+    """
+    return _SPACE_BY_CJK.sub("", tidy_spaces(name))
 
 
 def normalise_text_columns(df: pd.DataFrame) -> pd.DataFrame:
-    """NFKC and trimmed whitespace in category, district and department names (unique values only)."""
+    """:func:`tidy_spaces` in category and district names (unique values only)."""
     out = df.copy()
     for col in (S.CATEGORY_L1, S.CATEGORY_L2, S.DISTRICT):
-        out[col] = _map_unique(out[col], lambda u: unicodedata.normalize("NFKC", u).strip())
+        out[col] = _map_unique(out[col], tidy_spaces)
     return out
 
 
 def _map_unique(s: pd.Series, fn) -> pd.Series:
     """Apply ``fn`` to each distinct non-missing value once (fast on columns with few distinct values)."""
-    codes, uniq = pd.factorize(s)
-    mapped = np.array([fn(u) for u in uniq] + [None], dtype=object)
-    return pd.Series(mapped[np.where(codes < 0, len(uniq), codes)], index=s.index, dtype="string")
+    arr = pa.array(s, type=pa.string(), from_pandas=True)
+    enc = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
+    mapped = pa.array([fn(u) for u in enc.dictionary.to_pylist()], type=pa.string())
+    return pd.Series(pd.arrays.ArrowStringArray(mapped.take(enc.indices)), index=s.index, name=s.name)
 
 
 def map_departments(df: pd.DataFrame, aliases: pd.DataFrame | None) -> tuple[pd.DataFrame, Counter]:
@@ -91,14 +151,19 @@ def check_times(df: pd.DataFrame, now: pd.Timestamp, future_tolerance_days: floa
     return out, q.astype({"source_file": "string", "column": "string", "reason": "string", "value": "string"}), corrections
 
 
-def cut_long_texts(df: pd.DataFrame, max_chars: int) -> tuple[pd.DataFrame, Counter]:
-    """Cut request texts longer than ``max_chars`` (counted, never silent)."""
-    long = (df[S.CONTENT].str.len() > max_chars).fillna(False).to_numpy()
-    if not long.any():
-        return df, Counter()
-    out = df.copy()
-    out.loc[long, S.CONTENT] = out.loc[long, S.CONTENT].str.slice(0, max_chars)
-    return out, Counter({f"{S.CONTENT}: longer than {max_chars} characters, cut": int(long.sum())})
+def cut_long_texts(df: pd.DataFrame, max_chars: int, columns: tuple[str, ...] = (S.CONTENT,)) -> tuple[pd.DataFrame, Counter]:
+    """Cut the texts of ``columns`` longer than ``max_chars`` characters to that length (counted per column,
+    never silent)."""
+    counts, out = Counter(), df
+    for col in columns:
+        if (pc.max(pc.binary_length(pa.array(df[col], type=pa.string(), from_pandas=True))).as_py() or 0) <= max_chars:
+            continue  # no text has more bytes than max_chars, so none has more characters
+        long = (df[col].str.len() > max_chars).fillna(False).to_numpy()
+        if long.any():
+            out = out.copy() if out is df else out
+            out.loc[long, col] = out.loc[long, col].str.slice(0, max_chars)
+            counts[f"{col}: longer than {max_chars} characters, cut"] = int(long.sum())
+    return out, counts
 
 
 def mark_validity(df: pd.DataFrame, rules: Validity) -> pd.DataFrame:

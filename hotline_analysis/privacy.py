@@ -2,8 +2,8 @@
 
 Phone numbers become a keyed hash (``caller_key``) at ingest and the raw
 phone and caller-name columns are dropped; phone numbers, 18-digit ID
-numbers, e-mail addresses and self-introduced names inside request texts are
-masked.  Nothing downstream of ingest sees them.
+numbers, e-mail addresses and self-introduced names are masked (:func:`mask_texts`)
+in every free-text value at the canonical step.  Nothing downstream of ingest sees them.
 
 The pseudonym key comes from the environment variable
 ``HOTLINE_PSEUDONYM_KEY`` or from a key file outside the repository
@@ -23,6 +23,11 @@ Examples
 '电话[电话],[电话] 或 [电话]、Tel[电话]'
 >>> [mask_text(t) for t in ["（0533）1234567", "139.1234.5678", "370302-1990-0101-1234", "卡号6217001820123456789"]]
 ['[电话]', '[电话]', '[身份证号]', '卡号[号码]']
+>>> [mask_text(t) for t in ["(138)1234-5678", "138 - 1234 - 5678", "370302/19900101/1234", "1 3 8 1 2 3 4 5 6 7 8",
+...                         "+86 138_1234_5678"]]
+['[电话]', '[电话]', '[身份证号]', '[电话]', '[电话]']
+>>> mask_text("2021.02.03-2021.03.04 欠款12000元，12号楼3单元1302室")
+'2021.02.03-2021.03.04 欠款12000元，12号楼3单元1302室'
 """
 
 from __future__ import annotations
@@ -42,23 +47,38 @@ KEY_ENV = "HOTLINE_PSEUDONYM_KEY"
 KEY_FILE = Path.home() / ".config" / "hotline_analysis" / "pseudonym.key"
 
 _D = "[0-9０-９]"  # a digit, ASCII or full-width
+#: What people put between groups of digits: spaces (any width), dashes, dots, slashes, underscores, brackets.
+_S = r"[\s\p{Zs}._/\\\-－—–‐~～·・．／＿()（）\[\]【】〔〕]"
+_J = _S + "{0,4}"  # a join between two groups: up to four separator characters (") - "), or none
+_W = r"[\s\p{Zs}]"  # a space of any width (digits written one by one)
+_OPEN, _CLOSE = "[(（\\[【〔]?", "[)）\\]】〕]?"
+_CC = rf"(?:(?:[+＋]|00|００)?[8８][6６]{_CLOSE}{_J})?"  # +86, 0086, (+86) or 86 before a number
+_MOBILE = rf"[1１][3-9３-９]{_D}{_J}{_D}{_J}{_D}{{3}}{_J}{_D}{_J}{_D}{{3}}"  # 11 digits, joins after 3, 4, 7, 8
+_MOBILE_SPACED = rf"[1１]{_W}{{0,2}}[3-9３-９](?:{_W}{{0,2}}{_D}){{9}}"  # 1 3 8 1 2 3 4 5 6 7 8
+_LANDLINE = rf"[0０]{_D}{{2,3}}{_CLOSE}{_J}{_D}{{3,4}}{_J}{_D}{{3,5}}"  # area code, then 6-9 digits
+_ID = (rf"[1-9１-９]{_D}{{5}}{_J}(?:[1１][89８９]|[2２][0０]){_D}{{2}}{_J}{_D}{{2}}{_J}{_D}{{2}}{_J}{_D}{{3}}{_J}"
+       "[0-9Xx０-９Ｘｘ]")  # region, birth year, month, day, sequence, check digit; joins between any of them
+_NOT_D = "[^0-9０-９]"
 
-#: (pattern, replacement) applied in order; RE2 syntax (pyarrow), ``\\1`` refers to a group.
-#: The number patterns run twice (:func:`mask_texts`) so that two numbers written back to back are both masked.
-_SEP = "[ .\\-－—]"  # what people put between groups of digits
-
+#: (pattern, replacement) applied in order; RE2 syntax (pyarrow), ``\\1`` refers to a group.  A number is a
+#: mobile (11 digits from 13-19), a landline (0, area code, 6-9 digits) or an 18-digit ID number (the birth
+#: date starting 18, 19 or 20), written in ASCII or full-width digits, with any of :data:`_S` between its usual
+#: groups (and a mobile also digit by digit with spaces); it is masked only where no digit touches it, so
+#: dates, amounts and house numbers (2021.02.03-2021.03.04, 12号楼3单元, 12000元) stay.
 MASKS: list[tuple[str, str]] = [
     (r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", "[邮箱]"),
-    (rf"(^|[^0-9０-９])[1-9１-９]{_D}{{5}}{_SEP}?(?:18|19|20|１８|１９|２０){_D}{{2}}{_SEP}?{_D}{{4}}{_SEP}?{_D}{{3}}"
-     rf"[0-9Xx０-９Ｘｘ]([^0-9０-９]|$)", r"\1[身份证号]\2"),
-    (rf"(^|[^0-9０-９])(?:\+?86{_SEP}?)?[1１][3-9３-９]{_D}{_SEP}?{_D}{{4}}{_SEP}?{_D}{{4}}([^0-9０-９]|$)",
-     r"\1[电话]\2"),
-    (rf"(^|[^0-9A-Za-z０-９])(?:[0０]{_D}{{2,3}}{_SEP}?|[(（][0０]{_D}{{2,3}}[)）]{_SEP}?){_D}{{7,8}}([^0-9０-９]|$)",
-     r"\1[电话]\2"),
-    (rf"(^|[^0-9０-９]){_D}{{15,19}}([^0-9０-９]|$)", r"\1[号码]\2"),  # bank cards and other long numbers
+    (rf"(^|{_NOT_D}){_OPEN}{_ID}({_NOT_D}|$)", r"\1[身份证号]\2"),
+    (rf"(^|{_NOT_D}){_OPEN}{_CC}{_OPEN}{_MOBILE}({_NOT_D}|$)", r"\1[电话]\2"),
+    (rf"(^|[^0-9０-９\s\p{{Zs}}])({_W}*){_MOBILE_SPACED}({_W}*(?:[^0-9０-９\s\p{{Zs}}]|$))", r"\1\2[电话]\3"),
+    (rf"(^|{_NOT_D}){_OPEN}{_CC}{_OPEN}{_LANDLINE}({_NOT_D}|$)", r"\1[电话]\2"),
+    (rf"(^|{_NOT_D}){_OPEN}(?:[+＋]|00|００)?[8８][6６]{_CLOSE}{_J}\[电话\]", r"\1[电话]"),  # a +86 left before
+    (rf"(^|{_NOT_D}){_D}{{15,19}}({_NOT_D}|$)", r"\1[号码]\2"),  # bank cards and other long numbers
     (r"(我叫|本人|我是|姓名[:：]?)\p{Han}{2,4}?([，,。；;\s]|$)", r"\1[姓名]\2"),
 ]
-_PHONES = MASKS[1:5]  # run twice: a number right after another is found on the second pass
+#: Patterns :func:`mask_texts` applies a second time to the texts the first changed: a number written right after
+#: another of its kind (whose match took the character between them) is masked before a later pattern could take
+#: a part of it.
+_TWICE = {p for p, _ in MASKS[1:7]}
 
 
 def pseudonym_key() -> bytes:
@@ -142,19 +162,40 @@ def mask_text(text: str) -> str:
 
 
 #: Texts without any of these cannot hold an identifier of :data:`MASKS`; they are left as they are.
-_MAY_HOLD_PII = rf"{_D}{{3}}{_SEP}?{_D}{{4}}|{_D}{{4}}{_SEP}{_D}{{4}}|@|我叫|本人|我是|姓名"
+_MAY_HOLD_PII = rf"{_D}(?:{_J}{_D}){{6}}|@|我叫|本人|我是|姓名"  # seven digits, joined as in any number
 
 
-def mask_texts(texts: pa.Array) -> pa.Array:
-    """Mask identifiers in many texts at once (vectorised; only texts that may hold one are rewritten)."""
+def mask_texts(texts: pa.Array, remove: str | None = None) -> pa.Array:
+    """Mask identifiers in many texts at once (vectorised; only texts that may hold one are rewritten).
+
+    ``remove``: a character class (RE2) removed first, in the same look at each text (e.g. control characters).
+    """
     texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
-    hit = pc.fill_null(pc.match_substring_regex(texts, _MAY_HOLD_PII), False)
+    hit = pc.fill_null(pc.match_substring_regex(texts, _MAY_HOLD_PII + (f"|{remove}" if remove else "")), False)
     idx = pc.indices_nonzero(hit)
     if len(idx) == 0:
         return texts
     sub = texts.take(idx)
-    for pattern, repl in [*MASKS, *_PHONES]:
-        sub = pc.replace_substring_regex(sub, pattern, repl)
+    for pattern, repl in [(remove, ""), *MASKS] if remove else MASKS:
+        new = pc.replace_substring_regex(sub, pattern, repl)
+        if pattern in _TWICE:
+            changed = pc.indices_nonzero(pc.fill_null(pc.not_equal(new, sub), False))
+            if len(changed):
+                new = _put(new, changed, pc.replace_substring_regex(new.take(changed), pattern, repl))
+        sub = new
+    return _put(texts, idx, sub)
+
+
+def _put(texts: pa.Array, idx: pa.Array, values: pa.Array) -> pa.Array:
+    """``texts`` with the texts at positions ``idx`` replaced by ``values``."""
     positions = np.arange(len(texts))
     positions[idx.to_numpy()] = len(texts) + np.arange(len(idx))
-    return pa.concat_arrays([texts, sub]).take(pa.array(positions))
+    return pa.concat_arrays([texts, values]).take(pa.array(positions))
+
+
+def mask_names(names: pa.Array) -> pa.Array:
+    """:func:`mask_texts` for a column of few distinct values (names, categories): each distinct value once."""
+    names = names.combine_chunks() if isinstance(names, pa.ChunkedArray) else names
+    enc = pc.dictionary_encode(names)
+    masked = mask_texts(enc.dictionary)
+    return names if masked.equals(enc.dictionary) else masked.take(enc.indices)

@@ -98,6 +98,16 @@ class TimeChecks(_Section):
 
 
 @dataclass(frozen=True)
+class Ingest(_Section):
+    """``ingest``: values of an export that are not believed, time zones, over-long names."""
+
+    earliest_date: str
+    latest_date: str
+    timezone: str
+    max_name_chars: int
+
+
+@dataclass(frozen=True)
 class CompositeWeights(_Section):
     """``handling.composite_weights``: the three-rate (三率) composite."""
 
@@ -268,6 +278,7 @@ class Settings(_Section):
     duplicates: Duplicates
     validity: Validity
     time_checks: TimeChecks
+    ingest: Ingest
     satisfaction: Satisfaction
     handling: Handling
     change: Change

@@ -83,7 +83,7 @@ def _prepare(path: Path, previous_sha: str | None, preset: Preset, settings: Set
     if sha == previous_sha:
         return None
     raw = read_export(path, preset.encoding, preset=preset)
-    can = to_canonical(raw, preset, key)
+    can = to_canonical(raw, preset, key, settings=settings)
     df = normalise_text_columns(can.frame)
     df, unknown = map_departments(df, aliases)
     df, q_time, corr_time = check_times(df, now, settings.time_checks.future_tolerance_days)

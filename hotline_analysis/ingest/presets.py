@@ -37,6 +37,11 @@ A preset is a YAML file (see ``config/presets/``) with these keys:
     XLSX sheets to read, by name or 0-based position.  Without it every
     sheet whose header has the columns the preset maps is read; the ledger
     lists the sheets read and skipped.
+``timezone``
+    The time zone of the export's clock (an IANA name such as
+    ``America/New_York``); times written with a UTC offset or stored
+    zone-aware are converted to it.  Default: ``ingest.timezone`` of the
+    settings (Asia/Shanghai).
 ``departments``
     Path of an alias table (CSV ``alias,name,kind``; ``kind`` is
     ``department`` for a municipal department, ``district_government`` or
@@ -105,6 +110,7 @@ class Preset:
     source: str = ""
     #: measure -> why it is absent ("no column for phone"), for the ledger and the summary's "not in this export".
     absent_measures: dict[str, str] = field(default_factory=dict)
+    timezone: str | None = None
 
     def headers_for(self, fld: str) -> list[str]:
         """Every export header the field may come from."""
@@ -152,6 +158,20 @@ def absent_measures(columns: dict, defaults: dict) -> dict[str, str]:
     return out
 
 
+def _timezone(p: Path, name: str | None) -> str | None:
+    """The preset's time zone, checked to be one the system knows."""
+    if name is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PresetError(f"{p}: unknown time zone {name!r} under 'timezone' (use an IANA name such as "
+                          "Asia/Shanghai or America/New_York)") from None
+    return str(name)
+
+
 def load_preset(name_or_path: str | Path) -> Preset:
     """Load ``config/presets/<name>.yaml`` or a preset file given by path.
 
@@ -192,6 +212,7 @@ def load_preset(name_or_path: str | Path) -> Preset:
         files=tuple([raw["files"]] if isinstance(raw.get("files"), str) else raw.get("files") or ("*",)),
         sheets=tuple([sheets] if isinstance(sheets, (str, int)) else sheets),
         absent_measures=absent_measures(cols, raw.get("defaults") or {}),
+        timezone=_timezone(p, raw.get("timezone")),
     )
     if preset.absent_measures:
         warnings.warn(f"preset {preset.name!r}: not in this export: "
