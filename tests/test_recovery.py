@@ -155,7 +155,8 @@ def test_planted_hot_topics_among_the_top_ten_issues(half_store):
 
 def test_planted_slow_departments_are_the_ones_missing_the_on_time_standard(half_store):
     """At half volume the three planted slow departments (on time 72% against 95-99.5%) are exactly the units
-    missing the 90% standard beyond doubt in ordinary months; in the backlog month more units miss it (the
+    missing the 90% standard beyond doubt in ordinary months, and the planted reassigning department (15% against
+    0.8%) the only one above the 3% reassignment standard; in the backlog month more units miss it (the
     planted delay hits every unit) and the backlog's open orders are the planted ones."""
     from hotline_analysis.month import MonthReport
 
@@ -165,6 +166,7 @@ def test_planted_slow_departments_are_the_ones_missing_the_on_time_standard(half
         r = MonthReport.build(store, month, SETTINGS, topics="categories")
         h = r.handling[r.handling.month == r.month]
         assert set(h.department[h.slow.astype(bool)]) == planted, month
+        assert h.department[h.reassign_high.astype(bool)].tolist() == [truth["handling"]["reassigning_department"]]
     backlog = truth["handling"]["backlog"]
     r = MonthReport.build(store, backlog["month"], SETTINGS, topics="categories")
     h = r.handling[r.handling.month == r.month]

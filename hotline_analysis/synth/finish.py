@@ -281,7 +281,7 @@ def add_handling_record(df: pd.DataFrame, plan: Plan, rng: np.random.Generator, 
     """What the platform records of each dispatched order's handling (null for orders the hotline settled):
 
     - first response: log-normal delay, median 2 h (8 h in the slow departments);
-    - reassigned: 0.8% of orders (gaoan's published 重派率 0.82%), 8% in the reassigning department, a tenth
+    - reassigned: 0.8% of orders (gaoan's published 重派率 0.82%), 15% in the reassigning department, a tenth
       of them twice;
     - extension requested by 2% of orders (15% of late ones), granted for 85% of requests;
     - escalated for supervision (督办): 0.4% of orders, 4% of late ones.
@@ -292,7 +292,7 @@ def add_handling_record(df: pd.DataFrame, plan: Plan, rng: np.random.Generator, 
     slow = np.isin(unit, plan.handling.slow)
     delay_h = np.exp(np.log(np.where(slow, 8.0, 2.0)) + np.where(slow, 1.2, 1.0) * rng.standard_normal(n))
     first = df.received.to_numpy() + (delay_h * 3600).astype("timedelta64[s]")
-    p_re = np.where(unit == plan.handling.reassigning, 0.08, 0.008)
+    p_re = np.where(unit == plan.handling.reassigning, 0.15, 0.008)
     reassigned = (rng.random(n) < p_re) * (1 + (rng.random(n) < 0.1))
     requested = rng.random(n) < np.where(late, 0.15, 0.02)
     granted = requested & (rng.random(n) < 0.85)

@@ -94,7 +94,7 @@ class HandlingPlan:
     """
 
     slow: list[int]  # close late and respond slowly
-    reassigning: int  # orders sent back and reassigned ten times as often
+    reassigning: int  # orders sent back and reassigned about twenty times as often
     backlog_month: pd.Period  # dispatched orders of its last ten days are often closed only after it ends
 
 
