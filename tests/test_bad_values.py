@@ -310,3 +310,23 @@ def test_alias_look_up_compares_latin_names_with_one_space():
     assert out[S.DEPARTMENT].fillna("?").tolist() == ["Buildings", "Sanitation", "?", "市城市管理局"]
     assert unknown == {"BUILDINGDIV,": 1}
     assert normalise_name("淄博市 人社局 ( 监察支队 )") == "淄博市人社局(监察支队)"
+
+
+def test_handling_columns_are_read_and_a_count_that_is_not_one_is_null_and_counted(tmp_path):
+    handling = ["是否热线直办", "首次响应时间", "重派次数", "是否申请延期", "是否同意延期", "是否督办"]
+    values = [("否", "2020-12-01 09:00:00", "2", "是", "否", "是"), ("否", "", "x", "", "", ""),
+              ("否", "2020-12-01 08:30", "-1", "否", "否", "否"), ("是", "", " 0 ", "", "", "")]
+    rows = [order(order_id=f"A{i}") | dict(zip(handling, v)) for i, v in enumerate(values)]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, HEADER + handling, lineterminator="\r\n")
+    w.writeheader()
+    w.writerows(rows)
+    (tmp_path / "h.csv").write_bytes(buf.getvalue().encode("utf-8"))
+    led = run(tmp_path, tmp_path / "h.csv")
+    assert balanced(led) and led["stored"] == 4
+    assert corrections(led) == {"reassigned: not a count, set to null": 2}
+    df = Store(tmp_path / "store").load().sort_values(S.ORDER_ID)
+    assert df[S.REASSIGNED].tolist()[0] == 2 and df[S.REASSIGNED].isna().tolist() == [False, True, True, False]
+    assert df[S.HANDLED_DIRECTLY].tolist() == [False, False, False, True]
+    assert df[S.EXTENSION_REQUESTED].tolist()[:1] == [True] and df[S.ESCALATED].tolist()[0] is True
+    assert df[S.FIRST_RESPONSE_AT].tolist()[0] == pd.Timestamp("2020-12-01 09:00")

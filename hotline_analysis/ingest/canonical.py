@@ -409,8 +409,8 @@ def _masked_counts(counts: Counter, max_chars: int) -> Counter:
 
 
 def _counts(raw: RawRead, preset: Preset, corrections: Counter) -> dict:
-    """Count columns (e.g. times reassigned) as nullable integers; text that is not a count becomes null and is
-    counted in ``corrections``."""
+    """Count columns (e.g. times reassigned) as nullable integers; text that is not a whole number of 0 or more
+    becomes null and is counted in ``corrections``."""
     n = raw.table.num_rows
     out = {}
     for fld in COUNT_FIELDS:
@@ -418,14 +418,13 @@ def _counts(raw: RawRead, preset: Preset, corrections: Counter) -> dict:
         if v is None:
             out[fld] = pd.array([pd.NA] * n, dtype="Int64")
             continue
-        num = pd.to_numeric(pd.Series(v.to_numpy(zero_copy_only=False), dtype=object).replace("", None),
-                            errors="coerce")
-        bad = num.notna() & ((num < 0) | (num % 1 != 0))
-        text = pd.Series(v.to_numpy(zero_copy_only=False), dtype=object)
-        unparsed = (num.isna() & text.ne("") & text.notna()) | bad
-        if unparsed.any():
-            corrections[f"{fld}: not a count, set to null"] += int(unparsed.sum())
-        out[fld] = pd.array(num.where(~bad), dtype="Float64").astype("Int64")
+        v = pc.utf8_trim_whitespace(v)
+        whole = pc.match_substring_regex(v, r"^[0-9]{1,9}(\.0+)?$")
+        bad = int(pc.sum(pc.and_(pc.invert(whole), pc.not_equal(v, ""))).as_py() or 0)
+        if bad:
+            corrections[f"{fld}: not a count, set to null"] += bad
+        number = pc.cast(pc.cast(pc.if_else(whole, v, pa.scalar(None, pa.string())), pa.float64()), pa.int64())
+        out[fld] = pd.array(number.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get), dtype="Int64")
     return out
 
 
