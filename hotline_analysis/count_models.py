@@ -42,6 +42,20 @@ def _poisson_fit(y: np.ndarray, X: np.ndarray, offset: np.ndarray):
         return None
 
 
+def _design(index: pd.PeriodIndex, month: pd.Period, recent: int) -> tuple[np.ndarray, np.ndarray]:
+    """The design of :func:`expected_count` for the history's months and for ``month``: intercept, a linear
+    trend and a second harmonic with two years of history, a level for the last ``recent`` months (when 12
+    months precede them), the annual harmonics."""
+    t = np.array([(m - month).n for m in index], dtype=float)
+    long = len(index) >= 24
+    k = 2 if long else 1
+    trend = [t] if long else []
+    shift = [(t >= -recent).astype(float)] if recent and (t < -recent).sum() >= 12 else []
+    X = np.column_stack([np.ones_like(t), *trend, *shift, harmonics(index.month, k)])
+    x0 = np.column_stack([[1.0], *([[0.0]] if long else []), *([[1.0]] if shift else []), harmonics([month.month], k)])
+    return X, x0
+
+
 def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, max_history: int = 24,
                    exposure: pd.Series | None = None, recent: int = 0,
                    disp: tuple[float, float] | None = None) -> tuple[float, float, float]:
@@ -75,13 +89,7 @@ def expected_count(history: pd.Series, month: pd.Period, level: float = 0.99, ma
         h = h[(exposure.reindex(h.index).fillna(0) > 0).to_numpy()]
         if not exposure.get(month, 0) > 0 or len(h) < 4:
             return np.nan, np.nan, np.nan
-    t = np.array([(m - month).n for m in h.index], dtype=float)
-    long = len(h) >= 24  # a linear trend and a second harmonic only with two years of history
-    k = 2 if long else 1
-    trend = [t] if long else []
-    shift = [(t >= -recent).astype(float)] if recent and (t < -recent).sum() >= 12 else []
-    X = np.column_stack([np.ones_like(t), *trend, *shift, harmonics(h.index.month, k)])
-    x0 = np.column_stack([[1.0], *([[0.0]] if long else []), *([[1.0]] if shift else []), harmonics([month.month], k)])
+    X, x0 = _design(h.index, month, recent)
     y = h.to_numpy()
     if y.sum() < 5 * X.shape[1]:  # too few orders to fit a seasonal model
         return np.nan, np.nan, np.nan
