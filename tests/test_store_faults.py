@@ -316,11 +316,13 @@ def test_an_input_error_ends_with_status_2_every_time(export, tmp_path):
 # --- 9: workers die with their parent ------------------------------------------------------------------------
 
 
-def test_workers_die_with_a_killed_ingest(export, tmp_path, monkeypatch):
-    def slow_prepare(*args):
-        time.sleep(60)
+def _slow_prepare(*args):
+    """A file's preparation that takes a minute (module level: the pool pickles it by name)."""
+    time.sleep(60)
 
-    monkeypatch.setattr(pipeline, "_prepare", slow_prepare)  # inherited by the fork and its workers
+
+def test_workers_die_with_a_killed_ingest(export, tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "_prepare", _slow_prepare)  # inherited by the fork and its workers
     pid = in_child(lambda: run(files(export), tmp_path / "s", jobs=2))
     deadline = time.time() + 20
     while len(workers := children(pid)) < 2 and time.time() < deadline:
