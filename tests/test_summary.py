@@ -118,3 +118,21 @@ def test_handling_of_a_real_export_with_closed_and_due_dates(tmp_path):
     assert h["city"]["open"] == held.sum() and h["city"]["overdue"] == (held & (when["Due Date"] < end)).sum()
     assert {"response_rate", "reassign_rate", "satisfaction_rate", "composite", "direct_share"} <= set(h["absent"])
     assert h["city"]["response_rate"] is None and h["city"]["grade"] is None  # absent, not zero
+
+
+def test_the_first_month_of_a_store_has_no_last_month(tmp_path):
+    """Before the store's first month nothing is known: last month is null like a year ago, not 0; a month later a
+    unit without orders last month has 0."""
+    from hotline_analysis.ingest.pipeline import ingest
+    from hotline_analysis.ingest.presets import load_preset
+
+    from .conftest import external
+
+    src = external("nyc311_sample_2010_2020", "nyc311_sample.csv")
+    ingest([src], load_preset("nyc311"), tmp_path / "store", progress=False)
+    first = min(Store(tmp_path / "store").months())
+    s = validate_summary(MonthReport.build(tmp_path / "store", first, all_units=True, topics="categories").to_json())
+    assert all(d["net_complaints_prev_month"] is None and d["mom_pct"] is None for d in s["departments"])
+    later = pd.Period(first, "M") + 1
+    s = validate_summary(MonthReport.build(tmp_path / "store", later, all_units=True, topics="categories").to_json())
+    assert all(isinstance(d["net_complaints_prev_month"], int) for d in s["departments"])

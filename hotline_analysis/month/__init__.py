@@ -148,15 +148,16 @@ class MonthReport:
         """The supervised departments together: net complaints this month, last month and a year ago, with
         the changes, and how many departments fell or rose month on month."""
         d = self.departments
-        cur, prev = float(d.net_complaints.sum()), float(d.prev_month.sum())
+        cur = float(d.net_complaints.sum())
+        prev = float(d.prev_month.sum()) if d.prev_month.notna().all() and len(d) else np.nan
         year = float(d.prev_year.sum()) if d.prev_year.notna().all() and len(d) else np.nan
         mb = self.settings.change.min_base
         mom, _ = M.change_pct([cur], [prev], mb)
         yoy, _ = M.change_pct([cur], [year], mb)
-        return {"departments": len(d), "net_complaints": int(cur), "prev_month": int(prev),
+        return {"departments": len(d), "net_complaints": int(cur), "prev_month": None if np.isnan(prev) else int(prev),
                 "prev_year": None if np.isnan(year) else int(year), "mom_pct": float(mom[0]),
-                "yoy_pct": float(yoy[0]), "fell_mom": int((d.net_complaints < d.prev_month).sum()),
-                "rose_mom": int((d.net_complaints > d.prev_month).sum())}
+                "yoy_pct": float(yoy[0]), "fell_mom": int((d.net_complaints < d.prev_month).fillna(False).sum()),
+                "rose_mom": int((d.net_complaints > d.prev_month).fillna(False).sum())}
 
     # --- summary.json ---------------------------------------------------------------------------------
 

@@ -121,7 +121,8 @@ def department_table(history: pd.DataFrame, month: pd.Period, settings: Settings
     commend = commendations(vol, month, settings, exposure=exposure, disp=disp).set_index(S.DEPARTMENT)
     t = pd.DataFrame({S.DEPARTMENT: deps}).set_index(S.DEPARTMENT)
     t["net_complaints"] = cur.net_complaints.reindex(deps).fillna(0).astype(int)
-    t["prev_month"] = cur.net_complaints_prev_month.reindex(deps).fillna(0).astype(int)
+    known = month - 1 >= vol[M.MONTH].min()  # the store's first month has no last month: unknown, not 0
+    t["prev_month"] = cur.net_complaints_prev_month.reindex(deps).fillna(0 if known else pd.NA).astype("Int64")
     t["prev_year"] = cur.net_complaints_prev_year.reindex(deps).astype("Int64")
     t["mom_pct"], t["yoy_pct"] = cur.mom_pct.reindex(deps), cur.yoy_pct.reindex(deps)
     t["rank"] = ranks["rank"].reindex(deps).fillna(len(deps)).astype(int)

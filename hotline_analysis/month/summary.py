@@ -42,7 +42,7 @@ def _department(d, change) -> dict:
     return {
         "department": d.department,
         "net_complaints": int(d.net_complaints),
-        "net_complaints_prev_month": int(d.prev_month),
+        "net_complaints_prev_month": None if pd.isna(d.prev_month) else int(d.prev_month),
         "net_complaints_prev_year": None if pd.isna(d.prev_year) else int(d.prev_year),
         "mom_pct": _pct(d.mom_pct, change),
         "yoy_pct": _pct(d.yoy_pct, change),
