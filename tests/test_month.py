@@ -171,3 +171,24 @@ def test_the_planted_backlog_is_measured(small_store, truth):
     assert city.loc[m, "open"] == pytest.approx(planted["open_at_month_end"], rel=0.01)
     assert city.loc[m, "overdue"] == pytest.approx(planted["overdue_at_month_end"], rel=0.01)
     assert city.loc[m, "open"] > 1.5 * city.loc[m - 1, "open"]  # a backlog, not an ordinary month end
+
+
+def test_a_store_made_before_the_handling_columns_still_reports(small_store, tmp_path):
+    """A store ingested by an earlier version has no handling columns: the month builds, and the measures that
+    need them are absent (not zero)."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from hotline_analysis.store import Store
+
+    store, _ = small_store
+    old = tmp_path / "old"
+    shutil.copytree(store.root, old)
+    for part in (old / "orders").rglob("*.parquet"):
+        t = pq.read_table(part)
+        pq.write_table(t.drop_columns([c for c in S.HANDLING_COLUMNS if c in t.column_names]), part)
+    report = MonthReport.build(Store(old), MONTH, topics="categories")
+    assert {"response_rate", "reassign_rate", "escalated", "direct_share", "composite"} <= set(report.absent)
+    h = report.handling[report.handling.month == pd.Period(MONTH, "M")]
+    assert h.response_rate.isna().all() and h.on_time_rate.notna().any()

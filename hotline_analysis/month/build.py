@@ -66,8 +66,12 @@ def read_month(st: Store, month: pd.Period, settings: Settings) -> tuple[pd.Data
     agg = store_history(st)
     history = M.flag_net(agg[(agg[M.MONTH] <= month).to_numpy()], settings)
     want = [str(m) for m in (month, month - 1, month - 12) if str(m) in set(st.months())]
-    orders = M.flag_net(M.with_month(st.load(months=want, columns=ORDER_COLUMNS)), settings)
-    return history, orders
+    kept = set(st.dataset().schema.names) | {S.DUPLICATE_OF}  # a store made before a column existed lacks it
+    orders = st.load(months=want, columns=[c for c in ORDER_COLUMNS if c in kept])
+    for c in ORDER_COLUMNS:
+        if c not in orders:
+            orders[c] = pd.Series(pd.NA, index=orders.index).astype(S.COLUMNS[c].dtype)
+    return history, M.flag_net(M.with_month(orders[ORDER_COLUMNS]), settings)
 
 
 #: Columns of the store the month's work orders are read with.
