@@ -197,9 +197,9 @@ HEADLINE = {
     "totals": ("{departments}个监督单位净投诉{net:,}件，同比{yoy}，环比{mom}；{fell}个单位环比下降，{rose}个上升",
                "The {departments} supervised units: {net:,} net complaints, {yoy} year on year and {mom} month on "
                "month; {fell} fell on last month, {rose} rose"),
-    "hotline": ("全市12345热线受理工单{records:,}件（各类诉求），其中净投诉{hotline_net:,}件（投诉、举报，剔除无效、重复和"
+    "hotline": ("全市{hotline}受理工单{records:,}件（各类诉求），其中净投诉{hotline_net:,}件（投诉、举报，剔除无效、重复和"
                 "不合理诉求），监督单位占{net:,}件",
-                "The whole 12345 hotline: {records:,} work orders of every kind, of which {hotline_net:,} net "
+                "The whole {hotline}: {records:,} work orders of every kind, of which {hotline_net:,} net "
                 "complaints (complaints and reports, without invalid, repeat and unreasonable ones); the supervised "
                 "units hold {net:,}"),
     "top": ("净投诉量最多的是{top}，{top_net:,}件，同比{top_yoy}，环比{top_mom}",
@@ -282,8 +282,8 @@ def name(value, lang: str) -> str:
 def pack_title(bulletin, month, lang: str) -> str:
     """The pack's title as the office's bulletins print it: 淄博市12345热线 2021年2月 监督分析."""
     if check_lang(lang) == "zh":
-        return f"{bulletin.city}12345热线 {month_name(month, lang)} 监督分析"
-    return f"{bulletin.city_en} 12345 hotline: supervision analysis, {month_name(month, lang)}"
+        return f"{bulletin.city}{bulletin.hotline} {month_name(month, lang)} 监督分析"
+    return f"{bulletin.city_en} {bulletin.hotline_en}: supervision analysis, {month_name(month, lang)}"
 
 
 def masthead(bulletin, lang: str) -> str:

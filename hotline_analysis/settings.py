@@ -261,6 +261,8 @@ class Bulletin(_Section):
 
     city: str
     city_en: str
+    hotline: str
+    hotline_en: str
     issuer: str
     issuer_en: str
     issue_number: str

@@ -294,18 +294,22 @@ class Store:
         return {"sha256": sha, "parts": sorted(parts), "quarantine": qrel.as_posix()}
 
     def commit(self, files: dict[str, dict], duplicates: pd.DataFrame, aggregates: pd.DataFrame,
-               caller_key_check: str | None = None, ledger: tuple[dict, str] | None = None) -> None:
+               caller_key_check: str | None = None, ledger: tuple[dict, str] | None = None,
+               bulletin: dict | None = None) -> None:
         """Make written parts visible: one atomic manifest replacement, then tidy away unlisted files.
 
         ``caller_key_check``, the caller key of a fixed number, tells a later
         ingest whether it pseudonymises callers the same way.  ``ledger``
         (ledger, time stamp) is written before the manifest is replaced, so a
-        committed ingest always has its ledger.
+        committed ingest always has its ledger.  ``bulletin``: whose export
+        this is (the preset's ``bulletin``), kept for the pack's title.
         """
         manifest = self.manifest()
         manifest["files"].update(files)
         if caller_key_check is not None:
             manifest["caller_key_check"] = caller_key_check
+        if bulletin:
+            manifest["bulletin"] = bulletin
         digest = hashlib.sha256(json.dumps(sorted(manifest["files"].items()), sort_keys=True).encode()).hexdigest()
         for key, frame in (("duplicates", duplicates[[S.ORDER_ID, S.DUPLICATE_OF]]), ("aggregates", aggregates)):
             name = f"{key}-{digest[:12]}.parquet"

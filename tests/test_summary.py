@@ -136,3 +136,25 @@ def test_the_first_month_of_a_store_has_no_last_month(tmp_path):
     later = pd.Period(first, "M") + 1
     s = validate_summary(MonthReport.build(tmp_path / "store", later, all_units=True, topics="categories").to_json())
     assert all(isinstance(d["net_complaints_prev_month"], int) for d in s["departments"])
+
+
+def test_another_citys_pack_is_titled_as_its_own(tmp_path):
+    """The NYC preset says whose export it is; the store keeps it, and a pack with the default settings is not
+    titled as Zibo's. A user's own bulletin settings still win."""
+    from hotline_analysis import labels as L
+    from hotline_analysis.ingest.pipeline import ingest
+    from hotline_analysis.ingest.presets import load_preset
+    from hotline_analysis.pack import text
+    from hotline_analysis.settings import settings_from_dict
+
+    from .conftest import external
+
+    src = external("nyc311_sample_2010_2020", "nyc311_sample.csv")
+    ingest([src], load_preset("nyc311"), tmp_path / "store", progress=False)
+    r = MonthReport.build(tmp_path / "store", "2019-06", all_units=True, topics="categories")
+    assert L.pack_title(r.settings.bulletin, r.month, "en") == "New York City 311 service: supervision analysis, June 2019"
+    assert L.masthead(r.settings.bulletin, "en") == "" and "Zibo" not in " ".join(text.headline(r, "en"))
+    assert text.headline(r, "zh")[1].startswith("全市311热线受理工单")
+    own = settings_from_dict({"bulletin": {"city_en": "Gotham"}})
+    r = MonthReport.build(tmp_path / "store", "2019-06", own, all_units=True, topics="categories")
+    assert r.settings.bulletin.city_en == "Gotham"

@@ -257,7 +257,8 @@ def _link_and_commit(batch: _Batch, store: Store, manifest: dict, settings: Sett
     new = base[S.SOURCE_FILE].isin(list(batch.written)).to_numpy()
     ledger = _ledger(batch.entries, exclusion_reason(base, settings.net_complaint)[new], settings, preset, now)
     store.commit(batch.written, base.loc[base[S.DUPLICATE_OF].notna().to_numpy(), [S.ORDER_ID, S.DUPLICATE_OF]],
-                 _store_counts(base, batch.counts), caller_key_check=check, ledger=(ledger, stamp))
+                 _store_counts(base, batch.counts), caller_key_check=check, ledger=(ledger, stamp),
+                 bulletin=preset.bulletin)
     return ledger
 
 

@@ -42,6 +42,12 @@ A preset is a YAML file (see ``config/presets/``) with these keys:
     ``America/New_York``); times written with a UTC offset or stored
     zone-aware are converted to it.  Default: ``ingest.timezone`` of the
     settings (Asia/Shanghai).
+``bulletin``
+    Whose export this is, for the pack's title and masthead when the
+    settings keep the default (Zibo) ones: any of ``city``, ``city_en``,
+    ``hotline``, ``hotline_en``, ``issuer``, ``issuer_en``, ``issue_number``,
+    ``marking``, ``marking_en`` (see ``bulletin`` in ``config/default.yaml``).
+    The store remembers it.
 ``departments``
     Path of an alias table (CSV ``alias,name,kind``; ``kind`` is
     ``department`` for a municipal department, ``district_government`` or
@@ -111,6 +117,7 @@ class Preset:
     #: measure -> why it is absent ("no column for phone"), for the ledger and the summary's "not in this export".
     absent_measures: dict[str, str] = field(default_factory=dict)
     timezone: str | None = None
+    bulletin: dict[str, str] = field(default_factory=dict)
 
     def headers_for(self, fld: str) -> list[str]:
         """Every export header the field may come from."""
@@ -156,6 +163,21 @@ def absent_measures(columns: dict, defaults: dict) -> dict[str, str]:
         if lacking and (measure in _NEED_ALL or len(lacking) == len(needs)):
             out[measure] = "no column for " + " and ".join(lacking)
     return out
+
+
+def _bulletin(p: Path, given) -> dict[str, str]:
+    """The preset's ``bulletin`` keys, checked against the settings' ``bulletin`` section."""
+    from dataclasses import fields
+
+    from ..settings import Bulletin
+
+    if not given:
+        return {}
+    known = [f.name for f in fields(Bulletin)]
+    bad = sorted(set(given) - set(known)) if isinstance(given, dict) else ["(not a mapping)"]
+    if bad or not all(isinstance(v, str) for v in given.values()):
+        raise PresetError(f"{p}: under 'bulletin' use text values for the keys {known}; got {bad or given}")
+    return dict(given)
 
 
 def _timezone(p: Path, name: str | None) -> str | None:
@@ -213,6 +235,7 @@ def load_preset(name_or_path: str | Path) -> Preset:
         sheets=tuple([sheets] if isinstance(sheets, (str, int)) else sheets),
         absent_measures=absent_measures(cols, raw.get("defaults") or {}),
         timezone=_timezone(p, raw.get("timezone")),
+        bulletin=_bulletin(p, raw.get("bulletin")),
     )
     if preset.absent_measures:
         warnings.warn(f"preset {preset.name!r}: not in this export: "

@@ -24,6 +24,7 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
     from ..reviews import open_store
 
     st = open_store(store)
+    settings = with_store_bulletin(settings, st)
     history, orders = read_month(st, month, settings)
     if not (history[M.MONTH] == month).any():
         raise DataError(f"{st.root}: no work orders received in {month} (the store holds "
@@ -56,6 +57,17 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
 
 
 # --- reading ---------------------------------------------------------------------------------------------
+
+
+def with_store_bulletin(settings: Settings, st: Store) -> Settings:
+    """``settings`` with the store's own bulletin (its export's preset says whose export it is) where the
+    settings keep the default one: another city's pack is not titled as Zibo's."""
+    from ..settings import load_settings
+
+    own = st.manifest().get("bulletin")
+    if not own or settings.bulletin != load_settings().bulletin:
+        return settings
+    return settings.overlay({"bulletin": own}, "the store's preset")
 
 
 def read_month(st: Store, month: pd.Period, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:

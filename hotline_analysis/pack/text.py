@@ -61,7 +61,8 @@ def headline(report, lang: str) -> list[str]:
               "calls": int((report.actions.action == "call").sum()),
               "commends": int((report.actions.action == "commend").sum()),
               "below": int(report.satisfaction.below_standard.fillna(False).sum()),
-              "standard": f"{report.settings.satisfaction.standard * 100:g}%"}
+              "standard": f"{report.settings.satisfaction.standard * 100:g}%",
+              "hotline": report.settings.bulletin.hotline if lang == "zh" else report.settings.bulletin.hotline_en}
     lines = [L.sentence("totals", lang, **fields), L.sentence("hotline", lang, **fields)]
     if not report.ledger.get("completeness", {}).get("complete", True):
         lines.insert(0, incompleteness(report, lang))
