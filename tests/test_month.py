@@ -192,3 +192,17 @@ def test_a_store_made_before_the_handling_columns_still_reports(small_store, tmp
     assert {"response_rate", "reassign_rate", "escalated", "direct_share", "composite"} <= set(report.absent)
     h = report.handling[report.handling.month == pd.Period(MONTH, "M")]
     assert h.response_rate.isna().all() and h.on_time_rate.notna().any()
+
+
+def test_a_breakdown_value_without_orders_last_month_has_zero_there():
+    from hotline_analysis.month.build import breakdowns
+    from hotline_analysis.settings import load_settings
+
+    m = pd.Period("2020-12", "M")
+    orders = pd.DataFrame({S.REQUEST_TYPE: ["complaint", "complaint", "praise", "complaint"],
+                           S.CHANNEL: ["phone"] * 4, S.DISTRICT: ["A"] * 4,
+                           "month": [m, m, m, m - 1]})
+    b = breakdowns(orders, m, load_settings()).set_index(["dimension", "value"])
+    assert b.loc[(S.REQUEST_TYPE, "praise"), "prev_month"] == 0  # last month is in the data: none then
+    assert b.loc[(S.REQUEST_TYPE, "complaint"), "prev_month"] == 1
+    assert np.isnan(b.loc[(S.REQUEST_TYPE, "praise"), "prev_year"])  # a year ago is not in the data: unknown

@@ -232,15 +232,16 @@ def long_trends(volumes: pd.DataFrame, month: pd.Period, settings: Settings) -> 
 def breakdowns(orders: pd.DataFrame, month: pd.Period, settings: Settings) -> pd.DataFrame:
     """All orders of the month by request type, channel and district, with shares and changes.
 
-    Missing values count as their own value ``unknown``, inside the denominator of the shares.
+    Missing values count as their own value ``unknown``, inside the denominator of the shares. A value without
+    orders in a compared month that the store holds has 0 there; a month the store does not hold is unknown.
     """
     out = []
     for by in BREAKDOWNS:
         key = orders[by].astype("string").fillna("unknown")
         counts = orders.groupby([key, orders[M.MONTH]], observed=True).size().unstack(M.MONTH)
         cur = counts.get(month, pd.Series(0, index=counts.index)).fillna(0)
-        prev = counts.get(month - 1, pd.Series(np.nan, index=counts.index))
-        year = counts.get(month - 12, pd.Series(np.nan, index=counts.index))
+        prev, year = (counts[m].fillna(0) if m in counts else pd.Series(np.nan, index=counts.index)
+                      for m in (month - 1, month - 12))
         t = pd.DataFrame({"dimension": by, "value": counts.index.astype(str), "records": cur.to_numpy().astype(int),
                           "share": (cur / cur.sum()).to_numpy(), "prev_month": prev.to_numpy(),
                           "prev_year": year.to_numpy()})
