@@ -364,23 +364,33 @@ class Store:
         return ds.dataset(files, format=fmt, partitioning=PARTITIONING, partition_base_dir=str(self.root / "orders"))
 
     def read_table(self, columns: list[str] | None = None, months: list[str] | None = None,
-                   parts: list[Path] | None = None, dictionary: list[str] | tuple = ()) -> pa.Table:
-        """Arrow table of stored rows (no ``duplicate_of``), optionally for some months (``YYYY-MM``).
+                   parts: list[Path] | None = None, dictionary: list[str] | tuple = (),
+                   where: ds.Expression | None = None) -> pa.Table:
+        """Arrow table of stored rows (no ``duplicate_of``), optionally for some months (``YYYY-MM``) and the
+        rows matching ``where``.
 
         Text columns named in ``dictionary`` are read dictionary-encoded (categoricals in pandas): much
-        faster for columns with few distinct values, such as departments.
+        faster for columns with few distinct values, such as departments. A canonical column the store's
+        parts do not have (a store written before the column existed) comes back empty (all null).
         """
         flt = None
         for m in months or []:
             p = pd.Period(m, "M")
             f = (ds.field("year") == p.year) & (ds.field("month") == p.month)
             flt = f if flt is None else flt | f
+        if where is not None:
+            flt = where if flt is None else flt & where
 
         def read() -> pa.Table:
+            empty = _to_arrow(S.empty_frame())
             if not (self.parts() if parts is None else parts):
-                empty = _to_arrow(S.empty_frame())
                 return empty.select(columns) if columns else empty
-            return self.dataset(parts, dictionary).to_table(columns=columns, filter=flt)
+            d = self.dataset(parts, dictionary)
+            kept = [c for c in columns if c in d.schema.names] if columns else None
+            t = d.to_table(columns=kept, filter=flt)
+            for c in [c for c in columns or [] if c not in t.column_names]:
+                t = t.append_column(empty.schema.field(c), pa.nulls(len(t), empty.schema.field(c).type))
+            return t.select(columns) if columns else t
 
         return read() if parts is not None else _as_listed(read)
 
@@ -416,7 +426,7 @@ class Store:
         df[S.DUPLICATE_OF] = df[S.ORDER_ID].map(dups.set_index(S.ORDER_ID)[S.DUPLICATE_OF]).astype("string")
         if columns is None:
             return S.coerce(df)
-        return df[[c for c in columns]] if all(c in df for c in columns) else df
+        return df[list(columns)]
 
     def quarantine(self) -> pd.DataFrame:
         """Every quarantined row of the store."""

@@ -11,6 +11,7 @@ from .. import metrics as M
 from .. import paths
 from .. import schema as S
 from ..errors import DataError
+from ..handling import absent_measures
 from ..settings import Settings
 from ..stats import bh_adjust, satisfaction_shift
 from ..store import Store
@@ -30,8 +31,10 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
         raise DataError(f"{st.root}: no work orders received in {month} (the store holds "
                         f"{history[M.MONTH].min()} to {history[M.MONTH].max()})")
     deps = supervised_units(history, all_units)
-    city = city_completeness(history, orders, month, settings)
-    table, volumes = department_table(history, month, settings, deps, city)
+    exposure = city_volume(history)
+    city = city_completeness(exposure, orders, month, settings)
+    table, volumes = department_table(history, month, settings, deps, city, exposure)
+    present = stored_columns(st, [month])
     sat = satisfaction_table(orders, month, deps, settings)
     table = table.merge(sat[[S.DEPARTMENT, "significant", "delta_pp"]], on=S.DEPARTMENT, how="left")
     table["satisfaction_drop"] = (table.pop("significant").fillna(False).astype(bool)
@@ -45,8 +48,8 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
                  ledger=month_ledger(history, month) | {"completeness": city.to_dict()}, topics_from=topics, departments=table,
                  history=trend_lines(volumes, month), long_trends=long_trends(volumes, month, settings),
                  breakdowns=breakdowns(orders, month, settings), daily=daily_counts(orders, month),
-                 satisfaction=sat, **handling_tables(st, orders, month, settings, deps), issues=issues,
-                 emerging=emerging, absent=absent_measures(st, month),
+                 satisfaction=sat, **handling_tables(st, orders, month, settings, deps, present), issues=issues,
+                 emerging=emerging, absent=absent_measures(present),
                  actions=A.EMPTY_ACTIONS, questions=A.EMPTY_QUESTIONS,
                  annual=annual_if_due(st, month, settings, all_units, history),
                  **lookback_if_due(st, month, settings, register, history))
@@ -78,12 +81,8 @@ def read_month(st: Store, month: pd.Period, settings: Settings) -> tuple[pd.Data
     agg = store_history(st)
     history = M.flag_net(agg[(agg[M.MONTH] <= month).to_numpy()], settings)
     want = [str(m) for m in (month, month - 1, month - 12) if str(m) in set(st.months())]
-    kept = set(st.dataset().schema.names) | {S.DUPLICATE_OF}  # a store made before a column existed lacks it
-    orders = st.load(months=want, columns=[c for c in ORDER_COLUMNS if c in kept])
-    for c in ORDER_COLUMNS:
-        if c not in orders:
-            orders[c] = pd.Series(pd.NA, index=orders.index).astype(S.COLUMNS[c].dtype)
-    return history, M.flag_net(M.with_month(orders[ORDER_COLUMNS]), settings)
+    orders = M.flag_net(M.with_month(st.load(months=want, columns=ORDER_COLUMNS)), settings)
+    return history, orders
 
 
 #: Columns of the store the month's work orders are read with.
@@ -118,13 +117,14 @@ def month_ledger(history: pd.DataFrame, month: pd.Period) -> dict:
 
 
 def department_table(history: pd.DataFrame, month: pd.Period, settings: Settings, deps: list[str],
-                     city=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Net complaints, changes, rank, trend, surge and commendation per department; and the monthly volumes."""
+                     city=None, exposure: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Net complaints, changes, rank, trend, surge and commendation per department; and the monthly volumes.
+    ``city``: the month's completeness for the city; ``exposure``: :func:`city_volume` of ``history``."""
     from ..count_models import dispersion, trend_scan
     from ..flags import commendations, surge_flags
     from ..rank import rank_month
 
-    exposure = city_volume(history)
+    exposure = city_volume(history) if exposure is None else exposure
     vol = M.monthly_volume(history[history[S.DEPARTMENT].isin(deps).to_numpy()], settings)
     ch = M.add_changes(vol, min_base=settings.change.min_base)
     cur = ch[ch[M.MONTH] == month].set_index(S.DEPARTMENT)
@@ -166,12 +166,13 @@ def city_volume(history: pd.DataFrame) -> pd.Series:
     return pd.Series(M.weights(history), index=history.index).groupby(history[M.MONTH]).sum()
 
 
-def city_completeness(history: pd.DataFrame, orders: pd.DataFrame, month: pd.Period, settings: Settings):
-    """Whether the month's orders are all there for the city (:func:`hotline_analysis.flags.month_completeness`)."""
+def city_completeness(exposure: pd.Series, orders: pd.DataFrame, month: pd.Period, settings: Settings):
+    """Whether the month's orders are all there for the city (:func:`hotline_analysis.flags.month_completeness`),
+    from its orders per month (:func:`city_volume`) and the month's last order."""
     from ..flags import month_completeness
 
     last = orders.loc[(orders[M.MONTH] == month).to_numpy(), S.RECEIVED_AT].max()
-    return month_completeness(city_volume(history), month, settings, last)
+    return month_completeness(exposure, month, settings, last)
 
 
 def quiet_incomplete(t: pd.DataFrame, vol: pd.DataFrame, month: pd.Period, settings: Settings,
@@ -309,13 +310,6 @@ def city_satisfaction(orders: pd.DataFrame, month: pd.Period, settings: Settings
     out = pd.concat(frames, ignore_index=True)
     out = out[out.surveyed > 0]
     return out[["measure", M.MONTH, "surveyed", "satisfaction_rate", "ci_low", "ci_high"]].reset_index(drop=True)
-
-
-def absent_measures(st: Store, month: pd.Period) -> dict[str, list[str]]:
-    """Measure -> the columns it needs that the month's stored orders lack (:data:`hotline_analysis.handling.NEEDS`)."""
-    from ..handling import absent_measures as absent
-
-    return absent(stored_columns(st, [month]))
 
 
 def month_issues(st: Store, orders: pd.DataFrame, month: pd.Period, settings: Settings, deps: list[str],

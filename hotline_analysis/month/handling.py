@@ -20,19 +20,20 @@ OPEN_COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.DEPARTMENT_RAW, S.HAN
 CITY = "city"
 
 
-def handling_tables(st: Store, orders: pd.DataFrame, month: pd.Period, settings: Settings,
-                    deps: list[str]) -> dict[str, pd.DataFrame]:
+def handling_tables(st: Store, orders: pd.DataFrame, month: pd.Period, settings: Settings, deps: list[str],
+                    present: set[str]) -> dict[str, pd.DataFrame]:
     """``handling`` (per unit of ``deps``; this month, last month, a year ago), ``city_handling`` (the same
-    for every dispatched order, with the hotline's own answers) and ``overdue`` (oldest open past due)."""
-    present = stored_columns(st, [month])
+    for every dispatched order, with the hotline's own answers) and ``overdue`` (oldest open past due);
+    ``present``: the columns the month's stored orders hold (:func:`stored_columns`)."""
     earlier = open_from_earlier(st, month)
     snap = pd.concat([orders[OPEN_COLUMNS], earlier], ignore_index=True)
     as_of = store_end(st)
     units = orders[orders[S.DEPARTMENT].isin(deps).to_numpy()]
     measured = H.month_measures(units, settings, present, as_of=as_of)
-    per_unit = _with_open(_every_unit(measured, deps, month, settings, present), snap, month, S.DEPARTMENT)
+    per_unit = _with_open(_every_unit(measured, deps, month, settings, present), snap, month, S.DEPARTMENT,
+                          present)
     city = _with_open(H.month_measures(orders.assign(_city=CITY), settings, present, by="_city", as_of=as_of),
-                      snap.assign(_city=CITY), month, "_city").drop(columns="_city")
+                      snap.assign(_city=CITY), month, "_city", present).drop(columns="_city")
     city = city.merge(direct_share(orders, present), on=M.MONTH, how="left")
     now = per_unit[per_unit[M.MONTH] == month]
     judged = H.standards_missed(now, settings)[[S.DEPARTMENT, "below_on_time", "slow", "reassign_high"]]
@@ -56,7 +57,8 @@ def _end(month: pd.Period) -> pd.Timestamp:
     return (month + 1).start_time
 
 
-def _with_open(table: pd.DataFrame, snap: pd.DataFrame, month: pd.Period, by: str) -> pd.DataFrame:
+def _with_open(table: pd.DataFrame, snap: pd.DataFrame, month: pd.Period, by: str,
+               present: set[str]) -> pd.DataFrame:
     """``table`` with ``open``/``overdue`` at the end of this month and last month and ``carried_over`` (open at
     the month's start); NaN a year ago (the store is not read that far back for open orders)."""
     frames = []
@@ -68,7 +70,7 @@ def _with_open(table: pd.DataFrame, snap: pd.DataFrame, month: pd.Period, by: st
     snaps[M.MONTH] = snaps[M.MONTH].astype(table[M.MONTH].dtype)
     out = table.merge(snaps, on=[by, M.MONTH], how="left")
     cols = ["open", "overdue", "carried_over"]
-    if S.CLOSED_AT not in H.present_columns(snap):
+    if S.CLOSED_AT not in present:
         out[cols] = float("nan")
     else:  # a unit holding nothing holds zero orders (a year ago stays unknown: not read)
         recent = out[M.MONTH].isin([month, month - 1])
@@ -91,21 +93,13 @@ def open_from_earlier(st: Store, month: pd.Period) -> pd.DataFrame:
     """Orders received before last month that were still open when it began (for the open-order snapshots)."""
     start = pa.scalar((month - 1).start_time.to_pydatetime(), pa.timestamp("ns"))
     closed = ds.field(S.CLOSED_AT)
-    flt = (ds.field(S.RECEIVED_AT) < start) & (closed.is_null() | (closed >= start))
-    names = set(pq.read_schema(st.parts()[0]).names) if st.parts() else set()
-    cols = [c for c in OPEN_COLUMNS if c in names]
-    t = st.dataset().to_table(columns=cols, filter=flt).to_pandas()
-    for c in OPEN_COLUMNS:
-        if c not in t:
-            t[c] = pd.NA
-    return t[OPEN_COLUMNS]
+    where = (ds.field(S.RECEIVED_AT) < start) & (closed.is_null() | (closed >= start))
+    return st.read_table(OPEN_COLUMNS, where=where).to_pandas()
 
 
 def store_end(st: Store) -> pd.Timestamp:
     """The last time an order was received in the store: open orders past their due time by then count as late."""
-    last = pd.Period(st.months()[-1], "M")
-    t = st.dataset().to_table(columns=[S.RECEIVED_AT],
-                              filter=(ds.field("year") == last.year) & (ds.field("month") == last.month))
+    t = st.read_table([S.RECEIVED_AT], months=st.months()[-1:])
     return pd.Timestamp(pc.max(t[S.RECEIVED_AT]).as_py())
 
 

@@ -51,8 +51,8 @@ def _department(d, change) -> dict:
         "satisfaction_rate": _rate(d.satisfaction_rate) if surveyed else None,
         "satisfaction_ci": [_rate(d.ci_low), _rate(d.ci_high)] if surveyed else None,
         "trend": d.trend,
-        "complete": bool(getattr(d, "complete", True)),
-        "incomplete_reason": getattr(d, "incomplete_reason", "") or None,
+        "complete": bool(d.complete),
+        "incomplete_reason": d.incomplete_reason or None,
         "flags": [f for f in FLAGS if bool(getattr(d, f))],
     }
 

@@ -158,12 +158,15 @@ def overview(report, lang: str) -> pd.DataFrame:
     return _headed(pd.DataFrame({"item": range(1, len(lines) + 1), "figure": lines}), lang)
 
 
-#: The unit handling table's measures (column -> the handling measure that must be in the export to show it).
-HANDLING_SHOWN = {"on_time_rate": "on_time_rate", "on_time_mom_pp": "on_time_rate", "early_rate": "early_rate",
-                  "closure_rate": "closure_rate", "response_rate": "response_rate", "reassign_rate": "reassign_rate",
-                  "open": "open", "overdue": "overdue", "carried_over": "open", "extensions": "extension_requested",
-                  "escalated": "escalated", "composite": "composite", "composite_rank": "composite",
-                  "grade": "composite"}
+#: A handling column shown under another measure's name (column -> the measure of
+#: :data:`hotline_analysis.handling.NEEDS` that must be in the export to show it); others are their own measure.
+MEASURE_OF = {"on_time_mom_pp": "on_time_rate", "carried_over": "open", "extensions": "extension_requested",
+              "composite_rank": "composite", "grade": "composite", "handled_directly": "direct_share"}
+
+
+def _shown(column: str, report) -> bool:
+    """Whether the export holds what a handling column needs."""
+    return MEASURE_OF.get(column, column) not in report.absent
 
 
 def _missed(r, lang: str) -> str:
@@ -190,8 +193,7 @@ def handling(report, lang: str) -> pd.DataFrame:
         "escalated": now.escalated, "composite": _pct(now.composite),
         "composite_rank": now.composite.rank(ascending=False, method="min").astype("Int64"), "grade": now.grade,
         "standards_missed": [_missed(r, lang) for r in now.itertuples()]})
-    shown = [c for c in t.columns if HANDLING_SHOWN.get(c) not in report.absent]
-    return _headed(t[shown], lang)
+    return _headed(t[[c for c in t.columns if _shown(c, report)]], lang)
 
 
 #: The city handling table's rows: (measure, kind); rates change in points, counts in percent.
@@ -215,7 +217,7 @@ def city_handling(report, lang: str) -> pd.DataFrame:
     m, mb, digits = report.month, report.settings.change.min_base, report.settings.change.decimals
     rows = []
     for measure, kind in CITY_MEASURES:
-        if {"handled_directly": "direct_share", "carried_over": "open"}.get(measure, measure) in report.absent:
+        if not _shown(measure, report):
             continue
         cur = c[measure].get(m)
         if pd.isna(cur):

@@ -91,7 +91,7 @@ def incompleteness(report, lang: str) -> str:
 
 def trend_word(r, lang: str) -> str:
     """A department's trend verdict with the window it rests on: 下降（近6个月同比）."""
-    if not getattr(r, "complete", True):
+    if not r.complete:
         return L.word("trend", "incomplete", lang)
     word = L.word("trend", r.trend, lang)
     if r.trend == "no_trend" or pd.isna(r.trend_window):
