@@ -7,9 +7,12 @@ whether they changed.
 * :class:`Dispersion`, :func:`dispersion`: how much the departments' counts
   vary beyond Poisson (a common negative-binomial alpha, each department's
   moderated scale, and the months that stand out as surges).
-* :func:`yoy_test`, :func:`trend_scan`: the last months against the same
-  months a year earlier, with that variation, Benjamini-Hochberg across
-  departments (a department's trend).
+* :func:`yoy_test`: the last months against the same months a year
+  earlier, with that variation, Benjamini-Hochberg across departments (the
+  commendation's test).
+* :func:`level_shift`, :func:`trend_scan`: the last months against the
+  department's earlier level, allowing for its season and the city's
+  volume (a department's trend).
 
 The flags built on them are in :mod:`hotline_analysis.flags`, the rankings in
 :mod:`hotline_analysis.rank`.
@@ -413,40 +416,130 @@ def set_aside(disp: Dispersion, months: pd.DataFrame) -> Dispersion:
     return Dispersion(disp.alpha, disp.scale, disp.scale0, disp.prior_df, both)
 
 
+def _nb_fit(y: np.ndarray, X: np.ndarray, offset: np.ndarray, alpha: float):
+    """A negative-binomial (NB2, fixed ``alpha``; Poisson when 0) GLM fit, or None when it fails."""
+    family = sm.families.NegativeBinomial(alpha=alpha) if alpha > 0 else sm.families.Poisson()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = sm.GLM(y, X, family=family, offset=offset).fit()
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    return fit if fit.converged and np.all(np.isfinite(fit.params)) else None
+
+
+def level_shift(history: pd.Series, month: pd.Period, windows: list[int], exposure: pd.Series | None = None,
+                alpha: float = 0.0, scale: float = 1.0, set_aside: dict | None = None,
+                max_history: int = 36) -> dict | None:
+    """One group's last months against its earlier level: a step test per window, combined over the windows.
+
+    For each window ``w`` a negative-binomial regression on the group's
+    months up to ``month`` (at most ``max_history``, from its first month with
+    orders)::
+
+        log mu_m = log exposure_m + a + harmonics(m) + b [m in the last w months]
+
+    (the first annual harmonic, the second too with 24 or more months before
+    the window; variance ``scale * mu (1 + alpha mu)``, :class:`Dispersion`),
+    so ``exp(b)`` is the window's level against the group's earlier level,
+    allowing for its season and for the city's volume (``exposure``: a month
+    in which every department falls, the Spring Festival's, is not a fall).
+    ``z = b / se(b)``. The windows' statistics are correlated (the windows
+    are nested); the group's p-value is that of the largest ``|z|`` under their
+    joint normal distribution (``P(max |Z_w| >= |z|)``, the correlations from
+    each estimate's linear weights on the months under the model without a
+    step), never below the single test's. Months in ``set_aside``
+    (``{month: fitted}``: surges) are left out of the fits; in ``current``
+    they count at their fitted value.
+
+    A window needs at least 12 earlier months with orders and at least 5
+    orders per parameter. Returns ``window`` (the largest ``|z|``),
+    ``current`` (its orders), ``base`` (those expected at the earlier
+    level, ``current / exp(b)``), ``ratio`` (``exp(b)``), ``z``,
+    ``p_value`` and ``set_aside`` (months of the window left out); None when
+    no window is testable.
+    """
+    from scipy.stats import multivariate_normal
+
+    month = pd.Period(month, "M")
+    set_aside = set_aside or {}
+    h = history[(history.index <= month) & (history.index > month - max_history)].astype(float)
+    h = h[h.index >= (h[h > 0].index.min() if (h > 0).any() else month)]
+    if exposure is not None:
+        h = h[(exposure.reindex(h.index).fillna(0) > 0).to_numpy()]
+    kept = h[~h.index.isin(list(set_aside))]
+    y = kept.to_numpy()
+    off = np.zeros(len(y)) if exposure is None else np.log(exposure.reindex(kept.index).to_numpy(float))
+    ages = np.array([(month - m).n for m in kept.index])
+    null = _nb_fit(y, np.column_stack([np.ones(len(y)), harmonics(kept.index.month, 1)]), off, alpha)
+    if null is None:
+        return None
+    w0 = null.fittedvalues / (1 + alpha * null.fittedvalues)  # IRLS weights under no step
+    tests = []
+    for w in windows:
+        step = (ages < w).astype(float)
+        before = int((step == 0).sum())
+        if before < 12 or step.sum() == 0 or y[step == 0].sum() == 0:
+            continue
+        X = np.column_stack([np.ones(len(y)), harmonics(kept.index.month, 2 if before >= 24 else 1), step])
+        fit = None if y.sum() < 5 * X.shape[1] else _nb_fit(y, X, off, alpha)
+        if fit is None:
+            continue
+        b, var = float(fit.params[-1]), float(fit.cov_params()[-1, -1]) * max(scale, 1.0)
+        weights = np.linalg.solve(X.T @ (w0[:, None] * X), X.T * w0)[-1]  # b's weights on the working response
+        tests.append((w, b, b / np.sqrt(var), weights))
+    if not tests:
+        return None
+    z = np.array([t[2] for t in tests])
+    L = np.array([t[3] for t in tests]) / np.sqrt(w0)
+    cov = L @ L.T
+    corr = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
+    i = int(np.argmax(np.abs(z)))
+    top = abs(z[i])
+    p = float(2 * sps.norm.sf(top))
+    if len(tests) > 1:
+        box = np.full(len(tests), top)
+        joint = multivariate_normal(np.zeros(len(tests)), corr, allow_singular=True, seed=0)
+        p = float(min(max(1 - joint.cdf(box, lower_limit=-box), p), 1.0))
+    w, b = tests[i][0], tests[i][1]
+    inside = [m for m in h.index if (month - m).n < w]
+    current = float(sum(np.round(set_aside[m]) if m in set_aside else h[m] for m in inside))
+    return {"window": w, "current": current, "base": current / np.exp(b), "ratio": float(np.exp(b)),
+            "z": float(z[i]), "p_value": p, "set_aside": sum(m in set_aside for m in inside)}
+
+
 def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value: str = "net_complaints",
                by: str = S.DEPARTMENT, alpha: float = 0.05, exposure: pd.Series | None = None,
                disp: Dispersion | None = None, outlier_level: float | None = None,
-               recent: int = 0) -> pd.DataFrame:
-    """A group's trend: its last 1, 3 or 6 months (``windows``) against the same months a year earlier.
+               recent: int = 0, max_history: int = 36) -> pd.DataFrame:
+    """A group's trend: its last 1, 2, 3, 6 or 12 months (``windows``) against its earlier level.
 
-    For each window the test of :func:`yoy_test` (allowing for the
-    groups' :func:`dispersion`); a group's p-value is the smallest over its
-    testable windows times their number (Bonferroni, capped at 1), so a change
-    is found at the time scale where it shows (a step two months ago, a steady
-    decline over half a year) without more false alarms; then
-    Benjamini-Hochberg across groups. With ``exposure`` (the city's orders per
-    month) each window is tested against the city's own ratio over it
-    (:func:`city_ratio`), and a direction needs the ratio on the same side of
-    both the city's ratio and 1: the Spring Festival moving from January to
-    February is not a trend. Columns: ``by, window, current, base,
-    ratio, surge_months, p_value, q_value, direction`` (of the window with the smallest p;
-    ``window`` NaN when none is testable). ``disp`` (:func:`dispersion`) is
-    estimated with ``exposure`` unless given.
+    :func:`level_shift` for every group (the negative-binomial variance of
+    ``disp``, :func:`dispersion`, estimated with ``exposure`` unless given),
+    then Benjamini-Hochberg across groups: ``falling``/``rising`` when
+    ``q < alpha``. A month standing out as a surge (``disp.surges``, and
+    with ``outlier_level`` the months :func:`outlier_months` finds above
+    the bound of the group's own earlier months) is left out, so a surge is
+    not read as a change of level. Columns: ``by, window, current, base,
+    ratio, surge_months, p_value, q_value, direction`` (``base``: the
+    window's orders expected at the earlier level; ``window`` NaN when none
+    is testable).
     """
     disp = dispersion(table, month, value, by, exposure=exposure) if disp is None else disp
     if outlier_level is not None:
         disp = set_aside(disp, outlier_months(table, month, max(windows), outlier_level, value, by, exposure, disp,
                                               recent))
-    per = [yoy_test(table, month, w, value, by, alpha, disp, city_ratio(exposure, month, w)).assign(window=w)
-           for w in windows]
-    tested = pd.concat(per, ignore_index=True).dropna(subset=["p_value"])
-    n_tested = tested.groupby(by, observed=True).size()
-    best = tested.sort_values(["p_value", "window"]).groupby(by, observed=True).head(1)
-    best = best.set_index(by).reindex(per[0][by]).reset_index()
-    best["p_value"] = np.minimum(best.p_value * best[by].map(n_tested).to_numpy(float), 1.0)
-    reject, best["q_value"] = bh_adjust(best.p_value, alpha)
-    ref = best.window.map(lambda w: city_ratio(exposure, month, int(w)) if w == w else 1.0).to_numpy(float)
-    best["direction"] = np.where(reject & (best.ratio < ref) & (best.current < best.base), "falling",
-                                 np.where(reject & (best.ratio > ref) & (best.current > best.base), "rising",
-                                          "no_trend"))
-    return best[[by, "window", "current", "base", "ratio", "surge_months", "p_value", "q_value", "direction"]]
+    rows = []
+    for name, g in table.groupby(by, observed=True):
+        s = g.set_index(MONTH)[value].sort_index()
+        sg = disp.surges[disp.surges.group == name]
+        r = level_shift(s, month, windows, exposure, disp.alpha, float(disp.factor([name])[0]),
+                        dict(zip(sg[MONTH], sg.fitted)), max_history)
+        rows.append({by: name, **(r or {})})
+    cols = ["window", "current", "base", "ratio", "z", "p_value", "set_aside"]
+    out = pd.DataFrame(rows).reindex(columns=[by, *cols])
+    out = out.astype({c: float for c in cols})
+    out["surge_months"] = out.pop("set_aside").fillna(0).astype(int)
+    reject, out["q_value"] = bh_adjust(out.p_value, alpha)
+    out["direction"] = np.where(reject & (out.z < 0), "falling", np.where(reject & (out.z > 0), "rising", "no_trend"))
+    return out[[by, "window", "current", "base", "ratio", "surge_months", "p_value", "q_value", "direction"]]

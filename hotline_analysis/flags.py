@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema as S
-from .count_models import Dispersion, dispersion, expected_count, yoy_test
+from .count_models import Dispersion, city_ratio, dispersion, expected_count, yoy_test
 from .metrics import MONTH
 from .settings import Settings, load_settings  # noqa: F401 (load_settings: the doctest)
 
@@ -80,11 +80,7 @@ def commendations(table: pd.DataFrame, month: pd.Period, settings: Settings, val
     """
     disp = dispersion(table, month, value, by, exposure=exposure) if disp is None else disp
     rules = settings.flags.commend
-    window = [month - i for i in range(rules.window_months)]
-    reference = 1.0
-    if exposure is not None:
-        now, before = exposure.reindex(window).sum(), exposure.reindex([m - 12 for m in window]).sum()
-        reference = float(now / before) if before > 0 and now > 0 else 1.0
+    reference = city_ratio(exposure, month, rules.window_months)
     out = yoy_test(table, month, rules.window_months, value, by, rules.alpha, disp, reference=reference)
     out["window"], out["reference"] = rules.window_months, reference
     out["relative_ratio"] = out.ratio / reference

@@ -232,6 +232,7 @@ class Trend(_Section):
 
     windows: tuple[int, ...]
     alpha: float
+    history_months: int
     outlier_level: float
     mk_window_months: int
 

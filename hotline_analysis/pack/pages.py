@@ -16,8 +16,9 @@ from . import text
 INTROS = {
     "zh": {
         "01_overview": "全市12345热线本月受理工单的总体情况：绝对数与相对数，环比和同比变化。基数不足5件的变化不予计算。",
-        "02_departments": "各监督单位的净投诉量、排名、环比和同比变化，以及趋势判断：近1个月、3个月和6个月分别与上年同期比较，"
-                          "经统计检验（考虑月度波动、剔除一次性激增月份）后判定为“下降”“上升”或“无明显变化”。",
+        "02_departments": "各监督单位的净投诉量、排名、环比和同比变化，以及趋势判断：近1、2、3、6、12个月分别与该单位此前的水平"
+                          "比较（已考虑季节规律和全市总量变化），经统计检验（考虑月度波动、剔除一次性激增月份）后判定为"
+                          "“下降”“上升”或“无明显变化”。",
         "03_handling": "转派给承办单位的工单如何办理：按期办结率（按办理时限办结的比例）、提前办结率、当月办结率、响应率、"
                        "重派率，月末未办结及其中超期的件数，上月结转，延期与督办；热线直接办结的工单不计入。",
         "04_satisfaction": "回访满意率 =（满意 + 基本满意）÷ 回访数，附95%置信区间；与上月相比的变化经统计检验，"
@@ -29,8 +30,9 @@ INTROS = {
         "01_overview": "The whole hotline this month: absolute and relative numbers, with month-on-month and "
                        "year-on-year change. A change on a base below five orders is not computed.",
         "02_departments": "Net complaints of the supervised units, their rank and change, and the trend verdict: the "
-                          "last month, quarter and half year each against the same months a year earlier, tested "
-                          "allowing for month-to-month variation and setting one-off surges aside.",
+                          "last 1, 2, 3, 6 and 12 months each against the unit's earlier level (allowing for its "
+                          "season and the city's volume), tested allowing for month-to-month variation and setting "
+                          "one-off surges aside.",
         "03_handling": "How the units handle the orders dispatched to them: the share closed by the due time, closed "
                        "early and within the month, responded to in time, sent back and reassigned; orders open and "
                        "overdue at the month's end, carried over, extensions and escalations. Orders the hotline "
@@ -49,10 +51,11 @@ INTROS = {
 #: The appendix's explanation of the seasonal Mann-Kendall test beside the trend verdict of the main table.
 APPENDIX = {
     "zh": "季节性Mann-Kendall检验（附Sen斜率）只把每个月与其他年份的同一月份比较，近两年的数据只能确认幅度大且持续的趋势；"
-          "上表的趋势结论以近1、3、6个月同比检验为准，本表仅供参考。",
+          "上表的趋势结论以近1、2、3、6、12个月与此前水平的比较为准，本表仅供参考。",
     "en": "The seasonal Mann-Kendall test (with Sen's slope) compares each month only with the same month of other "
           "years, so two years of data confirm only strong, steady trends; the trend verdict of the table above "
-          "(the last 1, 3 and 6 months against a year earlier) is the one that counts, this table is for reference.",
+          "(the last 1, 2, 3, 6 and 12 months against the unit's earlier level) is the one that counts, this table "
+          "is for reference.",
 }
 NO_EMERGING = {"zh": "本月没有显著上升的问题。", "en": "No issue rose significantly this month."}
 

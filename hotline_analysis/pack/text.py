@@ -98,8 +98,8 @@ def trend_word(r, lang: str) -> str:
         return word
     w = int(r.trend_window)
     if lang == "zh":
-        return f"{word}（{'本月' if w == 1 else f'近{w}个月'}同比）"
-    return f"{word} ({'this month' if w == 1 else f'last {w} months'} on a year earlier)"
+        return f"{word}（{'本月' if w == 1 else f'近{w}个月'}，对比此前水平）"
+    return f"{word} ({'this month' if w == 1 else f'last {w} months'} against its earlier level)"
 
 
 def reason(report, department: str, code: str, lang: str) -> str:
@@ -108,9 +108,10 @@ def reason(report, department: str, code: str, lang: str) -> str:
     if code == "rising":
         w, pct = int(d.trend_window), (d.trend_ratio - 1) * 100
         span = ("本月" if w == 1 else f"近{w}个月") if lang == "zh" else ("this month" if w == 1 else f"the last {w} months")
-        return (f"{span}净投诉{d.trend_current:,.0f}件，比上年同期{d.trend_base:,.0f}件{change(pct, lang)}" if lang == "zh" else
-                f"{span}: {d.trend_current:,.0f} net complaints against {d.trend_base:,.0f} a year earlier, "
-                f"{change(pct, lang)}")
+        return (f"{span}净投诉{d.trend_current:,.0f}件，按此前水平（已考虑季节和全市总量变化）应为{d.trend_base:,.0f}件，"
+                f"{change(pct, lang)}" if lang == "zh" else
+                f"{span}: {d.trend_current:,.0f} net complaints against {d.trend_base:,.0f} expected at its earlier "
+                f"level (allowing for season and the city's volume), {change(pct, lang)}")
     if code == "surge":
         return (f"本月{d.net_complaints:,}件，比预期{d.surge_expected:,.0f}件高{d.surge_change_pct:.0f}%，超出预测上限" if lang == "zh"
                 else f"{d.net_complaints:,} this month against {d.surge_expected:,.0f} expected "
