@@ -93,7 +93,7 @@ class Completeness:
     """Whether a month's orders are all there (see :func:`month_completeness`): ``complete`` and why not."""
 
     complete: bool
-    code: str = ""  # "early_end" (figures: last day, days early) or "low_volume" (count, months, median)
+    code: str = ""  # "early_end" (figures: last day, days early) or "low_volume" (count, months, median[, scaled to the city's volume])
     figures: tuple = ()
 
     @property
@@ -103,8 +103,10 @@ class Completeness:
             last, gap = self.figures
             return f"orders end on {last}, {gap} days before the month does"
         if self.code == "low_volume":
-            now, months, median = self.figures
-            return f"{now:,.0f} orders, {now / median:.0%} of the median of the previous {months} months ({median:,.0f})"
+            now, months, median = self.figures[:3]
+            scaled = " scaled to the city's volume" if self.figures[3:] == (True,) else ""
+            return (f"{now:,.0f} orders, {now / median:.0%} of the median of the previous {months} months{scaled} "
+                    f"({median:,.0f})")
         return ""
 
     def to_dict(self) -> dict:
@@ -114,7 +116,8 @@ class Completeness:
 
 
 def month_completeness(counts: pd.Series, month: pd.Period, settings: Settings,
-                       last_received: pd.Timestamp | None = None) -> Completeness:
+                       last_received: pd.Timestamp | None = None,
+                       exposure: pd.Series | None = None) -> Completeness:
     """Is ``month`` complete, for the whole city or for one unit (rules: ``settings.flags.completeness``)?
 
     ``counts``: orders per month (a PeriodIndex) up to ``month``; ``last_received``: the month's last
@@ -126,7 +129,12 @@ def month_completeness(counts: pd.Series, month: pd.Period, settings: Settings,
       day up to the last one): ``exp(-r * gap) < gap_alpha`` (Poisson), or
     * its count is below ``min_share`` times the median of the previous
       ``history_months`` months (``count < min_share * median``; judged with
-      at least 3 such months and a median of at least ``min_median``).
+      at least 3 such months and a median of at least ``min_median``). With
+      ``exposure`` (the city's orders per month, for a unit) each earlier
+      month is first scaled to the city's volume this month
+      (``count_m * exposure[month] / exposure_m``), so a month in which the whole
+      city is quieter (the Spring Festival's) does not make a unit's month look
+      incomplete.
 
     Returns :class:`Completeness` with the reason in words (empty when complete).
 
@@ -144,9 +152,13 @@ def month_completeness(counts: pd.Series, month: pd.Period, settings: Settings,
         if gap >= rules.max_missing_days and np.exp(-rate * gap) < rules.gap_alpha:
             return Completeness(False, "early_end", (f"{pd.Timestamp(last_received):%Y-%m-%d}", gap))
     before = counts[(counts.index < month) & (counts.index >= month - rules.history_months)]
+    if exposure is not None and exposure.get(month, 0) > 0:
+        city = exposure.reindex(before.index)
+        before = (before * exposure[month] / city)[(city > 0).to_numpy()]
     now = float(counts.get(month, 0))
     if len(before) >= 3 and before.median() >= rules.min_median and now < rules.min_share * before.median():
-        return Completeness(False, "low_volume", (now, len(before), float(before.median())))
+        scaled = (True,) if exposure is not None and exposure.get(month, 0) > 0 else ()
+        return Completeness(False, "low_volume", (now, len(before), float(before.median()), *scaled))
     return Completeness(True)
 
 

@@ -92,6 +92,23 @@ def test_month_far_below_its_history_is_incomplete():
                                  pd.Period("2021-01", "M"), SETTINGS).complete
 
 
+def test_a_unit_in_a_quiet_month_for_the_whole_city_is_complete():
+    import pandas as pd
+
+    # a unit at 100 a month while the city takes 10,000; this month the city takes 5,000 (a holiday month) and
+    # the unit 25: its earlier months scaled to the city's volume have median 100 * 5,000 / 10,000 = 50, and
+    # 25 is 50% of it (min_share 0.3): complete. Unscaled, 25 is 25% of 100: incomplete. 14 is 28% of 50.
+    s = pd.Series([100.0] * 12 + [25.0], index=months("2020-01", 13))
+    city = pd.Series([10_000.0] * 12 + [5_000.0], index=months("2020-01", 13))
+    jan = pd.Period("2021-01", "M")
+    assert not FL.month_completeness(s, jan, SETTINGS).complete
+    assert FL.month_completeness(s, jan, SETTINGS, exposure=city).complete
+    s.iloc[-1] = 14.0
+    verdict = FL.month_completeness(s, jan, SETTINGS, exposure=city)
+    assert not verdict.complete and verdict.figures == (14.0, 12, 50.0, True)
+    assert verdict.reason == "14 orders, 28% of the median of the previous 12 months scaled to the city's volume (50)"
+
+
 def test_units_without_orders_in_the_compared_months():
     t = table({"silent": [0] * 12 + [5, 0, 0], "once_a_year_ago": [0] * 2 + [3] + [0] * 12,
                "busy": [10] * 15})

@@ -157,7 +157,7 @@ def department_table(history: pd.DataFrame, month: pd.Period, settings: Settings
     for col in ("ratio", "relative_ratio", "q_value"):
         t[f"commend_{col}"] = commend[col].reindex(deps)
     t["commend"] = False  # decided with the other verdicts in actions.action_list
-    t = quiet_incomplete(t, vol, month, settings, city)
+    t = quiet_incomplete(t, vol, month, settings, city, exposure)
     t = t.reset_index().sort_values(["rank", S.DEPARTMENT]).reset_index(drop=True)
     return t, vol[vol[M.MONTH] <= month].reset_index(drop=True)
 
@@ -177,7 +177,7 @@ def city_completeness(exposure: pd.Series, orders: pd.DataFrame, month: pd.Perio
 
 
 def quiet_incomplete(t: pd.DataFrame, vol: pd.DataFrame, month: pd.Period, settings: Settings,
-                     city=None) -> pd.DataFrame:
+                     city=None, exposure: pd.Series | None = None) -> pd.DataFrame:
     """No trend, surge or commendation from an incomplete month (the city's or the department's,
     :func:`hotline_analysis.flags.month_completeness`) nor for a department without net complaints in the
     compared months (:func:`hotline_analysis.flags.quiet_units`); ``complete`` and ``incomplete_reason`` say
@@ -185,7 +185,7 @@ def quiet_incomplete(t: pd.DataFrame, vol: pd.DataFrame, month: pd.Period, setti
     from ..flags import Completeness, month_completeness, quiet_units
 
     city = city if city is not None else Completeness(True)
-    own = {d: month_completeness(g.set_index(M.MONTH).net_complaints, month, settings)
+    own = {d: month_completeness(g.set_index(M.MONTH).net_complaints, month, settings, exposure=exposure)
            for d, g in vol.groupby(S.DEPARTMENT, observed=True)}
     verdict = [city if not city.complete else own.get(d, city) for d in t.index]
     t = t.assign(complete=[v.complete for v in verdict], incomplete_reason=[v.reason for v in verdict],

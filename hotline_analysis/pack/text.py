@@ -84,7 +84,7 @@ def incompleteness(report, lang: str) -> str:
         last, gap = c["figures"]
         reason = L.sentence("early_end", lang, last=last, gap=gap)
     else:
-        now, months, median = c["figures"]
+        now, months, median = c["figures"][:3]
         reason = L.sentence("low_volume", lang, now=now, months=months, median=median, share=now / median)
     return L.sentence("incomplete", lang, reason=reason)
 
