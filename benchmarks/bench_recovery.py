@@ -61,7 +61,7 @@ def evaluate(truth: dict, vol: pd.DataFrame, exposure: pd.Series, settings: Sett
         y = CM.trend_scan(vol, m, list(settings.trend.windows), alpha=settings.trend.alpha, exposure=exposure,
                           disp=disp, outlier_level=settings.trend.outlier_level,
                           recent=settings.flags.surge.recent_months,
-                          max_history=settings.trend.history_months)
+                          max_history=settings.trend.history_months, ramps=list(settings.trend.ramps))
         false += [(str(m), d, x) for d, x in zip(y.department, y.direction) if x in WRONG[planted[d]]]
     fig = {f"{k}_planted": list(planted.values()).count(k) for k in ("falling", "rising")}
     fig.update({k: sum(planted[d] == k == x for d, x in zip(y.department, y.direction)) for k in ("falling", "rising")})

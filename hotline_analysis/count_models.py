@@ -430,7 +430,7 @@ def _nb_fit(y: np.ndarray, X: np.ndarray, offset: np.ndarray, alpha: float):
 
 def level_shift(history: pd.Series, month: pd.Period, windows: list[int], exposure: pd.Series | None = None,
                 alpha: float = 0.0, scale: float = 1.0, set_aside: dict | None = None,
-                max_history: int = 36) -> dict | None:
+                max_history: int = 36, ramps: list[int] = ()) -> dict | None:
     """One group's last months against its earlier level: a step test per window, combined over the windows.
 
     For each window ``w`` a negative-binomial regression on the group's
@@ -444,7 +444,8 @@ def level_shift(history: pd.Series, month: pd.Period, windows: list[int], exposu
     so ``exp(b)`` is the window's level against the group's earlier level,
     allowing for its season and for the city's volume (``exposure``: a month
     in which every department falls, the Spring Festival's, is not a fall).
-    ``z = b / se(b)``. The windows' statistics are correlated (the windows
+    For each of ``ramps`` the regressor is instead ``1, 2, ..., w`` over the
+    window's months (a steady change of ``exp(b)`` a month). ``z = b / se(b)``. The windows' statistics are correlated (the windows
     are nested); the group's p-value is that of the largest ``|z|`` under their
     joint normal distribution (``P(max |Z_w| >= |z|)``, the correlations from
     each estimate's linear weights on the months under the model without a
@@ -453,9 +454,10 @@ def level_shift(history: pd.Series, month: pd.Period, windows: list[int], exposu
     they count at their fitted value.
 
     A window needs at least 12 earlier months with orders and at least 5
-    orders per parameter. Returns ``window`` (the largest ``|z|``),
-    ``current`` (its orders), ``base`` (those expected at the earlier
-    level, ``current / exp(b)``), ``ratio`` (``exp(b)``), ``z``,
+    orders per parameter. Returns ``window`` (the largest ``|z|``), ``kind``
+    (``step`` or ``ramp``), ``current`` (its orders), ``base`` (those
+    expected at the earlier level: each month's count over its fitted
+    change), ``ratio`` (``current / base``; ``exp(b)`` for a step), ``z``,
     ``p_value`` and ``set_aside`` (months of the window left out); None when
     no window is testable.
     """
@@ -476,8 +478,8 @@ def level_shift(history: pd.Series, month: pd.Period, windows: list[int], exposu
         return None
     w0 = null.fittedvalues / (1 + alpha * null.fittedvalues)  # IRLS weights under no step
     tests = []
-    for w in windows:
-        step = (ages < w).astype(float)
+    for kind, w in [("step", w) for w in windows] + [("ramp", w) for w in ramps]:
+        step = np.clip(w - ages, 0, None).astype(float) if kind == "ramp" else (ages < w).astype(float)
         before = int((step == 0).sum())
         if before < 12 or step.sum() == 0 or y[step == 0].sum() == 0:
             continue
@@ -487,7 +489,7 @@ def level_shift(history: pd.Series, month: pd.Period, windows: list[int], exposu
             continue
         b, var = float(fit.params[-1]), float(fit.cov_params()[-1, -1]) * max(scale, 1.0)
         weights = np.linalg.solve(X.T @ (w0[:, None] * X), X.T * w0)[-1]  # b's weights on the working response
-        tests.append((w, b, b / np.sqrt(var), weights))
+        tests.append((w, b, b / np.sqrt(var), weights, kind))
     if not tests:
         return None
     z = np.array([t[2] for t in tests])
@@ -499,20 +501,24 @@ def level_shift(history: pd.Series, month: pd.Period, windows: list[int], exposu
     p = float(2 * sps.norm.sf(top))
     if len(tests) > 1:
         box = np.full(len(tests), top)
-        joint = multivariate_normal(np.zeros(len(tests)), corr, allow_singular=True, seed=0)
+        joint = multivariate_normal(np.zeros(len(tests)), corr, allow_singular=True, seed=0, abseps=1e-4, releps=1e-3)
         p = float(min(max(1 - joint.cdf(box, lower_limit=-box), p), 1.0))
-    w, b = tests[i][0], tests[i][1]
+    w, b, kind = tests[i][0], tests[i][1], tests[i][4]
     inside = [m for m in h.index if (month - m).n < w]
-    current = float(sum(np.round(set_aside[m]) if m in set_aside else h[m] for m in inside))
-    return {"window": w, "current": current, "base": current / np.exp(b), "ratio": float(np.exp(b)),
+    counts = np.array([np.round(set_aside[m]) if m in set_aside else h[m] for m in inside], dtype=float)
+    effect = np.exp(b * np.array([w - (month - m).n if kind == "ramp" else 1 for m in inside]))
+    current = float(counts.sum())
+    return {"window": w, "kind": kind, "current": current, "base": float((counts / effect).sum()),
+            "ratio": float(current / (counts / effect).sum()) if current > 0 else float(np.exp(b)),
             "z": float(z[i]), "p_value": p, "set_aside": sum(m in set_aside for m in inside)}
 
 
 def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value: str = "net_complaints",
                by: str = S.DEPARTMENT, alpha: float = 0.05, exposure: pd.Series | None = None,
                disp: Dispersion | None = None, outlier_level: float | None = None,
-               recent: int = 0, max_history: int = 36) -> pd.DataFrame:
-    """A group's trend: its last 1, 2, 3, 6 or 12 months (``windows``) against its earlier level.
+               recent: int = 0, max_history: int = 36, ramps: list[int] = ()) -> pd.DataFrame:
+    """A group's trend: its last 1, 2, 3, 6 or 12 months (``windows``; ``ramps``: a steady change over the
+    window) against its earlier level.
 
     :func:`level_shift` for every group (the negative-binomial variance of
     ``disp``, :func:`dispersion`, estimated with ``exposure`` unless given),
@@ -520,8 +526,8 @@ def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value:
     ``q < alpha``. A month standing out as a surge (``disp.surges``, and
     with ``outlier_level`` the months :func:`outlier_months` finds above
     the bound of the group's own earlier months) is left out, so a surge is
-    not read as a change of level. Columns: ``by, window, current, base,
-    ratio, surge_months, p_value, q_value, direction`` (``base``: the
+    not read as a change of level. Columns: ``by, window, kind, current, base,
+    ratio, z, surge_months, p_value, q_value, direction`` (``base``: the
     window's orders expected at the earlier level; ``window`` NaN when none
     is testable).
     """
@@ -534,12 +540,13 @@ def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value:
         s = g.set_index(MONTH)[value].sort_index()
         sg = disp.surges[disp.surges.group == name]
         r = level_shift(s, month, windows, exposure, disp.alpha, float(disp.factor([name])[0]),
-                        dict(zip(sg[MONTH], sg.fitted)), max_history)
+                        dict(zip(sg[MONTH], sg.fitted)), max_history, list(ramps))
         rows.append({by: name, **(r or {})})
     cols = ["window", "current", "base", "ratio", "z", "p_value", "set_aside"]
-    out = pd.DataFrame(rows).reindex(columns=[by, *cols])
+    out = pd.DataFrame(rows).reindex(columns=[by, "kind", *cols])
     out = out.astype({c: float for c in cols})
     out["surge_months"] = out.pop("set_aside").fillna(0).astype(int)
     reject, out["q_value"] = bh_adjust(out.p_value, alpha)
     out["direction"] = np.where(reject & (out.z < 0), "falling", np.where(reject & (out.z > 0), "rising", "no_trend"))
-    return out[[by, "window", "current", "base", "ratio", "surge_months", "p_value", "q_value", "direction"]]
+    return out[[by, "window", "kind", "current", "base", "ratio", "z", "surge_months", "p_value", "q_value",
+                "direction"]]

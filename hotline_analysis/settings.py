@@ -231,6 +231,7 @@ class Trend(_Section):
     """``trend``: a department's trend in a report, and the longer view."""
 
     windows: tuple[int, ...]
+    ramps: tuple[int, ...]
     alpha: float
     history_months: int
     outlier_level: float

@@ -53,6 +53,26 @@ def test_level_shift_baseline_with_season_by_hand():
     assert r["z"] == pytest.approx(np.log(0.6) / np.sqrt(var), rel=1e-4)
 
 
+def test_ramp_by_hand():
+    # 24 months of exactly 100, then six months falling by 10% a month: the ramp 1..6 fits exactly, b = log 0.9.
+    # The variance of b from the Fisher information X' W X of the design (constant, two harmonics, ramp) with
+    # Poisson weights W = the counts; base: each month's count over its fitted change, 100 a month
+    months = pd.period_range("2019-01", periods=30, freq="M")
+    y = np.array([100.0] * 24 + [100 * 0.9 ** k for k in range(1, 7)])
+    r = CM.level_shift(pd.Series(y, index=months), months[-1], [], ramps=[6])
+    a = 2 * np.pi * months.month.to_numpy() / 12
+    X = np.column_stack([np.ones(30), np.sin(a), np.cos(a), np.sin(2 * a), np.cos(2 * a),
+                         np.clip(np.arange(30) - 23, 0, None)])
+    se = np.sqrt(np.linalg.inv(X.T @ (y[:, None] * X))[-1, -1])
+    assert r["kind"] == "ramp" and r["window"] == 6
+    assert r["current"] == pytest.approx(y[-6:].sum()) and r["base"] == pytest.approx(600, rel=1e-6)
+    assert r["z"] == pytest.approx(np.log(0.9) / se, rel=1e-4)
+    # steps and ramps together: the p-value of the largest |z| is between its own and the Bonferroni multiple
+    both = CM.level_shift(pd.Series(y, index=months), months[-1], [1, 6], ramps=[6])
+    single = 2 * norm.sf(abs(both["z"]))
+    assert single <= both["p_value"] <= 3 * single
+
+
 def test_trend_scan_takes_the_window_where_the_change_shows():
     year = [100] * 12
     # "step": 60 in the last month only; "steady": 80 a month for six months; "flat": unchanged
@@ -70,16 +90,16 @@ def test_trend_scan_takes_the_window_where_the_change_shows():
 
 @pytest.mark.slow
 def test_combined_windows_hold_their_level_on_flat_departments():
-    # 600 flat Poisson departments of 30 to 300 a month: the largest |z| of five windows, with its p-value from
-    # the windows' joint distribution, rejects about 5% at 0.05 (no correction would reject about 13%,
-    # Bonferroni about 2.5%); 600 departments: the binomial 99.9% range around 30 is 14-49
+    # 600 flat Poisson departments of 30 to 300 a month: the largest |z| of five steps and two ramps, its
+    # p-value from their joint distribution, rejects about 5% at 0.05 (no correction would reject far more);
+    # 600 departments: the binomial 99.9% range around 30 is 14-49
     rng = np.random.default_rng(5)
     means = np.geomspace(30, 300, 600)
     months = pd.period_range("2019-01", periods=26, freq="M")
     rejected = 0
     for mu in means:
         s = pd.Series(rng.poisson(mu, 26).astype(float), index=months)
-        rejected += CM.level_shift(s, months[-1], [1, 2, 3, 6, 12])["p_value"] < 0.05
+        rejected += CM.level_shift(s, months[-1], [1, 2, 3, 6, 12], ramps=[6, 12])["p_value"] < 0.05
     assert 14 <= rejected <= 49
 
 

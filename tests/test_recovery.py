@@ -54,7 +54,7 @@ def scan(vol: pd.DataFrame, month, exposure: pd.Series) -> pd.DataFrame:
     """The trend scan as the month's build runs it (outlier months set aside, the common dispersion)."""
     return CM.trend_scan(vol, month, list(SETTINGS.trend.windows), alpha=SETTINGS.trend.alpha, exposure=exposure,
                          outlier_level=SETTINGS.trend.outlier_level, recent=SETTINGS.flags.surge.recent_months,
-                         max_history=SETTINGS.trend.history_months)
+                         max_history=SETTINGS.trend.history_months, ramps=list(SETTINGS.trend.ramps))
 
 
 def test_falling_trends_found_without_false_ones(half):

@@ -134,7 +134,8 @@ def department_table(history: pd.DataFrame, month: pd.Period, settings: Settings
     trend = trend_scan(vol, month, list(settings.trend.windows), alpha=settings.trend.alpha, exposure=exposure,
                        disp=disp, outlier_level=settings.trend.outlier_level,
                        recent=settings.flags.surge.recent_months,
-                       max_history=settings.trend.history_months).set_index(S.DEPARTMENT)
+                       max_history=settings.trend.history_months,
+                       ramps=list(settings.trend.ramps)).set_index(S.DEPARTMENT)
     commend = commendations(vol, month, settings, exposure=exposure, disp=disp).set_index(S.DEPARTMENT)
     t = pd.DataFrame({S.DEPARTMENT: deps}).set_index(S.DEPARTMENT)
     t["net_complaints"] = cur.net_complaints.reindex(deps).fillna(0).astype(int)

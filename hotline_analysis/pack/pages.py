@@ -16,8 +16,8 @@ from . import text
 INTROS = {
     "zh": {
         "01_overview": "全市12345热线本月受理工单的总体情况：绝对数与相对数，环比和同比变化。基数不足5件的变化不予计算。",
-        "02_departments": "各监督单位的净投诉量、排名、环比和同比变化，以及趋势判断：近1、2、3、6、12个月分别与该单位此前的水平"
-                          "比较（已考虑季节规律和全市总量变化），经统计检验（考虑月度波动、剔除一次性激增月份）后判定为"
+        "02_departments": "各监督单位的净投诉量、排名、环比和同比变化，以及趋势判断：近1、2、3、6、12个月的水平"
+                          "以及近6、12个月的逐月变化分别与该单位此前的水平比较（已考虑季节规律和全市总量变化），经统计检验（考虑月度波动、剔除一次性激增月份）后判定为"
                           "“下降”“上升”或“无明显变化”。",
         "03_handling": "转派给承办单位的工单如何办理：按期办结率（按办理时限办结的比例）、提前办结率、当月办结率、响应率、"
                        "重派率，月末未办结及其中超期的件数，上月结转，延期与督办；热线直接办结的工单不计入。",
@@ -30,7 +30,8 @@ INTROS = {
         "01_overview": "The whole hotline this month: absolute and relative numbers, with month-on-month and "
                        "year-on-year change. A change on a base below five orders is not computed.",
         "02_departments": "Net complaints of the supervised units, their rank and change, and the trend verdict: the "
-                          "last 1, 2, 3, 6 and 12 months each against the unit's earlier level (allowing for its "
+                          "last 1, 2, 3, 6 and 12 months each against the unit's earlier level, as a level or "
+                          "(6 and 12 months) a steady monthly change (allowing for its "
                           "season and the city's volume), tested allowing for month-to-month variation and setting "
                           "one-off surges aside.",
         "03_handling": "How the units handle the orders dispatched to them: the share closed by the due time, closed "
@@ -51,10 +52,10 @@ INTROS = {
 #: The appendix's explanation of the seasonal Mann-Kendall test beside the trend verdict of the main table.
 APPENDIX = {
     "zh": "季节性Mann-Kendall检验（附Sen斜率）只把每个月与其他年份的同一月份比较，近两年的数据只能确认幅度大且持续的趋势；"
-          "上表的趋势结论以近1、2、3、6、12个月与此前水平的比较为准，本表仅供参考。",
+          "上表的趋势结论以近1至12个月与此前水平的比较为准，本表仅供参考。",
     "en": "The seasonal Mann-Kendall test (with Sen's slope) compares each month only with the same month of other "
           "years, so two years of data confirm only strong, steady trends; the trend verdict of the table above "
-          "(the last 1, 2, 3, 6 and 12 months against the unit's earlier level) is the one that counts, this table "
+          "(the last 1 to 12 months against the unit's earlier level) is the one that counts, this table "
           "is for reference.",
 }
 NO_EMERGING = {"zh": "本月没有显著上升的问题。", "en": "No issue rose significantly this month."}
