@@ -34,7 +34,7 @@ report: $(STAMP) $(SCENARIO_DIR)/ground_truth.json
 	@echo "Report: reports/zibo/$(REPORT_MONTH)/index.html"
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/exploratory.ipynb

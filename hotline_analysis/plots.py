@@ -8,6 +8,8 @@ user's matplotlib folders).  Every department keeps one colour across charts
 
 from __future__ import annotations
 
+import textwrap
+
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,28 +65,66 @@ def ranking_bar(table: pd.DataFrame, value: str = "net_complaints", label: str =
     return fig
 
 
+#: Line colours of a trend verdict (:func:`monthly_lines`).
+VERDICT_COLORS = {"falling": "#1f5fa8", "rising": "#c0392b", "no_trend": "#8c8c8c"}
+#: The legend under the trend panels.
+VERDICT_LEGEND = {
+    "zh": "蓝色：趋势检验判定下降；红色：判定上升；灰色：无明显变化或未判断。浅色底：判定所依据的月份；标题中的百分数：这些月份比此前水平"
+          "（已考虑季节和全市总量变化）高或低多少。",
+    "en": "Blue: the trend test finds a fall; red: a rise; grey: no clear change, or not judged. Shaded: the months the "
+          "verdict rests on; the percentage in the title: how far those months are above or below the earlier level "
+          "(allowing for season and the city's volume).",
+}
+
+
+def _wrap(text: str, lang: str, width: int) -> str:
+    """``text`` in lines of at most ``width`` characters (Chinese has no spaces to break at)."""
+    if lang == "zh":
+        return "\n".join(text[i:i + width] for i in range(0, len(text), width))
+    return textwrap.fill(text, width)
+
+
 def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = "department",
                   colors: dict | None = None, lang: str = "zh", title: str = "", ncols: int = 6,
-                  order: list | None = None) -> plt.Figure:
-    """Small multiples: one panel per group, its monthly series (and a dashed ``trend_line`` column when present)."""
+                  order: list | None = None, verdicts: pd.DataFrame | None = None) -> plt.Figure:
+    """Small multiples: one panel per group, its monthly series.
+
+    With ``verdicts`` (indexed by group: ``trend``, ``trend_window``, ``trend_ratio``) each line takes its
+    verdict's colour (:data:`VERDICT_COLORS`), the months the verdict rests on are shaded and the title gives
+    their change against the earlier level; without, each group takes its colour from ``colors``.
+    """
     use_cjk_font()
     groups = dict(list(table.groupby(by, observed=True)))
     groups = [(k, groups[k]) for k in (order or groups) if k in groups]  # panels in the given order (e.g. rank)
     nrows = int(np.ceil(len(groups) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 1.8 * nrows), sharex=True, squeeze=False)
+    legend = verdicts is not None
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 1.8 * nrows + 0.5 * legend), sharex=True,
+                             squeeze=False)
     for ax, (name, g) in zip(axes.flat, groups):
         g = g.sort_values(MONTH)
-        ax.plot(g[MONTH].dt.to_timestamp(), g[value], color=(colors or {}).get(name, "C0"), lw=1.4)
-        if "trend_line" in g:
-            ax.plot(g[MONTH].dt.to_timestamp(), g["trend_line"], color="black", lw=1.0, ls="--")
+        when = g[MONTH].dt.to_timestamp()
+        color, label = (colors or {}).get(name, "C0"), str(name)
+        if legend and name in verdicts.index:
+            v = verdicts.loc[name]
+            color = VERDICT_COLORS.get(v.trend, VERDICT_COLORS["no_trend"])
+            if v.trend in ("falling", "rising") and not pd.isna(v.trend_window):
+                last = g[MONTH].max()
+                ax.axvspan((last - int(v.trend_window) + 1).start_time, last.end_time, color=color, alpha=0.12, lw=0)
+                label += f" {'↓' if v.trend == 'falling' else '↑'}{abs(v.trend_ratio - 1) * 100:.0f}%"
+        ax.plot(when, g[value], color=color, lw=1.4)
         ax.xaxis.set_major_locator(mdates.YearLocator())
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-        ax.set_title(str(name), fontsize=9)
+        ax.set_title(label, fontsize=9, color=color if legend else "black")
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(groups):]:
         ax.set_visible(False)
     fig.suptitle(title)
-    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.04, top=1 - 0.9 / fig.get_figheight(), hspace=0.45, wspace=0.3)
+    bottom = 0.04
+    if legend:
+        fig.text(0.04, 0.01, _wrap(VERDICT_LEGEND[lang], lang, 80 if lang == "zh" else 150), fontsize=11, va="bottom")
+        bottom = 0.9 / fig.get_figheight()
+    fig.subplots_adjust(left=0.04, right=0.99, bottom=bottom, top=1 - 0.9 / fig.get_figheight(), hspace=0.45,
+                        wspace=0.3)
     return fig
 
 

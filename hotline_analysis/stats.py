@@ -16,7 +16,6 @@ import statsmodels.api as sm
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
-from statsmodels.tsa.seasonal import STL
 
 
 class _Result:
@@ -60,13 +59,6 @@ def trend_test(series: pd.Series, period: int = 12, alpha: float = 0.05) -> Tren
     r = mk.seasonal_test(x, period=period, alpha=alpha)
     trend = {"increasing": "rising", "decreasing": "falling"}.get(r.trend, "no_trend")
     return TrendResult(trend, float(r.p), float(r.z), float(r.slope), float(r.Tau), int(len(x)))
-
-
-def decompose(series: pd.Series, period: int = 12) -> pd.DataFrame:
-    """Robust STL decomposition for plots: columns observed, trend, seasonal, resid."""
-    res = STL(np.asarray(series, dtype=float), period=period, robust=True).fit()
-    return pd.DataFrame({"observed": res.observed, "trend": res.trend, "seasonal": res.seasonal,
-                         "resid": res.resid}, index=series.index)
 
 
 # --- satisfaction shifts ----------------------------------------------------------------------------------

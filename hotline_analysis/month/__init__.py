@@ -14,12 +14,11 @@ Tables (one row per supervised department unless said otherwise):
 ``departments``
     ``department, net_complaints, prev_month, prev_year, mom_pct, yoy_pct,
     rank, rank_prev_month, surveyed, satisfaction_rate, ci_low, ci_high,
-    trend, trend_window, trend_current, trend_base, trend_ratio, trend_p,
+    trend, trend_window, trend_kind, trend_current, trend_base, trend_ratio, trend_p,
     trend_q, surge, surge_expected, surge_upper, surge_change_pct,
     satisfaction_drop, commend, commend_ratio, commend_q``.
 ``history``
-    net complaints per department and month up to the month, with the STL
-    trend line (``trend_line``) where 24 months are available.
+    net complaints per department and month up to the month.
 ``long_trends``
     seasonal Mann-Kendall with Sen's slope per department.
 ``breakdowns``

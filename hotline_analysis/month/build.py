@@ -46,7 +46,8 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
     report = cls(dataset=dataset or st.root.name, month=month, settings=settings,
                  city_satisfaction=city_satisfaction(orders, month, settings),
                  ledger=month_ledger(history, month) | {"completeness": city.to_dict()}, topics_from=topics, departments=table,
-                 history=trend_lines(volumes, month), long_trends=long_trends(volumes, month, settings),
+                 history=volumes[[S.DEPARTMENT, M.MONTH, "net_complaints"]],
+                 long_trends=long_trends(volumes, month, settings),
                  breakdowns=breakdowns(orders, month, settings), daily=daily_counts(orders, month),
                  satisfaction=sat, **handling_tables(st, orders, month, settings, deps, present), issues=issues,
                  emerging=emerging, absent=absent_measures(present),
@@ -145,8 +146,8 @@ def department_table(history: pd.DataFrame, month: pd.Period, settings: Settings
     t["mom_pct"], t["yoy_pct"] = cur.mom_pct.reindex(deps), cur.yoy_pct.reindex(deps)
     t["rank"] = ranks["rank"].reindex(deps).fillna(len(deps)).astype(int)
     t["rank_prev_month"] = ranks["rank_prev_month"].reindex(deps)
-    for col, src in (("trend", "direction"), ("trend_window", "window"), ("trend_current", "current"),
-                     ("trend_base", "base"), ("trend_ratio", "ratio"), ("trend_p", "p_value"),
+    for col, src in (("trend", "direction"), ("trend_window", "window"), ("trend_kind", "kind"),
+                     ("trend_current", "current"), ("trend_base", "base"), ("trend_ratio", "ratio"), ("trend_p", "p_value"),
                      ("trend_q", "q_value")):
         t[col] = trend[src].reindex(deps)
     t["trend"] = t["trend"].fillna("no_trend")
@@ -195,18 +196,6 @@ def quiet_incomplete(t: pd.DataFrame, vol: pd.DataFrame, month: pd.Period, setti
     t.loc[off, "trend"] = "no_trend"
     t.loc[off, ["surge", "commend_candidate"]] = False
     return t
-
-
-def trend_lines(volumes: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
-    """Monthly net complaints per department with its STL trend line (``trend_line``; NaN under 24 months)."""
-    from ..stats import decompose
-
-    out = []
-    for _, g in volumes.groupby(S.DEPARTMENT, observed=True):
-        g = g.sort_values(M.MONTH)
-        line = decompose(pd.Series(g.net_complaints.to_numpy(float))).trend.to_numpy() if len(g) >= 24 else np.nan
-        out.append(g[[S.DEPARTMENT, M.MONTH, "net_complaints"]].assign(trend_line=line))
-    return pd.concat(out, ignore_index=True) if out else volumes.assign(trend_line=np.nan)
 
 
 def long_trends(volumes: pd.DataFrame, month: pd.Period, settings: Settings) -> pd.DataFrame:

@@ -24,9 +24,10 @@ def draw(report, name: str, lang: str):
     if name == "daily":
         return plots.daily_series(report.daily.set_index("day")["records"], lang, title=title)
     if name == "ranking":
-        return plots.ranking_bar(report.departments, colors=colors, lang=lang, title=title)
+        return plots.ranking_bar(report.departments, lang=lang, title=title)
     if name == "trends":
-        return plots.monthly_lines(report.history, colors=colors, lang=lang, title=title, order=report.supervised)
+        verdicts = report.departments.set_index("department")[["trend", "trend_window", "trend_ratio"]]
+        return plots.monthly_lines(report.history, lang=lang, title=title, order=report.supervised, verdicts=verdicts)
     if name == "handling":
         return handling_chart(report, lang, title)
     if name == "satisfaction":

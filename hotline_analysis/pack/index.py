@@ -27,6 +27,18 @@ def _untranslated(report) -> str:
             "data/reference/names_en.csv: " + html.escape("、".join(names)) + "</p>")
 
 
+#: The title key (:data:`hotline_analysis.labels.TITLES`) each figure is listed under.
+FIGURE_TITLES = {"daily": "daily", "ranking": "ranking", "trends": "trends", "handling": "unit_handling",
+                 "satisfaction": "04_satisfaction", "topics": "05_topics"}
+
+
+def _figure_link(f: Path, lang: str) -> str:
+    key = FIGURE_TITLES.get(f.stem)
+    name = L.title(key, lang) if key else f.stem
+    label = f"{name}（{f.name}）" if lang == "zh" else f"{name} ({f.name})"
+    return f'<li><a href="figures/{html.escape(f.name)}">{html.escape(label)}</a></li>'
+
+
 def write_index(report, out: Path, lang: str, pages: list[tuple[str, str]], figures: list[Path]) -> Path:
     """Write ``out/index.html`` linking ``pages`` (title, file name), the data files and ``figures``."""
     esc = html.escape
@@ -34,7 +46,7 @@ def write_index(report, out: Path, lang: str, pages: list[tuple[str, str]], figu
     items = "".join(f'<li><a href="{esc(href)}">{esc(title)}</a></li>' for title, href in pages)
     items += (f'<li><a href="summary.json">{esc(L.title("summary", lang))}</a></li>'
               f'<li><a href="tables.xlsx">{esc(L.title("tables", lang))}</a></li>')
-    figs = "".join(f'<li><a href="figures/{esc(f.name)}">{esc(f.name)}</a></li>' for f in figures)
+    figs = "".join(_figure_link(f, lang) for f in figures)
     extra = _untranslated(report) if lang == "en" else ""
     name = L.pack_title(report.settings.bulletin, report.month, lang)
     masthead = L.masthead(report.settings.bulletin, lang)

@@ -145,9 +145,11 @@ def satisfaction_shifts(report, lang: str) -> HTML:
                 + bullets(lines).data)
 
 
-#: Tables read left to right like the office's own: text left-aligned, headers on a tinted row.
+#: Tables: text left-aligned, figures right-aligned in digits of one width, headers on a tinted row.
 STYLE = ("<style>.jp-RenderedHTMLCommon table{font-size:13px} .jp-RenderedHTMLCommon td,.jp-RenderedHTMLCommon th"
          "{text-align:left !important;padding:3px 8px !important}"
+         " .jp-RenderedHTMLCommon td.num,.jp-RenderedHTMLCommon th.num{text-align:right !important;"
+         "font-variant-numeric:tabular-nums}"
          " .jp-RenderedHTMLCommon thead th{background:#f0f0f0}</style>")
 
 
@@ -175,11 +177,32 @@ def bullets(lines: list[str]) -> HTML:
     return HTML("<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>")
 
 
-def _cell(v) -> str:
-    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _decimals(values) -> int | None:
+    """Decimals a numeric column's figures are shown with (the most any of them needs, at most 4); None when
+    the column is not numeric (fewer than half its values are figures: a word such as 样本不足 may stand
+    in for some)."""
+    present = [v for v in values if not _missing(v)]
+    figures = [v for v in present if _is_number(v)]
+    if not figures or 2 * len(figures) < len(present):
+        return None
+    return max(len(f"{round(float(v), 4):.4f}".rstrip("0").split(".")[1]) for v in figures)
+
+
+def _cell(v, decimals: int | None = None) -> str:
+    if _missing(v):
         return ""
     if isinstance(v, (bool, np.bool_)):
         return str(v)
+    if decimals is not None and _is_number(v):
+        return f"{float(v):,.{decimals}f}"
     if isinstance(v, (int, np.integer)):
         return f"{int(v):,}"
     if isinstance(v, (float, np.floating)):
@@ -189,12 +212,15 @@ def _cell(v) -> str:
 
 def table(t: pd.DataFrame) -> HTML:
     """A displayed table (:mod:`hotline_analysis.pack.tables`) as HTML; every header and value escaped. A table
-    without columns (a measure not in the export) shows nothing."""
+    without columns (a measure not in the export) shows nothing. A numeric column is right-aligned, every value
+    with the same number of decimals."""
     if not len(t.columns):
         return HTML("")
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in t.columns)
-    rows = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in r) + "</tr>"
-                   for r in t.itertuples(index=False))
+    decimals = [_decimals(t.iloc[:, k].tolist()) for k in range(t.shape[1])]
+    num = [' class="num"' if d is not None else "" for d in decimals]
+    head = "".join(f"<th{n}>{html.escape(str(c))}</th>" for c, n in zip(t.columns, num))
+    rows = "".join("<tr>" + "".join(f"<td{n}>{html.escape(_cell(v, d))}</td>" for v, d, n in zip(r, decimals, num))
+                   + "</tr>" for r in t.itertuples(index=False))
     return HTML(f'<table class="dataframe"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
 
 

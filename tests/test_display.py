@@ -1,0 +1,56 @@
+"""How figures are shown: tables with one number of decimals per column, trend panels coloured by verdict."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib
+import numpy as np
+import pandas as pd
+
+from hotline_analysis import plots
+from hotline_analysis.pack.pages import table
+
+matplotlib.use("Agg")
+
+
+def cells(html: str) -> list[tuple[str, str]]:
+    return re.findall(r"<td( class=\"num\")?>([^<]*)</td>", html)
+
+
+def test_a_numeric_column_shows_every_value_with_the_same_decimals_right_aligned():
+    t = pd.DataFrame({"unit": ["a", "b", "c"], "orders": [1, 20000, 3], "mom": [-30.8, -29.86, -20.0],
+                      "rate": [98.72, "样本不足", 100], "p": [0.0012, 0.5, np.nan]})
+    got = cells(table(t).data)
+    rows = [got[i:i + 5] for i in range(0, len(got), 5)]
+    assert [c for _, c in rows[0]] == ["a", "1", "-30.80", "98.72", "0.0012"]
+    assert [c for _, c in rows[1]] == ["b", "20,000", "-29.86", "样本不足", "0.5000"]
+    assert [c for _, c in rows[2]] == ["c", "3", "-20.00", "100.00", ""]
+    assert [bool(k) for k, _ in rows[0]] == [False, True, True, True, True]
+    assert '<th class="num">mom</th>' in table(t).data and "<th>unit</th>" in table(t).data
+
+
+def test_a_column_of_words_with_a_stray_figure_stays_text():
+    got = cells(table(pd.DataFrame({"trend": ["下降", "无明显变化", 3.5]})).data)
+    assert got == [("", "下降"), ("", "无明显变化"), ("", "3.5")]
+
+
+def test_trend_panels_take_the_verdicts_colour_and_shade_its_window():
+    months = pd.period_range("2019-01", "2021-02", freq="M")
+    hist = pd.DataFrame([(d, m, 50) for d in ("up", "down", "flat") for m in months],
+                        columns=["department", "month", "net_complaints"])
+    verdicts = pd.DataFrame({"trend": ["rising", "falling", "no_trend"], "trend_window": [6, 2, np.nan],
+                             "trend_ratio": [1.25, 0.7, np.nan]}, index=["up", "down", "flat"])
+    fig = plots.monthly_lines(hist, lang="en", verdicts=verdicts, ncols=3)
+    axes = {ax.get_title().split(" ")[0]: ax for ax in fig.axes if ax.get_visible()}
+    assert axes["up"].get_title() == "up ↑25%" and axes["down"].get_title() == "down ↓30%"
+    assert axes["flat"].get_title() == "flat"
+    for name, trend in (("up", "rising"), ("down", "falling"), ("flat", "no_trend")):
+        assert matplotlib.colors.same_color(axes[name].lines[0].get_color(), plots.VERDICT_COLORS[trend])
+    # the shaded months: the last 6 (2020-09..2021-02) and the last 2 (2021-01..02); none without a verdict
+    for name, first in (("up", "2020-09"), ("down", "2021-01")):
+        (span,) = axes[name].patches
+        x0 = span.get_x() if hasattr(span, "get_x") else span.get_xy()[0][0]
+        assert matplotlib.dates.num2date(x0).strftime("%Y-%m-%d") == f"{first}-01"
+    assert not axes["flat"].patches
+    matplotlib.pyplot.close(fig)
