@@ -20,7 +20,7 @@ def cells(html: str) -> list[tuple[str, str]]:
 
 def test_a_numeric_column_shows_every_value_with_the_same_decimals_right_aligned():
     t = pd.DataFrame({"unit": ["a", "b", "c"], "orders": [1, 20000, 3], "mom": [-30.8, -29.86, -20.0],
-                      "rate": [98.72, "样本不足", 100], "p": [0.0012, 0.5, np.nan]})
+                      "rate": [98.72, "样本不足", 100.0], "p": [0.0012, 0.5, np.nan]})
     got = cells(table(t).data)
     rows = [got[i:i + 5] for i in range(0, len(got), 5)]
     assert [c for _, c in rows[0]] == ["a", "1", "-30.80", "98.72", "0.0012"]
@@ -31,7 +31,7 @@ def test_a_numeric_column_shows_every_value_with_the_same_decimals_right_aligned
 
 
 def test_a_column_of_words_with_a_stray_figure_stays_text():
-    got = cells(table(pd.DataFrame({"trend": ["下降", "无明显变化", 3.5]})).data)
+    got = cells(table(pd.DataFrame({"trend": ["下降", "无明显变化", 3.5]})).data)  # two different words
     assert got == [("", "下降"), ("", "无明显变化"), ("", "3.5")]
 
 
@@ -54,3 +54,19 @@ def test_trend_panels_take_the_verdicts_colour_and_shade_its_window():
         assert matplotlib.dates.num2date(x0).strftime("%Y-%m-%d") == f"{first}-01"
     assert not axes["flat"].patches
     matplotlib.pyplot.close(fig)
+
+
+def test_whole_counts_beside_rates_stay_whole():
+    t = pd.DataFrame({"measure": ["orders", "on-time rate"], "this_month": [50064, 97.19]}, dtype=object)
+    assert [c for _, c in cells(table(t).data)] == ["orders", "50,064", "on-time rate", "97.19"]
+
+
+def test_changes_written_with_their_unit_are_aligned_as_figures():
+    t = pd.DataFrame({"mom": ["+10.07 pts", "-30.23%", None], "yoy": ["+0.60个百分点", "较少", "较多"]})
+    assert [bool(k) for k, _ in cells(table(t).data)] == [True, False, True, False, True, False]
+
+
+def test_a_placeholder_word_for_most_values_leaves_the_column_numeric():
+    t = pd.DataFrame({"rate": [98.7, "样本不足", "样本不足", 100.0]})
+    assert cells(table(t).data) == [(' class="num"', "98.7")] + [(' class="num"', "样本不足")] * 2 + [
+        (' class="num"', "100.0")]

@@ -4,6 +4,7 @@ language. Every value that reaches a page passes through :func:`table` or :func:
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 import pandas as pd
@@ -185,15 +186,20 @@ def _is_number(v) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
 
 
+#: A figure written as text with its unit (a change in percent or points): aligned like a number.
+FIGURE_TEXT = re.compile(r"^[+\-−]?[\d,]+(\.\d+)?\s*(%|pts|个百分点)?$")
+
+
 def _decimals(values) -> int | None:
-    """Decimals a numeric column's figures are shown with (the most any of them needs, at most 4); None when
-    the column is not numeric (fewer than half its values are figures: a word such as 样本不足 may stand
-    in for some)."""
+    """Decimals a numeric column's fractional figures are shown with (the most any of them needs, at most 4;
+    whole-number types stay whole); None when the column is not numeric: it has no figure, or words other than
+    one placeholder standing in for some (样本不足)."""
     present = [v for v in values if not _missing(v)]
-    figures = [v for v in present if _is_number(v)]
-    if not figures or 2 * len(figures) < len(present):
+    figures = [v for v in present if _is_number(v) or (isinstance(v, str) and FIGURE_TEXT.match(v))]
+    if not figures or len({str(v) for v in present} - {str(v) for v in figures}) > 1:
         return None
-    return max(len(f"{round(float(v), 4):.4f}".rstrip("0").split(".")[1]) for v in figures)
+    return max([len(f"{round(float(v), 4):.4f}".rstrip("0").split(".")[1])
+                for v in figures if isinstance(v, (float, np.floating))], default=0)
 
 
 def _cell(v, decimals: int | None = None) -> str:
@@ -201,11 +207,11 @@ def _cell(v, decimals: int | None = None) -> str:
         return ""
     if isinstance(v, (bool, np.bool_)):
         return str(v)
-    if decimals is not None and _is_number(v):
-        return f"{float(v):,.{decimals}f}"
     if isinstance(v, (int, np.integer)):
         return f"{int(v):,}"
     if isinstance(v, (float, np.floating)):
+        if decimals is not None:
+            return f"{float(v):,.{decimals}f}"
         return f"{int(v):,}" if float(v).is_integer() else f"{float(v):,}"
     return str(v)
 

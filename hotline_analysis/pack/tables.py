@@ -229,7 +229,7 @@ def city_handling(report, lang: str) -> pd.DataFrame:
             pct = [float(M.change_pct([cur], [b], mb)[0][0]) if pd.notna(b) else np.nan for b in before]
             shown = [int(cur), *(None if np.isnan(p) else f"{p:+.{digits}f}%" for p in pct)]
         rows.append((L.word("handling", measure, lang), *shown))
-    t = pd.DataFrame(rows, columns=["measure", "this_month", "mom", "yoy"])
+    t = pd.DataFrame(rows, columns=["measure", "this_month", "mom", "yoy"], dtype=object)  # counts stay whole
     return _headed(t, lang)
 
 

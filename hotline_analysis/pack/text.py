@@ -132,8 +132,8 @@ def reason(report, department: str, code: str, lang: str) -> str:
                 f"{change(pct, lang)}，降幅居前" if lang == "zh" else
                 f"last {w} months {change((d.commend_ratio - 1) * 100, lang)} on a year earlier, "
                 f"{change(pct, lang)} against the city's own change: among the largest falls")
-    return (f"净投诉量居第{d['rank']}位（{d.net_complaints:,}件）" if lang == "zh" else
-            f"rank {d['rank']} by net complaints ({d.net_complaints:,})")
+    return (f"净投诉量居第{d['rank']}位，{d.net_complaints:,}件" if lang == "zh" else
+            f"rank {d['rank']} by net complaints, {d.net_complaints:,}")
 
 
 def handling_reason(report, department: str, code: str, lang: str) -> str:
