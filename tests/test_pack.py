@@ -216,3 +216,15 @@ def test_handling_figures_agree_across_summary_page_slides_and_workbook(pack, sh
     city_sheet = sheets["全市办理情况"].set_index("指标")
     assert city_sheet.loc["转派件数", "本月"] == c.dispatched
     assert city_sheet.loc["按期办结率（%）", "本月"] == pytest.approx(c.on_time_rate * 100, abs=0.0051)
+
+
+def test_the_flags_slide_names_every_rising_department(pack, report):
+    # a rising trend calls a department before the committee: the flags slide must say so, as the action list does
+    d = report.departments
+    rising = "、".join(d.loc[d.trend == "rising", "department"]) or "无"
+    assert f"趋势上升：{rising}" in (pack / "slides.html").read_text("utf-8")
+    from pptx import Presentation
+
+    deck = "\n".join(p.text for s in Presentation(pack / "briefing.pptx").slides for sh in s.shapes
+                     if sh.has_text_frame for p in sh.text_frame.paragraphs)
+    assert f"趋势上升：{rising}" in deck

@@ -44,9 +44,11 @@ def _flag_lines(report, lang: str) -> list[str]:
     h = report.handling[report.handling.month == report.month]
     missed = [(L.word("standard", c, lang), h.loc[h[c].fillna(False).astype(bool), "department"])
               for c in ("slow", "reassign_high")]
+    d = report.departments
+    rising = ("趋势上升" if lang == "zh" else "Rising trend", d.loc[d.trend == "rising", "department"])
     return [f"{L.word('flag', f, lang)}{colon}{sep.join(L.name(d, lang) for d in report.flagged(f)) or none}"
             for f in FLAGS] + [f"{word}{colon}{sep.join(L.name(d, lang) for d in deps) or none}"
-                               for word, deps in missed]
+                               for word, deps in [rising, *missed]]
 
 
 def satisfaction_lines(report, lang: str) -> list[str]:
