@@ -70,3 +70,12 @@ def test_a_placeholder_word_for_most_values_leaves_the_column_numeric():
     t = pd.DataFrame({"rate": [98.7, "样本不足", "样本不足", 100.0]})
     assert cells(table(t).data) == [(' class="num"', "98.7")] + [(' class="num"', "样本不足")] * 2 + [
         (' class="num"', "100.0")]
+
+
+def test_a_long_slide_title_gets_a_smaller_font_to_stay_on_its_line():
+    from hotline_analysis.pack.briefing import _title_size
+
+    assert _title_size("局" * 10, 10) == 28  # 720 pt / 10 em = 72: capped at 28
+    assert _title_size("局" * 30, 10) == 24  # 720 / 30
+    assert _title_size("a" * 50, 10) == 24  # 720 / (50 x 0.6)
+    assert _title_size("局" * 60, 10) == 18  # 12 would be needed: never below 18 (it wraps instead)

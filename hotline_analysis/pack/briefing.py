@@ -24,6 +24,13 @@ def _text(slide, left, top, width, height, lines, size: int, bold: bool = False)
         p.space_after = Pt(size * 0.4)
 
 
+def _title_size(title: str, width: float, largest: int = 28, smallest: int = 18) -> int:
+    """The largest font size (points, ``smallest`` to ``largest``) at which ``title`` fits one line ``width``
+    inches wide: a CJK character about one em, a Latin one about 0.6 em (bold)."""
+    ems = round(sum(1.0 if ord(c) > 0x2E80 else 0.6 for c in title), 6)
+    return max(smallest, min(largest, int(width * 72 / max(ems, 1))))
+
+
 def _picture(slide, png: Path) -> None:
     from PIL import Image
     from pptx.util import Inches
@@ -51,7 +58,8 @@ def write_briefing(deck: list[Slide], path: Path) -> Path:
             if s.subtitle:
                 _text(slide, MARGIN, 4.0, WIDTH - 2 * MARGIN, 1.0, [s.subtitle], 22)
             continue
-        _text(slide, MARGIN, 0.3, WIDTH - 2 * MARGIN, TITLE_H - 0.2, [s.title], 28, bold=True)
+        _text(slide, MARGIN, 0.3, WIDTH - 2 * MARGIN, TITLE_H - 0.2, [s.title],
+              _title_size(s.title, WIDTH - 2 * MARGIN), bold=True)
         if s.image is not None:
             _picture(slide, s.image)
         elif s.lines:

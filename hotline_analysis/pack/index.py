@@ -11,8 +11,8 @@ from . import text
 
 
 def _generated(report, lang: str) -> str:
-    return (f"由 hotline_analysis {__version__} 生成" if lang == "zh" else
-            f"Made with hotline_analysis {__version__} from the {report.dataset} store")
+    return (f"由 hotline_analysis {__version__} 生成（数据库：{report.dataset}）" if lang == "zh" else
+            f"Made with hotline_analysis {__version__} (store: {report.dataset})")
 
 
 def _untranslated(report) -> str:

@@ -43,7 +43,9 @@ INTROS = {
                            "interval; the change against last month is tested, and only significant changes are "
                            "called changes.",
         "05_topics": "The month's main issues of each unit, from the citizens' own words: keywords, order counts, "
-                     "change against the months before, main category and masked examples.",
+                     "change against the months before, main category and masked examples. Issues, keywords and "
+                     "examples are quoted in the language the citizens wrote in; the main category is translated "
+                     "where data/reference/names_en.csv has it.",
         "06_actions": "One analysis, one assessment, one action each month: the units proposed for a special inquiry "
                       "and why, the units to commend, and the questions to put to those called.",
     },
