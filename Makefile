@@ -34,7 +34,7 @@ report: $(STAMP) $(SCENARIO_DIR)/ground_truth.json
 	@echo "Report: reports/zibo/$(REPORT_MONTH)/index.html"
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/exploratory.ipynb
@@ -46,6 +46,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_recovery.py
 	$(BIN)/python benchmarks/bench_report.py
 	$(BIN)/python benchmarks/bench_topics.py
+	$(BIN)/python benchmarks/calibrate_trend.py
 
 clean-data:
 	rm -rf data/raw/zibo data/processed/* reports/*/

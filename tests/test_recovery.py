@@ -23,8 +23,7 @@ from hotline_analysis.ingest.presets import load_preset
 from hotline_analysis.store import Store
 from hotline_analysis.synth import ScenarioConfig, generate, write_export
 
-# a half-scale scenario: outside the fast lane; one worker builds it (make test runs --dist loadgroup)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("half_scale")]
+pytestmark = pytest.mark.slow  # a half-scale scenario: outside the fast lane
 
 SETTINGS = load_settings()
 COLS = ["order_id", "received_at", "department", "request_type", "is_valid", "is_reasonable", "status",

@@ -257,10 +257,6 @@ def _net(raw: pd.DataFrame, truth_table: pd.DataFrame) -> pd.DataFrame:
     return r[net & r.department.notna()]
 
 
-#: Tests of the 20% scenario run in one worker, which builds it once (make test runs --dist loadgroup).
-MID_SCALE = pytest.mark.xdist_group("mid_scale")
-
-
 @pytest.fixture(scope="module")
 def mid_scale(tmp_path_factory):
     """The default period at 20% volume: enough for the article's annual figures."""
@@ -273,7 +269,6 @@ def mid_scale(tmp_path_factory):
     return raw, truth, pq.read_table(out / "truth.parquet").to_pandas()
 
 
-@MID_SCALE
 def test_reviewed_departments_fall_about_9_percent_and_largest_over_10000(mid_scale):
     raw, truth, tt = mid_scale
     net = _net(raw, tt)
@@ -288,7 +283,6 @@ def test_reviewed_departments_fall_about_9_percent_and_largest_over_10000(mid_sc
     assert annual[2021].max() < annual[2020].max()  # two months only
 
 
-@MID_SCALE
 def test_falling_departments_fall_after_the_resolution(mid_scale):
     raw, truth, tt = mid_scale
     net = _net(raw, tt)
@@ -322,7 +316,6 @@ def test_falling_departments_fall_after_the_resolution(mid_scale):
     assert 0.6 < after / before < 0.92 and abs(after / before - planted) < 0.15
 
 
-@MID_SCALE
 def test_surges_stand_out_from_neighbouring_months(mid_scale):
     raw, truth, tt = mid_scale
     net = _net(raw, tt)
@@ -339,7 +332,6 @@ def test_surges_stand_out_from_neighbouring_months(mid_scale):
     assert np.median(observed) > 1.5 and np.median(planted) > 1.5
 
 
-@MID_SCALE
 def test_reasonable_request_satisfaction_near_99_8_in_2020(mid_scale):
     raw, _, tt = mid_scale
     t = tt.set_index("order_id")
@@ -349,7 +341,6 @@ def test_reasonable_request_satisfaction_near_99_8_in_2020(mid_scale):
     assert 99.7 <= rate <= 99.9
 
 
-@MID_SCALE
 def test_hot_topic_keywords_concentrate_in_planted_months(mid_scale):
     raw, truth, truth_table = mid_scale
     t = truth_table.set_index("order_id")
