@@ -54,6 +54,55 @@ def strip_controls(values: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(values, CONTROL_CHARS, "")
 
 
+#: A character of Latin-1's upper half followed by what a UTF-8 continuation byte reads as in Latin-1 or cp1252:
+#: the mark of UTF-8 text decoded with the wrong codec (``MAYORâ\x80\x99S``, ``å¸‚``).  RE2 syntax.
+MOJIBAKE = (r"[\x{c2}-\x{f4}][\x{80}-\x{bf}\x{152}\x{153}\x{160}\x{161}\x{178}\x{17d}\x{17e}\x{192}\x{2c6}"
+            r"\x{2dc}\x{2013}\x{2014}\x{2018}-\x{201e}\x{2020}-\x{2022}\x{2026}\x{2030}\x{2039}\x{203a}\x{20ac}"
+            r"\x{2122}]")
+
+
+def repair_encoding(values: pa.Array) -> tuple[pa.Array, int]:
+    r"""``values`` with texts that were decoded with the wrong codec (UTF-8 read as Latin-1 or cp1252) decoded
+    again by ``ftfy.fix_encoding``, and how many were repaired. Only texts holding :data:`MOJIBAKE` are looked
+    at, and ftfy changes only what it judges mis-decoded.
+
+    >>> v, n = repair_encoding(pa.array(["MAYORâS OFFICE", "Café", "å¸‚å±€", None]))
+    >>> v.to_pylist(), n
+    (['MAYOR’S OFFICE', 'Café', '市局', None], 2)
+    """
+    import ftfy
+
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        return values, 0
+    if not _may_be_mojibake(values):
+        return values, 0
+    hit = pc.fill_null(pc.match_substring_regex(values, MOJIBAKE), False)
+    if not pc.any(hit).as_py():
+        return values, 0
+    at = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+    old = values.take(pa.array(at)).to_pylist()
+    new = [ftfy.fix_encoding(v) for v in old]
+    changed = np.array([a != b for a, b in zip(old, new)])
+    if not changed.any():
+        return values, 0
+    mask = np.zeros(len(values), bool)
+    mask[at[changed]] = True
+    fixed = pa.array([b for b, c in zip(new, changed) if c], type=values.type)
+    return pc.replace_with_mask(values, pa.array(mask), fixed), int(changed.sum())
+
+
+def _may_be_mojibake(values: pa.Array) -> bool:
+    """False when the texts' UTF-8 holds none of the characters U+00C2..U+00F4 that begin :data:`MOJIBAKE`
+    (bytes C3 82..C3 B4): a quick look at the data buffer."""
+    buf = values.buffers()[2]
+    if buf is None:
+        return False
+    b = np.frombuffer(buf, dtype=np.uint8)
+    c3 = np.flatnonzero(b[:-1] == 0xC3)
+    return bool(((b[c3 + 1] >= 0x82) & (b[c3 + 1] <= 0xB4)).any())
+
+
 def _may_hold_control(values: pa.Array) -> bool:
     """False when no byte of the texts' UTF-8 can begin a character of :data:`CONTROL_CHARS` (a quick look
     at the data buffer; tab and line breaks count as a maybe)."""

@@ -272,6 +272,28 @@ def test_nul_bytes_and_control_characters_are_stripped_so_names_and_values_map(t
     assert df[S.CONTENT].tolist()[0] == "电话[电话]"
 
 
+def test_text_decoded_with_the_wrong_codec_is_repaired_and_counted(tmp_path):
+    # an export step that read UTF-8 as Latin-1 (or cp1252) and wrote the result as UTF-8 again, as in the NYC
+    # 311 sample's "MAYORâ\x80\x99S OFFICE": the names must map and the texts read as written
+    def garble(text: str, codec: str) -> str:
+        return text.encode("utf-8").decode(codec)
+
+    rows = [order(order_id="A1", department_raw=garble("市城市管理局", "latin-1"), content=garble("暖气不热", "latin-1")),
+            order(order_id="A2", district=garble("张店区", "latin-1")),
+            order(order_id="A3", content="Café au lait, naïve résumé, 13°C"),  # right as it is: left alone
+            order(order_id="A4", content=garble("He said ‘no’", "cp1252"))]
+    code, led, store = run_cli(tmp_path, write(tmp_path / "m.csv", rows))
+    assert code == 0 and balanced(led) and led["stored"] == 4
+    assert led["files"][0]["unknown_departments"] == {}
+    assert corrections(led) == {"承办单位: text decoded with the wrong codec, repaired": 1,
+                                "诉求内容: text decoded with the wrong codec, repaired": 2,
+                                "所属区县: text decoded with the wrong codec, repaired": 1}
+    df = store.load().set_index(S.ORDER_ID)
+    assert df.loc["A1", S.DEPARTMENT] == "市城市管理局" and df.loc["A2", S.DISTRICT] == "张店区"
+    assert df.loc["A1", S.CONTENT] == "暖气不热" and df.loc["A4", S.CONTENT] == "He said ‘no’"
+    assert df.loc["A3", S.CONTENT] == "Café au lait, naïve résumé, 13°C"
+
+
 def test_very_long_names_are_cut_and_counted(tmp_path):
     rows = [order(order_id="A1", district="区" * 1000, department_raw="局" * 300, category_l2="类" * 201),
             order(order_id="A2")]

@@ -343,7 +343,12 @@ def test_nyc311_sample_loads_completely(tmp_path):
     assert df.channel.value_counts()["phone"] == 1009
     assert (df.status == "closed").sum() == 1923
     assert df.closed_at.isna().sum() == 50 + 12  # 50 empty, 12 before creation (set to null, counted)
-    assert led["files"][0]["corrections"] == {"closed_at: before received_at, set to null": 12}
+    # the sample holds UTF-8 read as Latin-1 ("MAYORâ\x80\x99S OFFICE"): counted from the CSV, repaired
+    raw = pd.read_csv(path, dtype=str)
+    garbled = {c: int(raw[c].str.contains("\u00e2\u0080", regex=False, na=False).sum()) for c in raw.columns}
+    repaired = {f"{c}: text decoded with the wrong codec, repaired": n for c, n in garbled.items() if n}
+    assert repaired and led["files"][0]["corrections"] == {"closed_at: before received_at, set to null": 12} | repaired
+    assert "MAYOR’S OFFICE OF SPECIAL ENFORCEMENT" in set(df.department)
     assert df.satisfaction.isna().all() and df.is_valid.all()
     assert df.category_l1.str.upper().value_counts()["NOISE - RESIDENTIAL"] == 162
 

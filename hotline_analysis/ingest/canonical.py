@@ -7,7 +7,7 @@ import csv
 import re
 import zoneinfo
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import schema as S
-from ..clean import CONTROL_CHARS, cut_long_texts, strip_controls
+from ..clean import CONTROL_CHARS, cut_long_texts, repair_encoding, strip_controls
 from ..errors import InputError, PresetError, SettingsError
 from ..privacy import caller_keys, mask_names, mask_texts
 from ..settings import Settings, load_settings
@@ -258,13 +258,15 @@ def to_canonical(raw: RawRead, preset: Preset, key: bytes, source_name: str | No
 
     Rows without an order id or without a believable ``received_at`` (see
     :func:`_dates`) go to quarantine; so do repeated order ids within the file
-    (the first stays).  Every text loses its control characters; phone and ID
+    (the first stays).  A text that is UTF-8 decoded with the wrong codec
+    (``MAYORâ\x80\x99S``) is decoded again (counted).  Every text loses its control characters; phone and ID
     numbers are masked in the request text, the category, district and
     department names, the quarantine's values and the unmapped values; names
     longer than ``ingest.max_name_chars`` are cut (counted).
     """
     settings = settings or load_settings()
     check_columns(raw, preset)
+    raw, repaired = _repair_encoding(raw)
     name = source_name or raw.path.name
     header = [c for c in raw.table.column_names if c != ROW]
     private = set(preset.drop) | set(preset.headers_for("phone"))
@@ -294,7 +296,21 @@ def to_canonical(raw: RawRead, preset: Preset, key: bytes, source_name: str | No
     df, q_repeated = _drop_repeated_ids(df, name)
     df, cut = cut_long_texts(df, settings.ingest.max_name_chars, NAME_FIELDS)
     quarantine = quarantine_frame(sorted(qrows + q_repeated, key=lambda q: q[1]))
-    return Canonical(S.coerce(df.reset_index(drop=True)), quarantine, corrections + cut, unmapped)
+    return Canonical(S.coerce(df.reset_index(drop=True)), quarantine, corrections + cut + repaired, unmapped)
+
+
+def _repair_encoding(raw: RawRead) -> tuple[RawRead, Counter]:
+    """The export's texts with UTF-8 decoded by the wrong codec repaired (:func:`repair_encoding`), counted per
+    column of the export."""
+    t, counts = raw.table, Counter()
+    for i, header in enumerate(t.column_names):
+        if header == ROW:
+            continue
+        fixed, n = repair_encoding(t.column(i))
+        if n:
+            t = t.set_column(i, header, fixed)
+            counts[f"{header}: text decoded with the wrong codec, repaired"] += n
+    return (replace(raw, table=t) if counts else raw), counts
 
 
 def _dates(raw: RawRead, preset: Preset, name: str, row: pa.Array, settings: Settings) -> tuple[dict, list, Counter]:
