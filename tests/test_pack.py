@@ -228,3 +228,30 @@ def test_the_flags_slide_names_every_rising_department(pack, report):
     deck = "\n".join(p.text for s in Presentation(pack / "briefing.pptx").slides for sh in s.shapes
                      if sh.has_text_frame for p in sh.text_frame.paragraphs)
     assert f"趋势上升：{rising}" in deck
+
+
+def test_satisfaction_below_the_standard_beyond_doubt_is_named_apart(pack, report):
+    # like the handling standards: below by the rate, and below beyond doubt (the interval's upper end too)
+    s, std = report.satisfaction, report.settings.satisfaction.standard
+    below = s[s.enough_sample.fillna(False).astype(bool) & (s.satisfaction_rate < std)]
+    page = (pack / "04_satisfaction.html").read_text("utf-8")
+    if below.empty:
+        assert f"满意率低于{std * 100:g}%的单位：无。" in page
+        return
+    sure = "、".join(below.sort_values("satisfaction_rate").loc[lambda t: t.ci_high < std, "department"]) or "无"
+    assert f"确定低于标准（95%置信区间上限也低于{std * 100:g}%）的：{sure}。" in page
+
+
+def test_satisfaction_sentence_separates_below_from_below_beyond_doubt(report):
+    from hotline_analysis.pack import deck, pages
+
+    s = report.satisfaction.head(3).copy()
+    s["enough_sample"] = True
+    s["satisfaction_rate"], s["ci_low"], s["ci_high"] = [0.90, 0.93, 0.99], [0.85, 0.88, 0.97], [0.94, 0.97, 1.0]
+    s["below_standard"] = s.satisfaction_rate < 0.95
+    r = report.with_tables(satisfaction=s)
+    a, b = s.department.iloc[0], s.department.iloc[1]
+    text = pages.satisfaction_overview(r, "zh").data
+    assert f"满意率低于95%的单位：{a}（90.00%）、{b}（93.00%）。" in text
+    assert f"确定低于标准（95%置信区间上限也低于95%）的：{a}。" in text  # b's interval reaches 97%
+    assert f"（确定低于标准：{a}）" in deck.satisfaction_lines(r, "zh")[1]

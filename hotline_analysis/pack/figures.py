@@ -34,7 +34,10 @@ def draw(report, name: str, lang: str):
         if "satisfaction_rate" in report.absent:
             return None
         sat = report.satisfaction[report.satisfaction.enough_sample.fillna(False).astype(bool)]
-        return plots.satisfaction_intervals(sat, lang=lang, title=title, standard=report.settings.satisfaction.standard) if len(sat) else None
+        std = report.settings.satisfaction.standard
+        sat = sat.assign(below_for_sure=sat.ci_high < std)  # below the standard beyond doubt: red
+        return plots.satisfaction_intervals(sat, lang=lang, title=title, standard=std,
+                                            marked="below_for_sure") if len(sat) else None
     if name == "topics":
         city = report.issues.sort_values(["orders", "department"], ascending=[False, True])
         city = city.head(report.settings.topics.top_n)

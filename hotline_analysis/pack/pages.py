@@ -77,15 +77,20 @@ def satisfaction_overview(report, lang: str) -> HTML:
     sep = "、" if lang == "zh" else ", "
     names = sep.join(f"{L.name(r.department, lang)}（{text.rate(r.satisfaction_rate, lang)}）" if lang == "zh" else
                      f"{L.name(r.department, lang)} ({text.rate(r.satisfaction_rate, lang)})" for r in below.itertuples())
+    sure = sep.join(L.name(r.department, lang) for r in below.itertuples() if r.ci_high < k.standard)
     if lang == "zh":
         base = (f"回访数是本月该单位承办工单中完成回访的件数（各类诉求，不限于净投诉），因此可能多于净投诉量；"
                 f"回访不足{k.min_surveyed}件的单位不计算满意率（显示为“样本不足”）。")
         std = f"满意率低于{k.standard * 100:g}%的单位：{names or '无'}。"
+        if len(below):
+            std += f"其中确定低于标准（95%置信区间上限也低于{k.standard * 100:g}%）的：{sure or '无'}。"
     else:
         base = (f"Surveyed counts the unit's orders of the month with a call-back (every kind of request, not only "
                 f"net complaints), so it can exceed its net complaints; with fewer than {k.min_surveyed} call-backs "
                 "no rate is shown (\"too few\").")
         std = f"Below the standard of {k.standard * 100:g}%: {names or 'none'}."
+        if len(below):
+            std += f" Below it beyond doubt (the upper 95% bound below it too): {sure or 'none'}."
     return prose(text.headline_satisfaction(report, lang) + ("。" if lang == "zh" else "."), base, std)
 
 
