@@ -176,10 +176,27 @@ class Dispersion:
                 f"Poisson); group scales {self.scale.min():.2f}-{self.scale.max():.2f}, prior df {self.prior_df:.3g}")
 
 
+#: Months between the knots of the trend the dispersion's fits follow (:func:`bent_trend`).
+KNOT_MONTHS = 9
+
+
+def bent_trend(t: np.ndarray, every: int = KNOT_MONTHS) -> np.ndarray:
+    """A piecewise-linear trend in ``t`` (years) with a knot every ``every`` months from the first: columns
+    ``t`` and ``max(t - knot, 0)`` for each knot at least 3 months before the last month. Unlike a quadratic it
+    follows a series that runs flat and then turns (a department after supervision).
+
+    >>> bent_trend(np.arange(-23, 1) / 12).shape  # 24 months: knots 9 and 18 months after the first
+    (24, 3)
+    """
+    span = 12 * (t.max() - t.min())
+    knots = t.min() + np.arange(every, span - 2, every) / 12
+    return np.column_stack([t, *[np.clip(t - k, 0, None) for k in knots]])
+
+
 def _seasonal_fits(table: pd.DataFrame, month: pd.Period, value: str, by: str, history: int,
                    exposure: pd.Series | None) -> dict:
     """Each group's last ``history`` months (from its first month with orders) with a seasonal Poisson fit
-    (quadratic trend and two harmonics; linear and one with less than 24 months), refitted without months
+    (:func:`bent_trend` and two harmonics; linear and one with less than 24 months), refitted without months
     that stand out either way: ``{group: (months, counts, fitted means, kept months, number of parameters)}``."""
     out = {}
     for name, g in table.groupby(by, observed=True):
@@ -190,7 +207,7 @@ def _seasonal_fits(table: pd.DataFrame, month: pd.Period, value: str, by: str, h
             h = h[(exposure.reindex(h.index).fillna(0) > 0).to_numpy()]
         t = np.array([(m - month).n for m in h.index], dtype=float) / 12
         if len(h) >= 24:
-            X = np.column_stack([np.ones_like(t), t, t ** 2, harmonics(h.index.month, 2)])
+            X = np.column_stack([np.ones_like(t), bent_trend(t), harmonics(h.index.month, 2)])
         else:  # with less than two years, a curved trend and a second harmonic would follow single months
             X = np.column_stack([np.ones_like(t), t, harmonics(h.index.month, 1)])
         y = h.to_numpy()
@@ -221,7 +238,8 @@ def dispersion(table: pd.DataFrame, month: pd.Period, value: str = "net_complain
     """How much the groups' monthly counts vary beyond Poisson, from their last ``history`` months up to ``month``.
 
     1. Each group, from its first month with orders: a Poisson regression
-       on a quadratic trend and two annual harmonics (with ``exposure``,
+       on a piecewise-linear trend with a knot every 9 months
+       (:func:`bent_trend`) and two annual harmonics (with ``exposure``,
        e.g. the city's monthly orders, as offset, so calendar effects such as
        the Spring Festival are not counted as noise), refitted without months
        whose studentized residual exceeds 3 times a robust scale (the median

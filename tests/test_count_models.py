@@ -118,6 +118,20 @@ def test_dispersion_recovers_the_planted_overdispersion_and_no_trend_is_found():
     assert (CM.yoy_test(t, "2021-02", 3).direction != "no_trend").sum() >= 5  # the exact Poisson test alone
 
 
+def test_dispersion_is_not_inflated_by_departments_that_turn_down():
+    # 30 departments of 40 to 800 a month, NB2 alpha 0.004, flat for 17 months and then falling 7% a month
+    # (a department after supervision), ten draws: on average alpha within a third of the planted 0.004 (a smooth
+    # quadratic trend cannot follow the bend and reads it as noise: 0.0057 on these draws)
+    k = np.clip(np.arange(25) - 16, 0, None)
+    alphas = []
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        bent = {f"d{i}": list(rng.negative_binomial(1 / 0.004, 1 / (1 + 0.004 * mu * 0.93 ** k)))
+                for i, mu in enumerate(np.geomspace(40, 800, 30))}
+        alphas.append(CM.dispersion(table(bent, start="2019-02"), "2021-02").alpha)
+    assert 0.004 * 2 / 3 < np.mean(alphas) < 0.004 * 4 / 3
+
+
 def test_departments_that_start_late_do_not_inflate_the_dispersion():
     # months before a department existed are zeros in the monthly table; they are not noise
     rng = np.random.default_rng(8)
