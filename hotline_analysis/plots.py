@@ -98,8 +98,9 @@ def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = 
     groups = [(k, groups[k]) for k in (order or groups) if k in groups]  # panels in the given order (e.g. rank)
     nrows = int(np.ceil(len(groups) / ncols))
     legend = verdicts is not None
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 1.8 * nrows + 0.5 * legend), sharex=True,
-                             squeeze=False)
+    two_lines = any(len(str(k)) > 24 and str(k).isascii() for k, _ in groups)  # titles wrapped below
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, (2.1 if two_lines else 1.8) * nrows + 0.5 * legend),
+                             sharex=True, squeeze=False)
     for ax, (name, g) in zip(axes.flat, groups):
         g = g.sort_values(MONTH)
         when = g[MONTH].dt.to_timestamp()
@@ -112,6 +113,7 @@ def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = 
                 ax.axvspan((last - int(v.trend_window) + 1).start_time, last.end_time, color=color, alpha=0.12, lw=0)
                 label += f" {'↓' if v.trend == 'falling' else '↑'}{abs(v.trend_ratio - 1) * 100:.0f}%"
         ax.plot(when, g[value], color=color, lw=1.4)
+        label = textwrap.fill(label, 32) if str(name).isascii() else label  # long English names on two lines
         ax.xaxis.set_major_locator(mdates.YearLocator())
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         ax.set_title(label, fontsize=9, color=color if legend else "black")
@@ -123,8 +125,8 @@ def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = 
     if legend:
         fig.text(0.04, 0.01, _wrap(VERDICT_LEGEND[lang], lang, 80 if lang == "zh" else 150), fontsize=11, va="bottom")
         bottom = 0.9 / fig.get_figheight()
-    fig.subplots_adjust(left=0.04, right=0.99, bottom=bottom, top=1 - 0.9 / fig.get_figheight(), hspace=0.45,
-                        wspace=0.3)
+    fig.subplots_adjust(left=0.04, right=0.99, bottom=bottom, top=1 - (1.1 if two_lines else 0.9) / fig.get_figheight(),
+                        hspace=0.7 if two_lines else 0.45, wspace=0.3)
     return fig
 
 
