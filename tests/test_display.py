@@ -79,3 +79,15 @@ def test_a_long_slide_title_gets_a_smaller_font_to_stay_on_its_line():
     assert _title_size("局" * 30, 10) == 24  # 720 / 30
     assert _title_size("a" * 50, 10) == 24  # 720 / (50 x 0.6)
     assert _title_size("局" * 60, 10) == 18  # 12 would be needed: never below 18 (it wraps instead)
+
+
+def test_long_english_unit_names_wrap_in_the_trend_panels():
+    months = pd.period_range("2020-01", "2021-02", freq="M")
+    long, zh = "Municipal Bureau of Housing and Urban-Rural Development", "市住房和城乡建设局"
+    hist = pd.DataFrame([(d, m, 50) for d in (long, zh) for m in months], columns=["department", "month", "net_complaints"])
+    verdicts = pd.DataFrame({"trend": ["falling", "falling"], "trend_window": [3, 3], "trend_ratio": [0.84, 0.84]},
+                            index=[long, zh])
+    fig = plots.monthly_lines(hist, lang="en", verdicts=verdicts, ncols=2)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles == ["Municipal Bureau of Housing and\nUrban-Rural Development ↓16%", "市住房和城乡建设局 ↓16%"]
+    matplotlib.pyplot.close(fig)
