@@ -249,6 +249,7 @@ def test_satisfaction_sentence_separates_below_from_below_beyond_doubt(report):
     s["enough_sample"] = True
     s["satisfaction_rate"], s["ci_low"], s["ci_high"] = [0.90, 0.93, 0.99], [0.85, 0.88, 0.97], [0.94, 0.97, 1.0]
     s["below_standard"] = s.satisfaction_rate < 0.95
+    s["below_standard_for_sure"] = [True, False, False]  # the second's interval reaches 97%
     r = report.with_tables(satisfaction=s)
     a, b = s.department.iloc[0], s.department.iloc[1]
     text = pages.satisfaction_overview(r, "zh").data

@@ -32,7 +32,8 @@ Tables (one row per supervised department unless said otherwise):
     ``shift_high_pp``, ``p_value``, ``q_value``, ``significant``), against the
     rest of the city (``vs_city_pp``, ``vs_city_q``, ``below_city``), and
     ``enough_sample`` (at least ``satisfaction.min_surveyed`` call-backs),
-    ``below_standard`` (under ``satisfaction.standard``).
+    ``below_standard`` (under ``satisfaction.standard``) and
+    ``below_standard_for_sure`` (its interval's upper end under it too).
 ``city_satisfaction``
     the whole hotline's rate and its rate for reasonable requests, this month,
     last month and a year ago.

@@ -270,6 +270,7 @@ def satisfaction_table(orders: pd.DataFrame, month: pd.Period, deps: list[str], 
     out = out.merge(against_city(cur, orders, month, settings), on=S.DEPARTMENT, how="left")
     out["enough_sample"] = out.surveyed >= settings.satisfaction.min_surveyed
     out["below_standard"] = out.enough_sample & (out.satisfaction_rate < settings.satisfaction.standard)
+    out["below_standard_for_sure"] = out.below_standard & (out.ci_high < settings.satisfaction.standard)
     return out.sort_values("satisfaction_rate").reset_index(drop=True)
 
 

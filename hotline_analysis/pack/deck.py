@@ -59,8 +59,7 @@ def satisfaction_lines(report, lang: str) -> list[str]:
     std = f"{report.settings.satisfaction.standard * 100:g}%"
     below = s[s.below_standard.fillna(False).astype(bool)].sort_values("satisfaction_rate")
     low = sep.join(f"{L.name(r.department, lang)} {text.rate(r.satisfaction_rate, lang)}" for r in below.itertuples())
-    sure = sep.join(L.name(r.department, lang) for r in below.itertuples()
-                    if r.ci_high < report.settings.satisfaction.standard)
+    sure = sep.join(L.name(r.department, lang) for r in below.itertuples() if r.below_standard_for_sure)
     if low:
         low += f"（确定低于标准：{sure or none}）" if lang == "zh" else f" (below it beyond doubt: {sure or none})"
     drops = s[s.significant.fillna(False).astype(bool)]

@@ -20,7 +20,6 @@ def draw(report, name: str, lang: str):
     nothing to show (no call-back survey, no issue)."""
     title = L.month_name(report.month, lang)
     report = _translated(report, lang)
-    colors = plots.department_colors(report.supervised)
     if name == "daily":
         return plots.daily_series(report.daily.set_index("day")["records"], lang, title=title)
     if name == "ranking":
@@ -34,13 +33,12 @@ def draw(report, name: str, lang: str):
         if "satisfaction_rate" in report.absent:
             return None
         sat = report.satisfaction[report.satisfaction.enough_sample.fillna(False).astype(bool)]
-        std = report.settings.satisfaction.standard
-        sat = sat.assign(below_for_sure=sat.ci_high < std)  # below the standard beyond doubt: red
-        return plots.satisfaction_intervals(sat, lang=lang, title=title, standard=std,
-                                            marked="below_for_sure") if len(sat) else None
+        return plots.satisfaction_intervals(sat, lang=lang, title=title, standard=report.settings.satisfaction.standard,
+                                            marked="below_standard_for_sure") if len(sat) else None
     if name == "topics":
         city = report.issues.sort_values(["orders", "department"], ascending=[False, True])
         city = city.head(report.settings.topics.top_n)
+        colors = plots.department_colors(report.supervised)
         return plots.issue_bars(city, colors=colors, lang=lang, title=title) if len(city) else None
     raise KeyError(f"no figure {name!r}; figures are {', '.join(FIGURES)}")
 

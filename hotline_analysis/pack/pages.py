@@ -77,7 +77,7 @@ def satisfaction_overview(report, lang: str) -> HTML:
     sep = "、" if lang == "zh" else ", "
     names = sep.join(f"{L.name(r.department, lang)}（{text.rate(r.satisfaction_rate, lang)}）" if lang == "zh" else
                      f"{L.name(r.department, lang)} ({text.rate(r.satisfaction_rate, lang)})" for r in below.itertuples())
-    sure = sep.join(L.name(r.department, lang) for r in below.itertuples() if r.ci_high < k.standard)
+    sure = sep.join(L.name(r.department, lang) for r in below.itertuples() if r.below_standard_for_sure)
     if lang == "zh":
         base = (f"回访数是本月该单位承办工单中完成回访的件数（各类诉求，不限于净投诉），因此可能多于净投诉量；"
                 f"回访不足{k.min_surveyed}件的单位不计算满意率（显示为“样本不足”）。")
