@@ -37,12 +37,12 @@ ATTRIBUTE = "data-hotline-check"
 
 #: Latin tokens that legitimately stand in a Chinese official report, compared case-insensitively: the hotline's
 #: number, file formats and the pack's own file and folder names as shown on the index page, the package name
-#: in the footer, statistical methods known by their authors' names (Sen's slope, Mann-Kendall, STL) and "APP"
+#: in the footer, statistical methods known by their authors' names (Sen's slope, Mann-Kendall) and "APP"
 #: (a channel of the hotline). The names of the files actually in a pack are allowed as well (see check_pack).
 DEFAULT_LATIN_ALLOW = frozenset({
     "12345", "PDF", "PowerPoint", "Excel", "HTML", "json", "xlsx", "pptx", "html", "png",
     "summary", "tables", "slides", "briefing", "index", "figures", "hotline_analysis",
-    "Sen", "Mann", "Kendall", "STL", "APP", "q",
+    "Sen", "Mann", "Kendall", "APP", "q",
 })
 
 #: Pages that show charts: each must hold at least one image that really decoded.
