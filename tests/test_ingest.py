@@ -183,6 +183,19 @@ def test_row_level_problems_go_to_quarantine_and_the_ledger_balances(tmp_path):
     assert df.set_index("order_id").loc["A6", "department"] is pd.NA
     assert df.content.str.len().max() == 5000
     assert "unknown department names" in format_ledger(led)
+    assert "row 1 is the first row under the header" in format_ledger(led)  # A2 is row 2 of the data, line 3
+
+
+def test_rows_without_a_unit_are_kept_and_counted(tmp_path):
+    # an order the hotline answered itself names no unit: kept for the city's figures, never silent
+    rows = [row("B1"), row("B2", dept=""), row("B3", dept="   "), row("B4", dept="市宇宙开发局")]
+    led = run(tmp_path, [write_csv(tmp_path / "z.csv", rows)])
+    assert led["stored"] == 4 and not led["quarantined"]
+    assert led["files"][0]["no_unit"] == 2  # B2, B3; B4's name is unknown, listed on its own
+    assert led["files"][0]["unknown_departments"] == {"市宇宙开发局": 1}
+    text = format_ledger(led)
+    assert "rows without a responsible unit (kept: in the whole hotline's figures, in no unit's): 2" in text
+    assert "row 1 is the first row under the header" not in text  # nothing quarantined, nothing to explain
 
 
 def test_order_ids_already_stored_from_another_file_are_refused(tmp_path):

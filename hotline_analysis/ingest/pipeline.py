@@ -93,7 +93,8 @@ def _prepare(path: Path, previous_sha: str | None, preset: Preset, settings: Set
         "file": path.name, "sha256": sha, "encoding": raw.encoding, "rows_read": raw.rows_read,
         "corrections": dict(can.corrections + corr_time + corr_long),
         "unmapped_values": {k: dict(v.most_common(20)) for k, v in can.unmapped.items()},
-        "unknown_departments": dict(unknown.most_common(50)), **raw.ledger_fields(),
+        "unknown_departments": dict(unknown.most_common(50)),
+        "no_unit": int(df[S.DEPARTMENT].isna().sum()) - sum(unknown.values()), **raw.ledger_fields(),
     }
     quarantine = pd.concat([q for q in (can.quarantine, q_time) if len(q)] or [can.quarantine], ignore_index=True)
     written = {**store.write_parts(path.name, sha, df, quarantine), "preset": preset.name}
@@ -384,6 +385,9 @@ def format_ledger(ledger: dict) -> str:
     lines += [f"rows read      {ledger['rows_read']:>12,}", f"  stored       {ledger['stored']:>12,}"]
     for reason, n in sorted(ledger["quarantined"].items(), key=lambda kv: -kv[1]):
         lines.append(f"  quarantined  {n:>12,}  {reason}")
+    if ledger["quarantined"]:
+        lines.append("  (the quarantine's rows are data rows: row 1 is the first row under the header, "
+                     "row 2 in a spreadsheet)")
     lines.append(f"stored         {ledger['stored']:>12,}")
     lines.append(f"  net complaints {ledger['net_complaints']:>10,}")
     for reason, n in sorted(ledger["excluded"].items(), key=lambda kv: -kv[1]):
@@ -420,6 +424,10 @@ def _ledger_notes(ledger: dict) -> list[str]:
     absent = ledger.get("absent_measures") or {}
     if absent:
         lines.append("not in this export: " + ", ".join(f"{m} ({why})" for m, why in absent.items()))
+    no_unit = sum(e.get("no_unit", 0) for e in ledger["files"])
+    if no_unit:
+        lines.append(f"rows without a responsible unit (kept: in the whole hotline's figures, in no unit's): "
+                     f"{no_unit:,}")
     unknown = _sum_files(ledger, "unknown_departments")
     if unknown:
         lines.append("unknown department names (add them to the alias table): "
