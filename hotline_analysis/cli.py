@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from . import __version__, paths
@@ -300,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     from .store import place_error
 
     args = build_parser().parse_args(argv)
+    warnings.formatwarning = _warning_line
     try:
         args.func(args)
     except HotlineError as exc:
@@ -314,6 +316,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:  # the command line, not a caller in Python
         _exit_now(2)
     return 2
+
+
+def _warning_line(message, category, filename, lineno, line=None) -> str:
+    """A warning as the command prints it: ``hotline: warning: ...`` (no source file or line of the package)."""
+    return f"hotline: warning: {message}\n"
 
 
 def _exit_now(status: int) -> None:

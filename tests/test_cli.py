@@ -129,3 +129,15 @@ def test_a_failing_notebook_is_named_with_the_first_line_of_its_failing_cell(tmp
     assert isinstance(exc.value, HotlineError)
     assert exc.value.notebook == "broken.ipynb" and exc.value.cell == "from hotline_analysis.errors import DataError"
     assert "DataError: no work orders" in str(exc.value) and str(tmp_path / "out" / "broken.ipynb") in str(exc.value)
+
+
+def test_a_warning_is_printed_as_a_line_of_the_command(tmp_path, monkeypatch):
+    import warnings
+
+    from hotline_analysis.cli import _warning_line, main
+
+    line = _warning_line(UserWarning("preset 'x': not in this export: satisfaction"), UserWarning, "/x/cli.py", 60)
+    assert line == "hotline: warning: preset 'x': not in this export: satisfaction\n"  # no path, no source line
+    monkeypatch.setattr(warnings, "formatwarning", warnings.formatwarning)  # restored after the test
+    assert main(["summary", "--store", str(tmp_path / "none"), "--month", "2020-12", "--out", "x.json"]) == 2
+    assert warnings.formatwarning is _warning_line
