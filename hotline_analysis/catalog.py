@@ -74,6 +74,21 @@ def load_departments(path: str | Path) -> pd.DataFrame:
     return df
 
 
+def unit_kinds(table: pd.DataFrame) -> dict[str, str]:
+    """The kind of each canonical unit of an alias table (:func:`load_departments`), by name; a unit any of whose
+    rows says ``department`` is a department (as in :func:`municipal_departments`), a blank kind is ``""``.
+
+    Examples
+    --------
+    >>> unit_kinds(pd.DataFrame({"alias": ["a", "b", "c"], "name": ["X", "X", "Y"],
+    ...                          "kind": ["department", "department", "enterprise"]}))
+    {'X': 'department', 'Y': 'enterprise'}
+    """
+    t = table.assign(kind=table.kind.fillna("").astype(str).str.strip(), name=table.name.astype(str))
+    t = t.assign(_d=t.kind != KIND_DEPARTMENT).sort_values("_d", kind="stable")  # department rows first
+    return dict(t.drop_duplicates("name")[["name", "kind"]].itertuples(index=False, name=None))
+
+
 def municipal_departments(path: str | Path | None = None) -> set[str]:
     """Canonical names of the supervised municipal departments in the alias table (empty if there is none)."""
     from . import paths
@@ -172,7 +187,8 @@ def display_name(name: str, lang: str, names: dict[str, str] | None = None) -> s
 def untranslated(names: Iterable[str], table: dict[str, str] | None = None) -> list[str]:
     """The names without an English name, each once in order of first appearance (an English pack prints them).
 
-    Blanks and missing values are left out.
+    Blanks and missing values are left out, and so are names with no CJK character: a name already written in
+    Latin script (another city's ``Dept of Sanitation``) needs no translation and is shown as it is.
 
     Parameters
     ----------
@@ -183,9 +199,12 @@ def untranslated(names: Iterable[str], table: dict[str, str] | None = None) -> l
 
     Examples
     --------
-    >>> untranslated(["张店区", "某某局", "物业管理", "某某局", ""])
-    ['某某局']
+    >>> untranslated(["张店区", "某某局", "物业管理", "某某局", "", "Dept of Sanitation", "Café 3号"])
+    ['某某局', 'Café 3号']
     """
+    import re
+
+    cjk = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")  # CJK, full-width
     table = english_names() if table is None else table
-    out = [n for n in names if isinstance(n, str) and n.strip() and n not in table]
+    out = [n for n in names if isinstance(n, str) and cjk.search(n) and n not in table]
     return list(dict.fromkeys(out))

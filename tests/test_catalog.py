@@ -103,6 +103,13 @@ def test_untranslated():
     assert untranslated(["某某局"], {"某某局": "Some Bureau"}) == []
 
 
+def test_names_in_latin_script_need_no_translation():
+    """Another city's units and districts already written in English are shown as they are, never listed."""
+    names = ["Dept of Sanitation", "Police Dept, Non-Emergency", "Eastside", "Café Row", "江州市环卫局", "Ｂ区",
+             "Old Town 老城", "Eastside"]
+    assert untranslated(names, {}) == ["江州市环卫局", "Ｂ区", "Old Town 老城"]
+
+
 def test_bad_reference_tables_are_input_errors(tmp_path):
     deps = tmp_path / "departments.csv"
     deps.write_text("alias,name\n人社局,市人力资源和社会保障局\n", encoding="utf-8")

@@ -16,7 +16,8 @@ def _generated(report, lang: str) -> str:
 
 
 def _untranslated(report) -> str:
-    """In an en pack: the names shown in Chinese because data/reference/names_en.csv has no English for them."""
+    """In an en pack: the names shown in Chinese because data/reference/names_en.csv has no English for them
+    (names already in Latin script are shown as they are and not listed), joined as English lists are."""
     from ..catalog import untranslated
 
     names = untranslated([*report.supervised, *report.issues.category.dropna(),
@@ -24,7 +25,7 @@ def _untranslated(report) -> str:
     if not names:
         return ""
     return ("<h2>Names without an English translation</h2><p>Shown as written; add them to "
-            "data/reference/names_en.csv: " + html.escape("、".join(names)) + "</p>")
+            "data/reference/names_en.csv: " + html.escape(", ".join(names)) + "</p>")
 
 
 #: The title key (:data:`hotline_analysis.labels.TITLES`) each figure is listed under.
