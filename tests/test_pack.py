@@ -13,7 +13,7 @@ from hotline_analysis.month import MonthReport
 from hotline_analysis.month.summary import validate_summary
 from hotline_analysis.pack import run_report, write_pack
 from hotline_analysis.pack.notebooks import NETWORK_REFERENCE, strip_network_references
-from hotline_analysis.pack.workbook import _safe_cell
+from hotline_analysis.pack.workbook import _formula_like
 
 pytestmark = pytest.mark.slow  # runs notebooks or a browser: outside the fast lane
 
@@ -148,7 +148,7 @@ def test_no_pii_canary_in_the_pack(pack, sheets, small_export):
 
 
 def test_output_safety_helpers():
-    assert _safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _safe_cell("-1+2") == "'-1+2" and _safe_cell(5) == 5
+    assert _formula_like("=HYPERLINK(1)") and _formula_like("-1+2") and not _formula_like(5)
     page = '<script src="https://cdn.example/x.js"></script><p>ok</p><script type="module">import("https://cdnjs.x/y")</script>'
     assert strip_network_references(page) == "<p>ok</p>"
 

@@ -25,11 +25,9 @@ SHEETS = {
 }
 
 
-def _safe_cell(v):
-    """Text that a spreadsheet would read as a formula starts with a quote mark instead."""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
-        return "'" + v
-    return v
+def _formula_like(v) -> bool:
+    """Text that a spreadsheet would read as a formula if it were typed in (``=``, ``+``, ``-``, ``@`` first)."""
+    return isinstance(v, str) and v[:1] in ("=", "+", "-", "@")
 
 
 def _width(v) -> int:
@@ -57,15 +55,25 @@ def workbook_tables(report, lang: str) -> dict[str, pd.DataFrame]:
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
-    """Write ``sheets`` (name -> table) with column widths fitted to their contents (at most 60 wide)."""
+    """Write ``sheets`` (name -> table) with column widths fitted to their contents (at most 60 wide).
+
+    Every text is written as a string cell (``strings_to_formulas`` off), so no cell is a formula or a link;
+    text that would read as a formula if it were typed in again (``+13.79%``, ``=1+1``) also carries Excel's
+    quote-prefix style, so editing the cell keeps it text. The value itself is written as it is: a leading
+    apostrophe is only how one types such text, in a written file it would be a visible character."""
     with pd.ExcelWriter(path, engine="xlsxwriter",
                         engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as xl:
         wrap = xl.book.add_format({"text_wrap": True, "valign": "top"})
+        quoted = {False: xl.book.add_format({"quote_prefix": True}),
+                  True: xl.book.add_format({"quote_prefix": True, "text_wrap": True, "valign": "top"})}
         for name, t in sheets.items():
-            t.map(_safe_cell).to_excel(xl, sheet_name=name[:31], index=False)
+            t.to_excel(xl, sheet_name=name[:31], index=False)
             sheet = xl.sheets[name[:31]]
             for i, col in enumerate(t.columns):
                 width = max([_width(col), *map(_width, t[col].head(500))]) + 2
                 sheet.set_column(i, i, min(width, 60), wrap if width > 60 else None)
+                for r, v in enumerate(t[col].tolist(), start=1):
+                    if _formula_like(v):
+                        sheet.write_string(r, i, v, quoted[width > 60])
             sheet.freeze_panes(1, 0)
     return path
