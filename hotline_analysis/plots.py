@@ -16,6 +16,7 @@ from pathlib import Path
 import matplotlib
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -197,6 +198,18 @@ def save(fig: plt.Figure, path, dpi: int = 130):
     return path
 
 
+#: Ratios a reader knows at a glance, for a log axis of ratios (no powers of ten).
+RATIO_TICKS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20)
+
+
+def _plain_ratio_ticks(ax: plt.Axes) -> None:
+    """Label a log x axis of ratios with plain numbers (0.5, 1, 2) instead of 5 x 10^-1."""
+    lo, hi = ax.get_xlim()
+    ticks = [v for v in RATIO_TICKS if lo <= v <= hi] or [1]
+    ax.xaxis.set_minor_locator(mticker.NullLocator())
+    ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
+
+
 def rate_ratios(table: pd.DataFrame, label: str = "department", lang: str = "zh", title: str = "") -> plt.Figure:
     """Rate ratio after/before per group with its interval (``rate_ratio``, ``ci_low``, ``ci_high``) on a log
     axis, 1 (no change) dashed."""
@@ -208,6 +221,7 @@ def rate_ratios(table: pd.DataFrame, label: str = "department", lang: str = "zh"
     ax.errorbar(t.rate_ratio, y, xerr=[t.rate_ratio - t.ci_low, t.ci_high - t.rate_ratio], fmt="o", ms=5, capsize=3)
     ax.axvline(1, color="grey", ls="--", lw=1)
     ax.set_xscale("log")
+    _plain_ratio_ticks(ax)
     ax.set_yticks(y, t[label])
     ax.set_xlabel(axis("rate_ratio", lang))
     ax.set_title(title)

@@ -91,3 +91,13 @@ def test_long_english_unit_names_wrap_in_the_trend_panels():
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
     assert titles == ["Municipal Bureau of Housing and\nUrban-Rural Development ↓16%", "市住房和城乡建设局 ↓16%"]
     matplotlib.pyplot.close(fig)
+
+
+def test_ratio_axis_reads_as_plain_numbers():
+    from hotline_analysis.plots import rate_ratios
+
+    t = pd.DataFrame({"department": ["甲", "乙"], "rate_ratio": [0.72, 1.3], "ci_low": [0.34, 0.78],
+                      "ci_high": [1.53, 2.18]})
+    ax = rate_ratios(t).axes[0]
+    assert [x.get_text() for x in ax.get_xticklabels()] == ["0.5", "0.7", "1", "1.5", "2"]  # not 4 x 10^-1
+    assert not ax.xaxis.get_minorticklocs().size
