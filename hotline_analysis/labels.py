@@ -197,6 +197,9 @@ HEADLINE = {
     "totals": ("{departments}个监督单位净投诉{net:,}件，同比{yoy}，环比{mom}；{fell}个单位环比下降，{rose}个上升",
                "The {departments} supervised units: {net:,} net complaints, {yoy} year on year and {mom} month on "
                "month; {fell} fell on last month, {rose} rose"),
+    "totals_incomplete": ("{departments}个监督单位净投诉{net:,}件（本月数据不完整，与上月、去年同月不可比）",
+                          "The {departments} supervised units: {net:,} net complaints (the month is incomplete: not "
+                          "comparable with last month or a year ago)"),
     "hotline": ("全市{hotline}受理工单{records:,}件（各类诉求），其中净投诉{hotline_net:,}件（投诉、举报，剔除无效、重复和"
                 "不合理诉求），监督单位占{net:,}件",
                 "The whole {hotline}: {records:,} work orders of every kind, of which {hotline_net:,} net "
@@ -204,8 +207,9 @@ HEADLINE = {
                 "units hold {net:,}"),
     "top": ("净投诉量最多的是{top}，{top_net:,}件，同比{top_yoy}，环比{top_mom}",
             "Most net complaints: {top}, {top_net:,}, {top_yoy} year on year, {top_mom} month on month"),
+    "top_incomplete": ("净投诉量最多的是{top}，{top_net:,}件", "Most net complaints: {top}, {top_net:,}"),
     "trends": ("趋势检验：{falling}个单位下降，{rising}个上升（近1、2、3、6、12个月的水平及近6、12个月的逐月变化与此前水平相比，已考虑季节和全市总量变化）",
-               "Trend tests: {falling} units falling, {rising} rising (the level of the last 1, 2, 3, 6 and 12 "
+               "Trend tests: {falling_units} falling, {rising} rising (the level of the last 1, 2, 3, 6 and 12 "
                "months and a steady change over the last 6 and 12 against the unit's earlier level, allowing for "
                "season and the city's volume)"),
     "handling": ("转派承办单位{dispatched:,}件，按期办结率{on_time}（上月{on_time_prev}）；月末未办结{open:,}件，"

@@ -171,18 +171,21 @@ def satisfaction_intervals(table: pd.DataFrame, label: str = "department", lang:
 
 def issue_bars(issues: pd.DataFrame, colors: dict | None = None, lang: str = "zh", title: str = "") -> plt.Figure:
     """The month's issues (rows of :attr:`hotline_analysis.topics.TopicResult.issues`): orders as bars in the
-    department's colour, the trailing monthly mean as a black tick, emerging issues marked with ▲."""
+    department's colour, the trailing monthly mean as a black tick (none, and no legend, where it is missing
+    throughout), emerging issues marked with ▲."""
     use_cjk_font()
     t = issues.iloc[::-1]
     fig, ax = plt.subplots(figsize=(9, 0.4 * len(t) + 1.3))
     y = np.arange(len(t))
     ax.barh(y, t["orders"], color=[(colors or {}).get(d, "C0") for d in t["department"]])
-    ax.scatter(t["baseline_mean"], y, marker="|", s=250, color="black", zorder=3,
-               label=axis("baseline_mean", lang))
+    mean = pd.to_numeric(t["baseline_mean"], errors="coerce")
+    if mean.notna().any():
+        ax.scatter(mean, y, marker="|", s=250, color="black", zorder=3, label=axis("baseline_mean", lang))
     ax.set_yticks(y, [f"{'▲ ' if e else ''}{d}{'：' if lang == 'zh' else ': '}{lab}" for d, lab, e in zip(t["department"], t["label"], t["emerging"])],
                   fontsize=9)
     ax.set_xlabel(axis("orders", lang))
-    ax.legend(loc="lower right", fontsize=8)
+    if mean.notna().any():
+        ax.legend(loc="lower right", fontsize=8)
     ax.set_title(title)
     fig.tight_layout()
     return fig

@@ -30,7 +30,9 @@ For each department (or any other grouping) and month:
 
 Data without text (a city that exports categories only), and departments
 with too few orders for a distinctive word, get one issue per category, with
-the same counts, baseline and test (and no keywords).
+the same counts, baseline and test (and no keywords). The category is the
+finest level the export has (:func:`finest_category`: ``category_l2``, else
+``category_l1`` for a city with one level of categories).
 """
 
 from __future__ import annotations
@@ -637,11 +639,24 @@ def _describe(texts: list[str], words: list[str], category: str, s: Topics, tk) 
     return (phrase if named else f"{category}：{phrase}"), examples
 
 
+def finest_category(df: pd.DataFrame) -> pd.Series:
+    """Each order's category at the finest level the export gives it: ``category_l2``, else ``category_l1``
+    (a city that exports one level of categories); '' where neither holds one (or the frame has neither column).
+
+    >>> finest_category(pd.DataFrame({"category_l1": ["Noise", "Roads", None], "category_l2": [None, "Pothole", ""]})).tolist()
+    ['Noise', 'Pothole', '']
+    """
+    out = pd.Series("", index=df.index, dtype="string")
+    for col in (S.CATEGORY_L1, S.CATEGORY_L2):  # the finer level last: it wins where it holds a value
+        if col in df:
+            v = df[col].astype("string").fillna("").str.strip()
+            out = out.where(v == "", v)
+    return out
+
+
 def _mode(part: pd.DataFrame, rows: np.ndarray) -> str:
-    """The most frequent category of some rows of ``part`` ('' without a category column)."""
-    if S.CATEGORY_L2 not in part:
-        return ""
-    v = part[S.CATEGORY_L2].iloc[rows].dropna().astype(str)
+    """The most frequent category (:func:`finest_category`) of some rows of ``part`` ('' without one)."""
+    v = finest_category(part).iloc[rows]
     v = v[v != ""]
     return str(v.value_counts().index[0]) if len(v) else ""
 
@@ -652,8 +667,9 @@ def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None,
                    settings: Settings | None = None, tk=None) -> TopicResult:
     """The issues of ``current`` (one month of orders) per ``by`` group, against the trailing ``baseline``.
 
-    The frames need ``by`` and ``content`` (``category_l2`` and ``order_id``
-    are used when present). ``baseline`` holds the orders of the
+    The frames need ``by`` and ``content`` (the categories, ``category_l2``
+    else ``category_l1``, and ``order_id`` are used when present; without
+    ``content``, or without any text in it, the issues are the categories). ``baseline`` holds the orders of the
     ``baseline_months`` months before, ``year_ago`` those of the same month a
     year earlier (either may be None). Every group of ``current`` is the
     reference of the others' keyness; issues are built for ``groups`` (default:
@@ -820,12 +836,12 @@ def _text_issues(g: str, part: pd.DataFrame, refs: dict, kw: pd.DataFrame, s: To
 
 
 def _category_issues(g: str, part: pd.DataFrame, refs: dict) -> tuple[list, list]:
-    if S.CATEGORY_L2 not in part:
-        return [], [None] * len(part)
-    cats = part[S.CATEGORY_L2].astype("string").fillna("")
+    """A group's issues from its categories (:func:`finest_category`): one per category, counted the same way
+    in the reference frames; none without a category."""
+    cats = finest_category(part)
     counts = cats[cats != ""].value_counts()
-    ref = {n: (f[S.CATEGORY_L2].astype("string").value_counts() if f is not None and S.CATEGORY_L2 in f
-               else pd.Series(dtype=int)) for n, f in refs.items()}
+    ref = {n: (finest_category(f).value_counts() if f is not None else pd.Series(dtype=int))
+           for n, f in refs.items()}
     rows = [((g, str(c)), g, str(c), [], int(n), int(ref["base"].get(c, 0)), int(ref["year"].get(c, 0)), "", [])
             for c, n in counts.items()]
     return rows, [c if c else None for c in cats.astype(object).fillna("")]
@@ -833,9 +849,11 @@ def _category_issues(g: str, part: pd.DataFrame, refs: dict) -> tuple[list, list
 
 # --- from the store -----------------------------------------------------------------------------------------
 
+#: Bumped when the cached result of :func:`month_topics` would differ for the same store and settings.
+CACHE_FORMAT = 2
 #: Store columns topic extraction reads (the net-complaint rules' columns, the text and the category).
-COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.CATEGORY_L2, S.REQUEST_TYPE, S.IS_VALID, S.IS_REASONABLE,
-           S.STATUS, S.DUPLICATE_OF, S.CONTENT]
+COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.CATEGORY_L1, S.CATEGORY_L2, S.REQUEST_TYPE, S.IS_VALID,
+           S.IS_REASONABLE, S.STATUS, S.DUPLICATE_OF, S.CONTENT]
 
 
 def month_topics(store, month: str, settings: Settings, departments: list[str] | None = None,
@@ -862,7 +880,8 @@ def month_topics(store, month: str, settings: Settings, departments: list[str] |
     path = None
     if cache and store.exists():
         stamp = json.dumps([store.manifest(), s.to_dict(), settings.net_complaint.to_dict(),
-                            sorted(departments or []), str(m), __version__], sort_keys=True, default=str)
+                            sorted(departments or []), str(m), __version__, COLUMNS, CACHE_FORMAT],
+                           sort_keys=True, default=str)
         path = store.root / "cache" / f"topics-{m}-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}"
         try:
             return TopicResult.load(path)

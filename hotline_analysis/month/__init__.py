@@ -92,7 +92,7 @@ class MonthReport:
     month: pd.Period
     settings: Settings = field(repr=False)
     ledger: dict
-    topics_from: str  # "text" (issues from the complaints' words) or "categories"
+    topics_from: str  # "text" (issues from the complaints' words), "categories" (one per category), "none"
     departments: pd.DataFrame = field(repr=False)
     history: pd.DataFrame = field(repr=False)
     long_trends: pd.DataFrame = field(repr=False)

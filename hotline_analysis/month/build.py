@@ -39,13 +39,13 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
     table = table.merge(sat[[S.DEPARTMENT, "significant", "delta_pp"]], on=S.DEPARTMENT, how="left")
     table["satisfaction_drop"] = (table.pop("significant").fillna(False).astype(bool)
                                   & (table.pop("delta_pp") < 0).fillna(False))
-    issues, emerging = month_issues(st, orders, month, settings, deps, topics)
+    issues, emerging = month_issues(st, orders, month, settings, deps, topics, city.complete)
     order = {d: i for i, d in enumerate(table.department)}  # departments in rank order, issues by their rank
     issues = issues.assign(_o=issues.department.map(order)).sort_values(["_o", "rank"], kind="stable")
     issues = issues.drop(columns="_o").reset_index(drop=True)
     report = cls(dataset=dataset or st.root.name, month=month, settings=settings,
                  city_satisfaction=city_satisfaction(orders, month, settings),
-                 ledger=month_ledger(history, month) | {"completeness": city.to_dict()}, topics_from=topics, departments=table,
+                 ledger=month_ledger(history, month) | {"completeness": city.to_dict()}, topics_from=issue_source(topics, present), departments=table,
                  history=volumes[[S.DEPARTMENT, M.MONTH, "net_complaints"]],
                  long_trends=long_trends(volumes, month, settings),
                  breakdowns=breakdowns(orders, month, settings), daily=daily_counts(orders, month),
@@ -87,7 +87,7 @@ def read_month(st: Store, month: pd.Period, settings: Settings) -> tuple[pd.Data
 
 
 #: Columns of the store the month's work orders are read with.
-ORDER_COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.CATEGORY_L2, S.REQUEST_TYPE, S.IS_VALID,
+ORDER_COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.CATEGORY_L1, S.CATEGORY_L2, S.REQUEST_TYPE, S.IS_VALID,
                  S.IS_REASONABLE, S.STATUS, S.DUPLICATE_OF, S.SATISFACTION, S.CONTACTED, S.RESOLVED,
                  S.CHANNEL, S.DISTRICT, S.DUE_AT, S.CLOSED_AT, S.DEPARTMENT_RAW, *S.HANDLING_COLUMNS]
 #: The breakdowns of all orders a bulletin reports.
@@ -198,11 +198,16 @@ def quiet_incomplete(t: pd.DataFrame, vol: pd.DataFrame, month: pd.Period, setti
     return t
 
 
+#: Months of history the seasonal Mann-Kendall test of :func:`long_trends` needs (two of each calendar month).
+MK_MIN_MONTHS = 24
+
+
 def long_trends(volumes: pd.DataFrame, month: pd.Period, settings: Settings) -> pd.DataFrame:
     """Seasonal Mann-Kendall with Sen's slope over the last ``trend.mk_window_months`` months per department.
 
     Columns: ``department, months, slope_per_year, p_value, q_value, direction`` (BH across departments at
-    ``trend.alpha``; ``no_trend`` unless q is below it; untested under 24 months).
+    ``trend.alpha``; ``no_trend`` unless q is below it; untested, slope and q missing, under
+    :data:`MK_MIN_MONTHS` months).
     """
     from ..stats import trend_test
 
@@ -210,7 +215,7 @@ def long_trends(volumes: pd.DataFrame, month: pd.Period, settings: Settings) -> 
     window = settings.trend.mk_window_months
     for dep, g in volumes.groupby(S.DEPARTMENT, observed=True):
         s = g.sort_values(M.MONTH).set_index(M.MONTH)["net_complaints"].astype(float).iloc[-window:]
-        r = trend_test(s.reset_index(drop=True)) if len(s) >= 24 else None
+        r = trend_test(s.reset_index(drop=True)) if len(s) >= MK_MIN_MONTHS else None
         rows.append((dep, len(s), *((r.slope_per_year, r.p_value, r.z) if r else (np.nan,) * 3)))
     t = pd.DataFrame(rows, columns=[S.DEPARTMENT, "months", "slope_per_year", "p_value", "z"])
     reject, t["q_value"] = bh_adjust(t.p_value.to_numpy(), settings.trend.alpha)
@@ -304,26 +309,51 @@ def city_satisfaction(orders: pd.DataFrame, month: pd.Period, settings: Settings
     return out[["measure", M.MONTH, "surveyed", "satisfaction_rate", "ci_low", "ci_high"]].reset_index(drop=True)
 
 
+def issue_source(topics: str, present: set[str]) -> str:
+    """Where the month's issues come from (the result's ``topics_from``), given the one asked for and the
+    columns the month's orders hold (:func:`hotline_analysis.month.handling.stored_columns`): ``text`` (the
+    citizens' words), ``categories`` (asked for, or an export without text: one issue per category, README "Hot
+    topics") or ``none`` (neither text nor a category: the issues are not in this export).
+
+    >>> issue_source("text", {"content", "category_l2"}), issue_source("text", {"category_l1"})
+    ('text', 'categories')
+    >>> issue_source("categories", {"content"}), issue_source("text", set())
+    ('none', 'none')
+    """
+    if not present & {S.CATEGORY_L1, S.CATEGORY_L2} and (topics != "text" or S.CONTENT not in present):
+        return "none"
+    return "text" if topics == "text" and S.CONTENT in present else "categories"
+
+
 def month_issues(st: Store, orders: pd.DataFrame, month: pd.Period, settings: Settings, deps: list[str],
-                 topics: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The top issues per department and the emerging ones: from the texts (``topics='text'``), or each
-    department's most frequent categories."""
+                 topics: str, complete: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The top issues per department and the emerging ones: from the texts (``topics='text'``; an export or a
+    department without text gets one issue per category, with its change and test,
+    :func:`hotline_analysis.topics.extract_issues`), or each department's most frequent categories
+    (:func:`hotline_analysis.topics.finest_category`: ``category_l2``, else ``category_l1``). In a month whose
+    orders are not all there (not ``complete``) no issue is called emerging, as no trend or surge is judged."""
+    from ..topics import finest_category
+
     if topics == "text":
         from ..topics import month_topics
 
         result = month_topics(st, str(month), settings, deps)
-        top = result.top()
-        return top[top.department.isin(deps)].reset_index(drop=True), result.emerging()
+        top, emerging = result.top(), result.emerging()
+        if not complete:
+            top, emerging = top.assign(emerging=False), emerging.iloc[:0]
+        return top[top.department.isin(deps)].reset_index(drop=True), emerging
     net = orders[(orders[M.MONTH] == month).to_numpy() & orders["is_net_complaint"].to_numpy(dtype=bool)
                  & orders[S.DEPARTMENT].isin(deps).to_numpy()]
-    counts = net.groupby([S.DEPARTMENT, S.CATEGORY_L2], observed=True).size().rename("orders").reset_index()
-    counts = counts.sort_values([S.DEPARTMENT, "orders", S.CATEGORY_L2], ascending=[True, False, True])
+    net = net.assign(_category=finest_category(net))
+    net = net[(net._category != "").to_numpy()]
+    counts = net.groupby([S.DEPARTMENT, "_category"], observed=True).size().rename("orders").reset_index()
+    counts = counts.sort_values([S.DEPARTMENT, "orders", "_category"], ascending=[True, False, True])
     counts["rank"] = counts.groupby(S.DEPARTMENT).cumcount() + 1
     top = counts[counts["rank"] <= settings.topics.top_n]
     issues = pd.DataFrame({"department": top[S.DEPARTMENT].astype(str), "rank": top["rank"],
-                           "label": top[S.CATEGORY_L2].astype(str), "keywords": [[] for _ in range(len(top))],
+                           "label": top["_category"].astype(str), "keywords": [[] for _ in range(len(top))],
                            "orders": top.orders, "baseline_mean": np.nan, "change": np.nan, "emerging": False,
-                           "category": top[S.CATEGORY_L2].astype(str), "examples": [[] for _ in range(len(top))]})
+                           "category": top["_category"].astype(str), "examples": [[] for _ in range(len(top))]})
     return issues.reset_index(drop=True), issues.iloc[:0]
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from .. import labels as L
 from ..month import FLAGS
 from . import tables, text
@@ -108,6 +110,8 @@ def slides(report, figures: Path, lang: str) -> list[Slide]:
     png = figures / "topics.png"
     if png.exists():
         out.append(Slide(L.title("05_topics", lang), image=png))
+    elif report.topics_from == "none":  # the export has neither text nor categories: say so, not "scattered"
+        out += _bullets(L.title("05_topics", lang), [text.NO_ISSUES[lang]])
     acts = tables.actions(report, lang)
     colon = "：" if lang == "zh" else ": "
     lines = [f"{r.iloc[0]}（{r.iloc[1]}）{colon}{r.iloc[2]}" if lang == "zh" else f"{r.iloc[0]} ({r.iloc[1]}): {r.iloc[2]}"
@@ -116,6 +120,6 @@ def slides(report, figures: Path, lang: str) -> list[Slide]:
     q = tables.questions(report, lang, example=False)
     for dep, g in q.groupby(q.columns[0], sort=False):
         head = f"{dep} · {L.title('questions', lang)}"
-        lines = [f"{r.iloc[2]}. {r.iloc[3]}" if r.iloc[2] else r.iloc[3] for _, r in g.iterrows()]
+        lines = [f"{r.iloc[2]}. {r.iloc[3]}" if pd.notna(r.iloc[2]) else r.iloc[3] for _, r in g.iterrows()]
         out += _bullets(head, lines, MAX_QUESTIONS, small=True)
     return out

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import labels as L
 from .. import plots
+from . import text
 
 #: The figures of a monthly pack (file stem -> what it shows).
 FIGURES = ("daily", "ranking", "trends", "handling", "satisfaction", "topics")
@@ -39,6 +40,10 @@ def draw(report, name: str, lang: str):
         city = report.issues.sort_values(["orders", "department"], ascending=[False, True])
         city = city.head(report.settings.topics.top_n)
         colors = plots.department_colors(report.supervised)
+        if text.incomplete(report):  # part of a month against whole months: no mean of the months before
+            city = city.assign(baseline_mean=float("nan"))
+            title += ("（本月数据不完整，不与此前各月比较）" if lang == "zh" else
+                      " (incomplete month: not compared with the months before)")
         return plots.issue_bars(city, colors=colors, lang=lang, title=title) if len(city) else None
     raise KeyError(f"no figure {name!r}; figures are {', '.join(FIGURES)}")
 
@@ -119,6 +124,8 @@ def show(report, name: str, lang: str, figures_dir: str | Path = ""):
     path = Path(figures_dir) / f"{name}.png" if figures_dir else None
     if path is not None and path.exists():
         return Image(filename=str(path))
+    if name == "topics" and getattr(report, "topics_from", "text") == "none":
+        return HTML("")  # the page's opening says the export has no issues
     fig = draw(report, name, lang)
     if fig is None:
         measure = {"satisfaction": "satisfaction_rate", "handling": "on_time_rate"}.get(name)

@@ -62,6 +62,28 @@ APPENDIX = {
           "is for reference.",
 }
 NO_EMERGING = {"zh": "本月没有显著上升的问题。", "en": "No issue rose significantly this month."}
+#: The opening paragraph of the issues page when they do not come from the citizens' words (the month result's
+#: ``topics_from``: ``categories``, an export without text or ``--topics categories``; ``none``, neither).
+TOPICS_INTROS = {
+    "categories": {"zh": "各单位本月的主要问题：本次导出数据不含诉求内容（或按分类归纳），每个问题分类即一个问题，列出件数和与前几个月月均相比的变化。",
+                   "en": "The month's main issues of each unit, one per category of request (this export has no "
+                         "request text, or the issues were asked for by category): order counts and change against "
+                         "the months before. Categories are translated where data/reference/names_en.csv has them."},
+    "none": {"zh": text.NO_ISSUES["zh"] + "。", "en": text.NO_ISSUES["en"] + "."},
+}
+def no_emerging(report, lang: str) -> HTML:
+    """What the emerging section says when no issue is emerging: none rose, none is judged (an incomplete month),
+    or the export has no issues at all."""
+    if getattr(report, "topics_from", "text") == "none":
+        return prose(TOPICS_INTROS["none"][lang])
+    if text.incomplete(report):
+        return prose("本月数据不完整，不判断问题是否显著上升。" if lang == "zh" else
+                     "The month is incomplete: no issue is judged to be rising.")
+    return prose(NO_EMERGING[lang])
+
+
+#: Pages that open with the headline block, whose first line already says the month is incomplete.
+HEADLINE_PAGES = {"01_overview"}
 
 
 def satisfaction_overview(report, lang: str) -> HTML:
@@ -164,10 +186,14 @@ STYLE = ("<style>.jp-RenderedHTMLCommon table{font-size:13px} .jp-RenderedHTMLCo
 def heading(page: str, report, lang: str) -> HTML:
     """The page's masthead, title with the month, and opening paragraph."""
     name = f"{L.title(page, lang)} · {L.month_name(report.month, lang)}"
-    intro = INTROS[lang].get(page, "")
+    source = getattr(report, "topics_from", "text")
+    own = TOPICS_INTROS.get(source) if page == "05_topics" else None
+    intro = own[lang] if own else INTROS[lang].get(page, "")
+    note = text.incomplete_note(report, lang) if text.incomplete(report) and page not in HEADLINE_PAGES else ""
     mast = L.masthead(report.settings.bulletin, lang)
     return HTML(STYLE + (f'<p style="color:#a00">{html.escape(mast)}</p>' if mast else "") + f"<h1>{html.escape(name)}</h1>"
-                + (f"<p>{html.escape(intro)}</p>" if intro else ""))
+                + (f"<p>{html.escape(intro)}</p>" if intro else "")
+                + (f'<p class="incomplete" style="color:#a00;font-weight:bold">{html.escape(note)}</p>' if note else ""))
 
 
 def section(title: str) -> HTML:
@@ -195,6 +221,9 @@ def _is_number(v) -> bool:
 
 #: A figure written as text with its unit (a change in percent or points): aligned like a number.
 FIGURE_TEXT = re.compile(r"^[+\-−]?[\d,]+(\.\d+)?\s*(%|pts|个百分点)?$")
+#: Words standing in for a change figure (a small base, an incomplete month): a column of figures stays numeric.
+PLACEHOLDERS = ({w for d in text.SMALL_BASE.values() for w in d.values()}
+                | {text.not_comparable(lang) for lang in ("zh", "en")})
 
 
 def _decimals(values) -> int | None:
@@ -203,7 +232,7 @@ def _decimals(values) -> int | None:
     one placeholder standing in for some (样本不足)."""
     present = [v for v in values if not _missing(v)]
     figures = [v for v in present if _is_number(v) or (isinstance(v, str) and FIGURE_TEXT.match(v))]
-    if not figures or len({str(v) for v in present} - {str(v) for v in figures}) > 1:
+    if not figures or len({str(v) for v in present} - {str(v) for v in figures} - PLACEHOLDERS) > 1:
         return None
     return max([len(f"{round(float(v), 4):.4f}".rstrip("0").split(".")[1])
                 for v in figures if isinstance(v, (float, np.floating))], default=0)
@@ -255,14 +284,15 @@ def question_list(report, lang: str) -> HTML:
         why = g.iloc[0, 1]
         head = f"{dep}（{why}）" if lang == "zh" else f"{dep} ({why})"
         few = ""
-        if 0 < len(g) < limit and g.iloc[0, 2] != 0:
+        numbered = pd.notna(g.iloc[0, 2])  # a department without an issue has no number
+        if 0 < len(g) < limit and numbered:
             few = (f"<p>本月只有{len(g)}个问题达到列入标准（至少{report.settings.topics.min_question_orders}件）。</p>"
                    if lang == "zh" else f"<p>Only {len(g)} {'issue reaches' if len(g) == 1 else 'issues reach'} "
                    f"the listing threshold this month (at least {report.settings.topics.min_question_orders} "
                    "orders).</p>")
         items = "".join(f"<li>{html.escape(x)}</li>" for x in g.iloc[:, 3])
         out.append(f"<h3>{html.escape(head)}</h3>{few}"
-                   + (f"<ol>{items}</ol>" if g.iloc[0, 2] else f"<p>{html.escape(g.iloc[0, 3])}</p>"))
+                   + (f"<ol>{items}</ol>" if numbered else f"<p>{html.escape(g.iloc[0, 3])}</p>"))
     return HTML("".join(out))
 
 

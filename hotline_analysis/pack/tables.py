@@ -40,16 +40,29 @@ def _sat_rate(rate: pd.Series, enough: pd.Series, lang: str) -> pd.Series:
     return shown.where(enough.fillna(False).astype(bool), too_few(lang)).where(rate.notna(), None)
 
 
+def changes(report, pct: pd.Series, current: pd.Series, base: pd.Series, lang: str) -> pd.Series:
+    """A change column as displayed: the percent, rounded; on a base below ``change.min_base`` "new" (a base of
+    0) or "n/a" (:func:`hotline_analysis.metrics.change_pct`, :func:`hotline_analysis.pack.text.small_base`); in
+    an incomplete month (:func:`hotline_analysis.pack.text.incomplete`) "not comparable" in every row."""
+    if text.incomplete(report):
+        return pd.Series(text.not_comparable(lang), index=pct.index, dtype=object)
+    _, status = M.change_pct(current, base, report.settings.change.min_base)
+    words = pd.Series([text.small_base(s, lang) for s in status], index=pct.index, dtype=object)
+    return _round(pct, report.settings.change.decimals).astype(object).where(pct.notna(), words)
+
+
 def departments(report, lang: str) -> pd.DataFrame:
-    """Rank, department, net complaints with last month, a year ago and the changes, satisfaction, trend (with
-    its window) and flags."""
+    """Rank, department, net complaints with last month, a year ago and the changes ("new", "n/a" on a small
+    base; "not comparable" in an incomplete month: :func:`changes`), satisfaction, trend (with its window) and
+    flags."""
     d = report.departments
     sat = report.satisfaction.set_index("department")
     digits = report.settings.change.decimals
     t = pd.DataFrame({
         "rank": d["rank"], "department": _names(d.department, lang), "net_complaints": d.net_complaints,
-        "prev_month": d.prev_month, "mom_pct": _round(d.mom_pct, digits), "prev_year": d.prev_year,
-        "yoy_pct": _round(d.yoy_pct, digits), "surveyed": d.department.map(sat.surveyed).fillna(0).astype(int),
+        "prev_month": d.prev_month, "mom_pct": changes(report, d.mom_pct, d.net_complaints, d.prev_month, lang),
+        "prev_year": d.prev_year, "yoy_pct": changes(report, d.yoy_pct, d.net_complaints, d.prev_year, lang),
+        "surveyed": d.department.map(sat.surveyed).fillna(0).astype(int),
         "satisfaction_rate": _sat_rate(d.department.map(sat.satisfaction_rate),
                                        d.department.map(sat.enough_sample), lang),
         "trend": [text.trend_word(r, lang) for r in d.itertuples()],
@@ -63,14 +76,13 @@ def departments(report, lang: str) -> pd.DataFrame:
 
 def breakdown(report, dimension: str, lang: str) -> pd.DataFrame:
     """All orders of the month by one dimension (request type, channel, district) with share and changes;
-    missing values are their own row ("unknown") inside the shares."""
+    missing values are their own row ("unknown") inside the shares; changes as :func:`changes` shows them."""
     b = report.breakdowns[report.breakdowns.dimension == dimension]
-    digits = report.settings.change.decimals
     values = [L.value_label(dimension, v, lang) for v in b.value]
     t = pd.DataFrame({"value": [L.name(v, lang) for v in values] if dimension == S.DISTRICT else values,
                       "records": b.records, "share": _pct(b.share, 1), "prev_month": b.prev_month,
-                      "mom_pct": _round(b.mom_pct, digits), "prev_year": b.prev_year,
-                      "yoy_pct": _round(b.yoy_pct, digits)})
+                      "mom_pct": changes(report, b.mom_pct, b.records, b.prev_month, lang), "prev_year": b.prev_year,
+                      "yoy_pct": changes(report, b.yoy_pct, b.records, b.prev_year, lang)})
     return _headed(t, lang).rename(columns={L.headers(lang)["value"]: L.word("dimension", dimension, lang)})
 
 
@@ -94,21 +106,32 @@ def satisfaction(report, lang: str) -> pd.DataFrame:
 
 
 def long_trends(report, lang: str) -> pd.DataFrame:
-    """Seasonal Mann-Kendall per department (the appendix's longer view)."""
+    """Seasonal Mann-Kendall per department (the appendix's longer view); a department with fewer months than
+    the test needs (:data:`hotline_analysis.month.build.MK_MIN_MONTHS`) is "not tested", never "no clear
+    change"."""
+    from ..month.build import MK_MIN_MONTHS
+
     t = report.long_trends
+    verdict = [text.untested(int(n), MK_MIN_MONTHS, lang) if n < MK_MIN_MONTHS else L.word("trend", v, lang)
+               for n, v in zip(t.months, t.direction)]
     out = pd.DataFrame({"department": _names(t.department, lang), "slope_per_year": _round(t.slope_per_year, 1),
-                        "q_value": _round(t.q_value, 3), "trend": t.direction.map(lambda v: L.word("trend", v, lang))})
+                        "q_value": _round(t.q_value, 3), "trend": verdict})
     return _headed(out, lang)
 
 
 def issues(report, lang: str, frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """Issues per department (default: the top issues, departments in rank order) with keywords, counts, change
-    and examples."""
+    ("not comparable" in an incomplete month) and examples; no columns when the export has neither text nor
+    categories (``topics_from`` ``none``: the page says so)."""
+    if report.topics_from == "none":
+        return pd.DataFrame()
     t = report.issues if frame is None else frame
     sep = "、" if lang == "zh" else ", "
+    change = (pd.Series(text.not_comparable(lang), index=t.index, dtype=object) if text.incomplete(report)
+              else _round(t.change, 1))
     out = pd.DataFrame({"department": _names(t.department, lang), "rank": t["rank"], "label": t.label,
                         "keywords": t.keywords.map(lambda k: sep.join(k)), "orders": t.orders,
-                        "baseline_mean": _round(t.baseline_mean, 1), "change": _round(t.change, 1),
+                        "baseline_mean": _round(t.baseline_mean, 1), "change": change,
                         "emerging": t.emerging.map(lambda v: L.word("bool", True, lang) if v else ""),
                         "category": _names(t.category, lang), "examples": t.examples.map(lambda e: " / ".join(e))})
     return _headed(out, lang)
@@ -124,12 +147,16 @@ def actions(report, lang: str) -> pd.DataFrame:
 
 
 def questions(report, lang: str, example: bool = True) -> pd.DataFrame:
-    """The question list: department, why it is listed, number, the question as a sentence."""
+    """The question list: department, why it is listed, number (blank for a department without an issue), the
+    question as a sentence."""
     q = report.questions
     k, least = report.settings.topics.baseline_months, report.settings.topics.min_question_orders
+    partial = text.incomplete(report)
+    rank = pd.array([r if r else pd.NA for r in q["rank"]], dtype="Int64")  # rank 0: no issue, no number
     out = pd.DataFrame({"department": _names(q.department, lang),
                         "why": [text.reasons(report, d, r, lang) for d, r in zip(q.department, q.why)],
-                        "rank": q["rank"], "question": [text.question(r, k, lang, example, least) for r in q.itertuples()]})
+                        "rank": rank, "question": [text.question(r, k, lang, example, least, report.topics_from, partial)
+                                                   for r in q.itertuples()]})
     return _headed(out, lang)
 
 

@@ -49,27 +49,71 @@ def _city_rates(report, lang: str) -> str | None:
     return ("；" if lang == "zh" else "; ").join(parts) or None
 
 
+def incomplete(report) -> bool:
+    """Whether the month's orders are not all there for the city (the month result's ``ledger["completeness"]``,
+    :class:`hotline_analysis.flags.Completeness`): its counts are then not compared with other months."""
+    return not report.ledger.get("completeness", {}).get("complete", True)
+
+
+def not_comparable(lang: str) -> str:
+    """What a change cell of an incomplete month shows instead of a figure."""
+    return "不可比（本月数据不完整）" if lang == "zh" else "not comparable (month incomplete)"
+
+
+def incomplete_note(report, lang: str) -> str:
+    """The note of every page of an incomplete month (:func:`incompleteness`): its counts are not compared."""
+    return incompleteness(report, lang) + ("；本月件数与上月、去年同月和此前各月不可比，不列变化" if lang == "zh" else
+                                           "; its counts are not comparable with last month, a year ago or the "
+                                           "months before, so no change is shown")
+
+
+#: What a change cell shows on a base below ``change.min_base`` (config/default.yaml ``change``), by status of
+#: :func:`hotline_analysis.metrics.change_pct`.
+SMALL_BASE = {"zh": {"new": "新增", "n/a": "—"}, "en": {"new": "new", "n/a": "n/a"}}
+
+
+def small_base(status: str, lang: str) -> str | None:
+    """The word for a change not computed on a small base: "new" (base 0), "n/a"; None for a computed one."""
+    return SMALL_BASE[lang].get(status)
+
+
+def untested(months: int, needs: int, lang: str) -> str:
+    """A test not run for want of months, in place of a verdict."""
+    return (f"未检验：需{needs}个月数据（现有{months}个月）" if lang == "zh" else
+            f"not tested: needs {needs} months (has {months})")
+
+
+def units(n: int, lang: str) -> str:
+    """A number of units: 3个单位; 1 unit, 2 units."""
+    return f"{n}个单位" if lang == "zh" else f"{n} unit{'' if n == 1 else 's'}"
+
+
 def headline(report, lang: str) -> list[str]:
     """The month in a few sentences, as a bulletin opens: the supervised departments' net complaints with their
     changes and how many fell, the whole hotline with the scope of each figure, the top department with its
-    count and change, the city's satisfaction, the verdicts (words: :data:`hotline_analysis.labels.HEADLINE`)."""
+    count and change, the city's satisfaction, the verdicts (words: :data:`hotline_analysis.labels.HEADLINE`).
+    In an incomplete month (:func:`incomplete`) the counts are given without changes or how many fell."""
     t, d = report.totals(), report.departments
+    partial = incomplete(report)
     fields = {"departments": t["departments"], "net": t["net_complaints"], "yoy": change(t["yoy_pct"], lang),
               "mom": change(t["mom_pct"], lang), "fell": t["fell_mom"], "rose": t["rose_mom"],
               "records": report.ledger["records"], "hotline_net": report.ledger["net_complaints"],
               "falling": int((d.trend == "falling").sum()), "rising": int((d.trend == "rising").sum()),
+              "falling_units": units(int((d.trend == "falling").sum()), lang),
               "calls": int((report.actions.action == "call").sum()),
               "commends": int((report.actions.action == "commend").sum()),
               "below": int(report.satisfaction.below_standard.fillna(False).sum()),
               "standard": f"{report.settings.satisfaction.standard * 100:g}%",
               "hotline": report.settings.bulletin.hotline if lang == "zh" else report.settings.bulletin.hotline_en}
-    lines = [L.sentence("totals", lang, **fields), L.sentence("hotline", lang, **fields)]
-    if not report.ledger.get("completeness", {}).get("complete", True):
+    lines = [L.sentence("totals_incomplete" if partial else "totals", lang, **fields),
+             L.sentence("hotline", lang, **fields)]
+    if partial:
         lines.insert(0, incompleteness(report, lang))
     if len(d):
         top = d.iloc[0]
-        lines.append(L.sentence("top", lang, top=L.name(top.department, lang), top_net=top.net_complaints,
-                                top_yoy=change(top.yoy_pct, lang), top_mom=change(top.mom_pct, lang)))
+        lines.append(L.sentence("top_incomplete" if partial else "top", lang, top=L.name(top.department, lang),
+                                top_net=top.net_complaints, top_yoy=change(top.yoy_pct, lang),
+                                top_mom=change(top.mom_pct, lang)))
     lines.append(handling_line(report, lang))
     lines.append(headline_satisfaction(report, lang))
     acts = "actions_only" if "satisfaction_rate" in report.absent else "actions"
@@ -172,14 +216,34 @@ def reasons(report, department: str, codes, lang: str) -> str:
     return ("；" if lang == "zh" else "; ").join(reason(report, department, c, lang) for c in codes)
 
 
-def question(q, baseline_months: int, lang: str, example: bool = True, min_orders: int = 0) -> str:
+#: What the pages, slides and question list say when the export has neither text nor categories.
+NO_ISSUES = {"zh": "本次导出数据既无诉求内容也无问题分类，主要问题无法归纳（本次导出数据不含此项）",
+             "en": "The main issues are not in this export: it has neither the request text nor a category"}
+
+
+def question(q, baseline_months: int, lang: str, example: bool = True, min_orders: int = 0,
+             source: str = "text", partial: bool = False) -> str:
     """One row of the month result's ``questions`` as a sentence a member can read aloud (a row without an issue:
-    the department's complaints, none of whose issues reached ``min_orders``)."""
+    the department's complaints, none of whose issues reached ``min_orders``, or, ``source`` ``none``, an export
+    without text or categories). In an incomplete month (``partial``) the count is not compared with the months
+    before."""
     if pd.isna(q.label):
+        if source == "none":
+            return (f"本月净投诉{q.orders}件；{NO_ISSUES['zh']}。" if lang == "zh" else
+                    f"{q.orders} net complaints this month; the issues are not in this export (it has neither the "
+                    "request text nor a category).")
+        if partial:  # part of a month: too few days to call the complaints scattered
+            return (f"本月（数据不完整）净投诉{q.orders}件，没有一个问题达到{min_orders}件。" if lang == "zh" else
+                    f"{q.orders} net complaints this month (an incomplete month); no issue reached {min_orders}.")
         return (f"本月净投诉{q.orders}件，没有一个问题达到{min_orders}件，反映较为分散。" if lang == "zh" else
                 f"{q.orders} net complaints this month; no issue reached {min_orders}, they are scattered.")
     mean = q.baseline_mean
     ex = f"“{q.examples[0]}”" if example and len(q.examples) else ""
+    if partial:
+        return (f"本月（数据不完整）{q.orders}件投诉反映“{q.label}”，与此前各月不可比，请说明办理情况和下一步措施。"
+                + (f"例如：{ex}" if ex else "") if lang == "zh" else
+                f"{q.orders} complaints this month (an incomplete month, not comparable with the months before) "
+                f"about “{q.label}”. How are they handled, and what comes next?" + (f" For example: {ex}" if ex else ""))
     if lang == "zh":
         if pd.isna(mean):
             trend = "无前期数据可比"
