@@ -78,6 +78,19 @@ def _month(value: str, flag: str):
     return month
 
 
+def _say_scope(store: Path, all_units: bool) -> None:
+    """Say (on stderr) when every unit is reported without ``--all-units``: the store was ingested without an
+    alias table, or its alias table names none of its units as a department (see :func:`reviews.unit_scope`)."""
+    from .reviews import SCOPES, open_store, store_history, unit_scope
+
+    if all_units:
+        return
+    st = open_store(store)
+    why = unit_scope(st, store_history(st))[1]
+    if why != "departments":
+        print(f"hotline: note: reporting {SCOPES[why]}", file=sys.stderr)
+
+
 def _cmd_summary(args: argparse.Namespace) -> None:
     import json
 
@@ -86,6 +99,7 @@ def _cmd_summary(args: argparse.Namespace) -> None:
 
     month = _month(args.month, "--month")
     store = _require_store(args.store)
+    _say_scope(store, args.all_units)
     report = MonthReport.build(store, month, load_settings(args.config), args.dataset, args.all_units, args.topics)
     summary = report.to_json()
     out = Path(args.out)
@@ -107,7 +121,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
     first, last = _month(args.month, "--month"), _month(args.to or args.month, "--to")
     if last < first:
         raise HotlineError(f"--to {args.to} is before --month {args.month}")
-    _require_store(args.store)
+    _say_scope(_require_store(args.store), args.all_units)
     load_settings(args.config)  # a settings file with a mistake stops here, not in a notebook
     if args.pdf and find_browser() is None:
         raise HotlineError("--pdf needs a locally installed Chromium (e.g. 'apt-get install chromium'); "
@@ -143,6 +157,7 @@ def _cmd_annual(args: argparse.Namespace) -> None:
 
     store = _require_store(args.store)
     out = Path(args.out) if args.out else paths.report_folder(store, f"annual-{args.year}")
+    _say_scope(store, args.all_units)
     table = annual_review(store, args.year, load_settings(args.config), args.all_units)
     result = save_tables({"annual": table}, out / "result")
     params = {"result": str(result.resolve()), "store": str(store.resolve()), "year": args.year, "lang": args.lang,

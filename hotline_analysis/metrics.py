@@ -95,6 +95,8 @@ def monthly_volume(df: pd.DataFrame, settings: Settings, by: str | list[str] = S
     frame = pd.DataFrame({**{c: d[c] for c in [*by, MONTH]}, "records": w,
                           "net_complaints": w * d["is_net_complaint"].to_numpy(dtype=float)})
     g = frame.groupby([*by, MONTH], observed=True, dropna=False)[["records", "net_complaints"]].sum()
+    if g.empty:  # no orders (e.g. none of the units asked for): no months to fill
+        return g.reset_index().astype({"records": "int64", "net_complaints": "int64"})
     months = pd.period_range(d[MONTH].min(), d[MONTH].max(), freq="M")
     groups = g.index.droplevel(MONTH).unique()
     full = pd.MultiIndex.from_tuples([(*(k if isinstance(k, tuple) else (k,)), m) for k in groups for m in months],

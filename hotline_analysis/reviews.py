@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import metrics as M
 from . import paths
 from . import schema as S
-from .catalog import municipal_departments
+from .catalog import KIND_DEPARTMENT, municipal_departments
 from .errors import DataError, InputError, StoreError
 from .settings import Settings, load_settings
 from .store import Store
@@ -34,6 +35,47 @@ def store_history(st: Store) -> pd.DataFrame:
 
     agg = st.aggregates()
     return agg if agg is not None else M.with_month(st.load(columns=[S.ORDER_ID, *AGGREGATE_SOURCE, S.DUPLICATE_OF]))
+
+
+def store_departments(st: Store) -> set[str]:
+    """The units of kind ``department`` in the alias table the store's rows were mapped with (its preset's
+    ``departments:``, recorded at ingest); empty when they were mapped without one. A store ingested before
+    stores recorded it falls back to the shipped table ``data/reference/departments.csv``."""
+    kinds = st.unit_kinds()
+    if kinds is None:
+        return municipal_departments()
+    return {name for name, kind in kinds.items() if kind == KIND_DEPARTMENT}
+
+
+#: Why :func:`unit_scope` reports the units it does.
+SCOPES = {
+    "departments": "the units of kind department in the store's alias table",
+    "all_units": "every unit of the store, as asked (--all-units)",
+    "no_alias_table": "every unit of the store: it was ingested without an alias table, so no unit has a kind",
+    "no_department": "every unit of the store: its alias table names none of them as a department",
+    "unrecorded": "every unit of the store: it does not record its alias table (ingested by an older version; "
+                  "ingest its files again with their preset to record it), and the shipped one, "
+                  "data/reference/departments.csv, names none of them as a department",
+}
+
+
+def unit_scope(st: Store, history: pd.DataFrame, all_units: bool = False) -> tuple[list[str], str]:
+    """The supervised units that ``summary``, ``report``, ``annual`` and the look-back's comparison use, and
+    why (a key of :data:`SCOPES`): the store's departments (:func:`store_departments`) that hold orders in
+    ``history``; every unit of ``history`` with ``all_units``, or when there are none."""
+    known = set(history[S.DEPARTMENT].dropna().unique())
+    if all_units:
+        return sorted(known), "all_units"
+    deps = sorted(store_departments(st) & known)
+    if deps:
+        return deps, "departments"
+    kinds = st.unit_kinds()
+    return sorted(known), "unrecorded" if kinds is None else "no_alias_table" if not kinds else "no_department"
+
+
+def supervised_units(st: Store, history: pd.DataFrame, all_units: bool = False) -> list[str]:
+    """The units of :func:`unit_scope`."""
+    return unit_scope(st, history, all_units)[0]
 
 
 def monthly_volumes(history: pd.DataFrame, settings: Settings, departments=None) -> pd.DataFrame:
@@ -62,23 +104,24 @@ def annual_review(store, year: int, settings: Settings | None = None, all_units:
     """The year's review candidates: the top N by annual net complaints plus significant annual risers.
 
     Columns: those of :func:`hotline_analysis.rank.review_candidates`, for the
-    municipal departments of the alias table (every unit with ``all_units``, or
-    when the alias table names none of the store's units). ``history``: the
-    store's :func:`store_history` when the caller has already read it.
+    units of :func:`supervised_units` (the departments of the store's alias
+    table; every unit with ``all_units``, without an alias table, or when it
+    names none of the store's units). ``previous`` and ``change_pct`` are
+    missing when the store does not hold every month of the year before (no
+    comparison with part of a year). ``history``: the store's
+    :func:`store_history` when the caller has already read it.
     """
     from .rank import review_candidates
 
     settings = settings or load_settings()
     st = open_store(store)
     history = store_history(st) if history is None else history
-    deps = None if all_units else (municipal_departments() or None)
-    vol = monthly_volumes(history, settings, deps)
-    if vol.empty and deps is not None:
-        vol = monthly_volumes(history, settings)
-    vol = vol[vol[M.MONTH].dt.year.isin([year - 1, year])]
-    if not (vol[M.MONTH].dt.year == year).any():
+    if not (history[M.MONTH].dt.year == year).any():
         raise DataError(f"{st.root}: no work orders received in {year}")
-    return review_candidates(vol, year, settings)
+    vol = monthly_volumes(history, settings, supervised_units(st, history, all_units))
+    held = history[M.MONTH].drop_duplicates()
+    years = [year - 1, year] if (held.dt.year == year - 1).sum() == 12 else [year]  # no part of a year before
+    return review_candidates(vol[vol[M.MONTH].dt.year.isin(years)], year, settings)
 
 
 def lookback(store, supervised: list[str], at: str, register: str | Path, settings: Settings | None = None, *,
@@ -115,28 +158,40 @@ def lookback(store, supervised: list[str], at: str, register: str | Path, settin
 def lookback_did(store, supervised: list[str], at: str, register: str | Path, settings: Settings | None = None, *,
                  history: pd.DataFrame | None = None):
     """The look-back as one difference in differences: departments supervised in ``supervised`` months
-    against the municipal departments the register never lists, months up to ``at``.
+    against the store's supervised units (:func:`supervised_units`) that the register never lists, months up
+    to ``at``.
 
     Each supervised department is treated from the month after its first hearing.
     Returns a :class:`hotline_analysis.stats.DiDResult`; its pre-period check
     says when the comparison departments were already drifting apart (then
     trust the interrupted time series of :func:`lookback` instead). ``history``: as in :func:`lookback`.
+    Raises :class:`DataError` when there is no comparison unit with net complaints in those months (or no
+    supervised one), or the model cannot be fitted: no result is made up from nothing.
     """
     from .stats import did
 
-    history = store_history(open_store(store)) if history is None else history
+    st = open_store(store)
+    history = store_history(st) if history is None else history
     reg = read_register(register)
     chosen = reg[reg.month.isin(supervised)].sort_values("month")
     start: dict = {}
     for d, m in zip(chosen.department, chosen.month):
         start.setdefault(d, pd.Period(m, "M") + 1)
-    control = sorted(municipal_departments() - set(reg.department))
-    if not control:
-        raise DataError("no comparison departments: every municipal department of the alias table is in the "
-                        "register (or there is no alias table); the difference in differences needs some never heard")
-    vol = monthly_volumes(history, settings or load_settings(), set(start) | set(control))
+    control = set(supervised_units(st, history)) - set(reg.department)
+    vol = monthly_volumes(history, settings or load_settings(), set(start) | control)
     vol = vol[vol[M.MONTH] <= pd.Period(at, "M")]
-    return did(vol, list(start), start)
+    held = vol.groupby(S.DEPARTMENT).net_complaints.sum()
+    held = set(held.index[held > 0])
+    if not control & held:
+        raise DataError("no comparison units: every supervised unit of the store is in the register, or those it "
+                        "does not list have no net complaints; the difference in differences needs some never heard")
+    if not set(start) & held:
+        raise DataError("the units supervised in those months have no net complaints in the store")
+    vol = vol[vol[S.DEPARTMENT].isin(held)]
+    try:
+        return did(vol, [d for d in start if d in held], start)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        raise DataError(f"the difference in differences cannot be fitted: {exc}") from None
 
 
 # --- saved reviews (what the review notebooks narrate) --------------------------------------------------------

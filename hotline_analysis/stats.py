@@ -7,6 +7,7 @@ interval and p-value, ``summary()`` (one line of text) and ``to_frame()``
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -16,6 +17,7 @@ import statsmodels.api as sm
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
 
 class _Result:
@@ -239,11 +241,17 @@ def did(panel: pd.DataFrame, treated: list[str], start: pd.Period | dict, unit: 
     before ``start`` and reports ``exp(c)`` and its p-value. ``start`` is the
     first treated month, or a mapping of treated unit to its own first treated
     month (staggered supervision; the pre-period ends before the earliest).
+
+    Raises ``ValueError`` when the panel holds no treated or no comparison
+    unit, and ``np.linalg.LinAlgError`` when the effect cannot be estimated (a
+    singular model): with nothing to compare, no estimate and no interval.
     """
     if isinstance(start, dict) and set(treated) - set(start):
         raise ValueError(f"no start month for treated units {sorted(set(treated) - set(start))}")
     d = panel[[unit, time, value]].reset_index(drop=True)
     is_treated = d[unit].isin(treated)
+    if not is_treated.any() or is_treated.all():
+        raise ValueError(f"the panel holds no {'treated' if not is_treated.any() else 'comparison'} unit")
     first = d[unit].map(start) if isinstance(start, dict) else pd.Series(start, index=d.index)
     d["treat_post"] = (is_treated & (d[time] >= first)).astype(float)
     b, se, p = _fe_poisson(d, unit, time, value, "treat_post")
@@ -263,12 +271,23 @@ def did(panel: pd.DataFrame, treated: list[str], start: pd.Period | dict, unit: 
 
 
 def _fe_poisson(d: pd.DataFrame, unit: str, time: str, value: str, term: str) -> tuple[float, float, float]:
-    """Coefficient, cluster-robust standard error and p-value of ``term`` in a two-way fixed-effects Poisson model."""
+    """Coefficient, cluster-robust standard error and p-value of ``term`` in a two-way fixed-effects Poisson model.
+
+    Raises ``np.linalg.LinAlgError`` when ``term`` is not identified (the fixed effects already explain it:
+    the design loses rank with it) or its standard error is not a finite positive number."""
     X = pd.get_dummies(d[[unit]].astype(str), drop_first=True, dtype=float)
     X = X.join(pd.get_dummies(d[[time]].astype(str), drop_first=True, dtype=float))
     X.insert(0, "const", 1.0)
     X[term] = d[term]
-    fit = sm.GLM(d[value].to_numpy(float), X.to_numpy(float), family=sm.families.Poisson()).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(d[unit])[0]})
+    A = X.to_numpy(float)
+    if np.linalg.matrix_rank(A) < np.linalg.matrix_rank(A[:, :-1]) + 1:
+        raise np.linalg.LinAlgError(f"{term} is collinear with the fixed effects")
+    with warnings.catch_warnings():  # a cluster covariance of few clusters is often singular: checked below
+        warnings.simplefilter("ignore", SingularMatrixWarning)
+        fit = sm.GLM(d[value].to_numpy(float), A, family=sm.families.Poisson()).fit(
+            cov_type="cluster", cov_kwds={"groups": pd.factorize(d[unit])[0]})
     i = X.columns.get_loc(term)
-    return float(fit.params[i]), float(fit.bse[i]), float(fit.pvalues[i])
+    b, se, p = float(fit.params[i]), float(fit.bse[i]), float(fit.pvalues[i])
+    if not (np.isfinite(b) and np.isfinite(se) and se > 0):
+        raise np.linalg.LinAlgError(f"no standard error for {term}")
+    return b, se, p

@@ -2,7 +2,8 @@
 
 Layout of a store folder::
 
-    manifest.json                       the store's state: source files, their parts, the duplicates table
+    manifest.json                       the store's state: source files, their parts, the duplicates table,
+                                        whose export it is and the kinds of its units (the preset's alias table)
     orders/year=YYYY/month=M/<file>-<sha8>.parquet   canonical rows, one part per source file and month
     quarantine/<file>-<sha8>.parquet    rows left out, with file, row, column and reason
     duplicates-<hash>.parquet           repeat calls over the whole store: order_id -> duplicate_of
@@ -229,6 +230,22 @@ class Store:
     def exists(self) -> bool:
         return self.manifest_path.exists()
 
+    def unit_kinds(self) -> dict[str, str] | None:
+        """The kind of each unit (``department``, ``district_government``, ``enterprise``) in the alias table
+        the store's rows were mapped with, by canonical name: ``{}`` when they were ingested without one (the
+        preset's ``departments: null``), None for a store ingested before stores recorded it."""
+        units = self.manifest().get("units")
+        return None if units is None else dict(units.get("kinds") or {})
+
+    def record_units(self, units: dict) -> None:
+        """Record ``units`` (see :meth:`commit`) in the manifest alone, when it differs from what is there: an
+        ingest of unchanged files still tells an older store which alias table its rows were mapped with."""
+        manifest = self.manifest()
+        if manifest.get("units") != units:
+            manifest["units"] = units
+            _atomic_write_bytes(self.manifest_path,
+                                json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+
     def check_folder(self) -> None:
         """Refuse a folder that exists, holds files and is not a store (no ``manifest.json``)."""
         if self.exists():
@@ -295,7 +312,7 @@ class Store:
 
     def commit(self, files: dict[str, dict], duplicates: pd.DataFrame, aggregates: pd.DataFrame,
                caller_key_check: str | None = None, ledger: tuple[dict, str] | None = None,
-               bulletin: dict | None = None) -> None:
+               bulletin: dict | None = None, units: dict | None = None) -> None:
         """Make written parts visible: one atomic manifest replacement, then tidy away unlisted files.
 
         ``caller_key_check``, the caller key of a fixed number, tells a later
@@ -303,6 +320,7 @@ class Store:
         (ledger, time stamp) is written before the manifest is replaced, so a
         committed ingest always has its ledger.  ``bulletin``: whose export
         this is (the preset's ``bulletin``), kept for the pack's title.
+        ``units``: the alias table the rows were mapped with (see :meth:`unit_kinds`).
         """
         manifest = self.manifest()
         manifest["files"].update(files)
@@ -310,6 +328,8 @@ class Store:
             manifest["caller_key_check"] = caller_key_check
         if bulletin:
             manifest["bulletin"] = bulletin
+        if units is not None:
+            manifest["units"] = units
         digest = hashlib.sha256(json.dumps(sorted(manifest["files"].items()), sort_keys=True).encode()).hexdigest()
         for key, frame in (("duplicates", duplicates[[S.ORDER_ID, S.DUPLICATE_OF]]), ("aggregates", aggregates)):
             name = f"{key}-{digest[:12]}.parquet"

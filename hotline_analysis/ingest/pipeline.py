@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from .. import __version__
 from .. import schema as S
-from ..catalog import load_departments
+from ..catalog import load_departments, unit_kinds
 from ..clean import (check_times, cut_long_texts, duplicate_links, exclusion_reason, map_departments,
                      mark_validity, normalise_text_columns)
 from ..errors import InputError, LedgerError, StoreError
@@ -153,6 +153,8 @@ def _ingest_locked(files: list[Path], preset: Preset, store: Store, settings: Se
     else:
         ledger = _ledger(batch.entries, None, settings, preset, now)
         store.save_ledger(ledger, stamp)
+        if manifest["files"]:
+            store.record_units(units_record(preset))
     log.info("ledger counted: %.1f s", time.perf_counter() - t0)
     return ledger
 
@@ -259,8 +261,18 @@ def _link_and_commit(batch: _Batch, store: Store, manifest: dict, settings: Sett
     ledger = _ledger(batch.entries, exclusion_reason(base, settings.net_complaint)[new], settings, preset, now)
     store.commit(batch.written, base.loc[base[S.DUPLICATE_OF].notna().to_numpy(), [S.ORDER_ID, S.DUPLICATE_OF]],
                  _store_counts(base, batch.counts), caller_key_check=check, ledger=(ledger, stamp),
-                 bulletin=preset.bulletin)
+                 bulletin=preset.bulletin, units=units_record(preset))
     return ledger
+
+
+def units_record(preset: Preset) -> dict:
+    """What the store remembers of the preset's alias table: its path and the kind of each unit
+    (:func:`hotline_analysis.catalog.unit_kinds`); without one (``departments: null``) no kinds, so every unit
+    is reported (see :meth:`hotline_analysis.store.Store.unit_kinds`)."""
+    path = preset.departments_path()
+    if not path:
+        return {"alias_table": None, "kinds": {}}
+    return {"alias_table": str(path), "kinds": unit_kinds(load_departments(path))}
 
 
 def _store_counts(base: pd.DataFrame, counts: dict[str, pd.DataFrame]) -> pd.DataFrame:

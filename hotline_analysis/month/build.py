@@ -30,7 +30,7 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
     if not (history[M.MONTH] == month).any():
         raise DataError(f"{st.root}: no work orders received in {month} (the store holds "
                         f"{history[M.MONTH].min()} to {history[M.MONTH].max()})")
-    deps = supervised_units(history, all_units)
+    deps = supervised_units(history, all_units, st)
     exposure = city_volume(history)
     city = city_completeness(exposure, orders, month, settings)
     table, volumes = department_table(history, month, settings, deps, city, exposure)
@@ -94,14 +94,13 @@ ORDER_COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.CATEGORY_L1, S.CATEG
 BREAKDOWNS = (S.REQUEST_TYPE, S.CHANNEL, S.DISTRICT)
 
 
-def supervised_units(history: pd.DataFrame, all_units: bool) -> list[str]:
-    """The municipal departments of the alias table that the store knows, or every unit with ``all_units`` (or
-    when the alias table names none of the store's units)."""
-    from ..catalog import municipal_departments
+def supervised_units(history: pd.DataFrame, all_units: bool, st: Store) -> list[str]:
+    """The units of kind ``department`` in the alias table the store was ingested with that the store knows, or
+    every unit with ``all_units``, without an alias table, or when it names none of the store's units (the rule
+    of :func:`hotline_analysis.reviews.unit_scope`, which ``annual`` and the look-back share)."""
+    from ..reviews import supervised_units as units
 
-    known = set(history[S.DEPARTMENT].dropna().unique())
-    deps = sorted(municipal_departments() & known)
-    return deps if deps and not all_units else sorted(known)
+    return units(st, history, all_units)
 
 
 def month_ledger(history: pd.DataFrame, month: pd.Period) -> dict:

@@ -297,21 +297,27 @@ def question_list(report, lang: str) -> HTML:
 
 
 def did_sentence(did: pd.DataFrame, lang: str) -> HTML:
-    """The look-back's difference in differences in words (and its pre-period check)."""
+    """The look-back's difference in differences in words (and its pre-period check; when that could not be
+    made, no word on whether the comparison holds)."""
     if did.empty:
-        return prose("没有从未被监督的单位可作对照，无法进行双重差分。" if lang == "zh" else
-                     "No unit was never supervised, so there is no comparison group for a difference in differences.")
+        return prose("没有可作对照的单位（从未被监督且有净投诉的单位），无法进行双重差分。" if lang == "zh" else
+                     "There are no comparison units (units never supervised that have net complaints), so there is "
+                     "no difference in differences.")
     r = did.iloc[0]
     doubt = r.pretrend_p < 0.05
+    unchecked = pd.isna(r.pretrend_p)
     if lang == "zh":
         s = (f"被监督的{int(r.n_treated)}个单位与{int(r.n_control)}个从未被监督的单位相比，监督后净投诉为对照变化的"
              f"{r.rate_ratio:.2f}倍（95%置信区间 {r.ci_low:.2f}–{r.ci_high:.2f}）。")
-        s += "监督前两组走势已有差异，以上逐单位的中断时间序列结论为准。" if doubt else "监督前两组走势平行，对照可信。"
+        s += ("监督前的月份不足，无法检验两组走势是否平行，以上逐单位的中断时间序列结论为准。" if unchecked else
+              "监督前两组走势已有差异，以上逐单位的中断时间序列结论为准。" if doubt else "监督前两组走势平行，对照可信。")
         return prose(s)
     s = (f"The {int(r.n_treated)} supervised units against the {int(r.n_control)} never supervised: after supervision "
          f"their net complaints moved {r.rate_ratio:.2f} times as much as the comparison (95% interval "
          f"{r.ci_low:.2f}–{r.ci_high:.2f}). ")
-    s += ("The groups already drifted apart before supervision: trust the per-unit time series above." if doubt
+    s += ("Too few months before supervision to check that the groups moved in parallel: trust the per-unit time "
+          "series above." if unchecked else
+          "The groups already drifted apart before supervision: trust the per-unit time series above." if doubt
           else "Before supervision the groups moved in parallel, so the comparison holds.")
     return prose(s)
 
@@ -326,9 +332,14 @@ def lookback_summary(table: pd.DataFrame, lang: str) -> HTML:
 
 
 def annual_summary(table: pd.DataFrame, year: int, lang: str) -> HTML:
-    """The year's review candidates in one sentence."""
+    """The year's review candidates in one sentence; and, when the store does not hold the whole year before
+    (``previous`` missing throughout), that there is no comparison with it."""
     names = [L.name(d, lang) for d in table.loc[table.candidate.astype(bool), "department"]]
     sep = "、" if lang == "zh" else ", "
-    return prose(f"{year}年评议候选单位（全年净投诉量前列或显著上升）：{sep.join(names) or '无'}。" if lang == "zh" else
-                 f"Review candidates {year} (most annual net complaints, or a significant rise): "
-                 f"{sep.join(names) or 'none'}.")
+    s = (f"{year}年评议候选单位（全年净投诉量前列或显著上升）：{sep.join(names) or '无'}。" if lang == "zh" else
+         f"Review candidates {year} (most annual net complaints, or a significant rise): {sep.join(names) or 'none'}.")
+    if len(table) and table.previous.isna().all():
+        s += (f"库中没有{year - 1}年全年的工单，无法与上年比较，也无法检验是否显著上升。" if lang == "zh" else
+              f" The store does not hold the whole of {year - 1}: no comparison with the year before and no test "
+              "of a rise.")
+    return prose(s)

@@ -172,10 +172,13 @@ def lookback(b: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def annual(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The annual review table (:func:`hotline_analysis.reviews.annual_review`) as displayed."""
+    """The annual review table (:func:`hotline_analysis.reviews.annual_review`) as displayed; without the
+    previous year's columns when the store does not hold that year (the page says so)."""
     out = pd.DataFrame({"rank": table["rank"], "department": _names(table.department, lang), "annual": table.annual,
                         "previous": table.previous, "change_pct": _round(table.change_pct, 1),
                         "candidate": table.candidate.map(lambda v: L.word("bool", True, lang) if v else "")})
+    if len(table) and table.previous.isna().all():
+        out = out.drop(columns=["previous", "change_pct"])
     return _headed(out, lang)
 
 
