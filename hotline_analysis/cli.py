@@ -204,9 +204,9 @@ def _add_config(parser: argparse.ArgumentParser) -> None:
 
 def _add_all_units(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all-units", action="store_true",
-                        help="every unit in the store, not only the municipal departments of the alias table (the "
-                             "rows of kind 'department' in data/reference/departments.csv); without such rows, "
-                             "every unit is reported anyway")
+                        help="every unit in the store, not only the supervised units (those of kind 'department' "
+                             "in the alias table the store was ingested with, its preset's 'departments:'); without "
+                             "an alias table or such units, every unit is reported anyway (and the command says so)")
 
 
 def _add_synth(sub) -> None:
