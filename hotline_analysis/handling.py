@@ -20,6 +20,8 @@ Measures of the orders received in a month (:func:`month_measures`)
 ``repeat_rate``  重复投诉率 = repeat complaints (linked to an earlier one) / complaints
 ``dissatisfied``  不满意件数; ``satisfaction_rate`` = (satisfied + basically satisfied) / surveyed
 ``resolution_rate``  解决率 = resolved / call-backs that asked
+``reasonable_satisfaction_rate``  合理诉求办理结果满意率: satisfaction of the requests not judged unreasonable (the
+                  city's, :func:`hotline_analysis.month.build.city_satisfaction`); needs the reasonableness column
 ``composite``  三率 = w_response * response_rate + w_resolution * resolution_rate
                + w_satisfaction * satisfaction_rate (``handling.composite_weights``), graded A-D
 
@@ -48,6 +50,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "escalated": (S.ESCALATED,), "repeat_rate": (S.CALLER_KEY,), "dissatisfied": (S.SATISFACTION,),
     "satisfaction_rate": (S.SATISFACTION,), "resolution_rate": (S.RESOLVED,),
     "composite": (S.FIRST_RESPONSE_AT, S.RESOLVED, S.SATISFACTION), "direct_share": (S.HANDLED_DIRECTLY,),
+    "reasonable_satisfaction_rate": (S.SATISFACTION, S.IS_REASONABLE),
 }
 #: Count columns summed per group before the rates are formed (:func:`add_rates`).
 COUNTS = ("dispatched", "closed", "closed_with_due", "judged", "on_time", "early", "closed_in_month", "responded",

@@ -62,7 +62,7 @@ WORDS = {
                      "overdue": "超期未办结", "carried_over": "上月结转", "extension_requested": "申请延期",
                      "extension_granted": "同意延期", "escalated": "督办件", "repeat_rate": "重复投诉率（%）",
                      "resolution_rate": "解决率（%）", "satisfaction_rate": "满意率（%）", "dissatisfied": "不满意件数",
-                     "composite": "三率综合（%）"},
+                     "composite": "三率综合（%）", "reasonable_satisfaction_rate": "合理诉求办理结果满意率（%）"},
         "verdict": {"fell": "明显下降", "rose": "明显上升", "unclear": "变化不明显", "too_few_months": "月份不足"},
         "bool": {True: "是", False: "否"},
         "dimension": {S.REQUEST_TYPE: "诉求类型", S.CHANNEL: "受理渠道", S.DISTRICT: "区县"},
@@ -82,7 +82,8 @@ WORDS = {
                      "extension_requested": "Extensions asked", "extension_granted": "Extensions granted",
                      "escalated": "Escalated", "repeat_rate": "Repeat complaints (%)",
                      "resolution_rate": "Resolved (%)", "satisfaction_rate": "Satisfied (%)",
-                     "dissatisfied": "Dissatisfied", "composite": "Three-rate composite (%)"},
+                     "dissatisfied": "Dissatisfied", "composite": "Three-rate composite (%)",
+                     "reasonable_satisfaction_rate": "Satisfied, reasonable requests (%)"},
         "verdict": {"fell": "clearly fell", "rose": "clearly rose", "unclear": "no clear change",
                     "too_few_months": "too few months"},
         "bool": {True: "yes", False: "no"},
@@ -144,7 +145,8 @@ HEADERS_PAIRS = {
     'median_hours_to_close': ('办结时长中位数（小时）', 'Median hours to close'),
     'item': ('序号', 'No.'),
     'figure': ('内容', 'Headline'),
-    'vs_city_pp': ('与全市相比（百分点）', 'Against the city (points)'),
+    'vs_city_pp': ('与全市其他单位之差（百分点）', 'Against the rest of the city (points)'),
+    'note': ('说明', 'Note'),
     'below_standard': ('低于标准', 'Below standard'),
     'dispatched': ('转派件数', 'Dispatched'),
     'on_time_mom_pp': ('按期办结率较上月（百分点）', 'On time, change (points)'),
@@ -250,6 +252,19 @@ def title(key: str, lang: str) -> str:
 def word(kind: str, value, lang: str) -> str:
     """The word for a coded value (``kind``: trend, flag, action, verdict, bool, dimension)."""
     return WORDS[check_lang(lang)][kind].get(value, str(value))
+
+
+def not_in_export(columns, lang: str) -> str:
+    """What a page, sheet or slide says for a measure the export cannot give, naming the missing columns.
+
+    >>> not_in_export(["due_at", "closed_at"], "en")
+    'not in this export (no column for due_at, closed_at)'
+    >>> not_in_export(["satisfaction"], "zh")
+    '本次导出数据不含此项（缺少字段：satisfaction）'
+    """
+    if check_lang(lang) == "zh":
+        return f"本次导出数据不含此项（缺少字段：{'、'.join(columns)}）"
+    return f"not in this export (no column for {', '.join(columns)})"
 
 
 def words(kind: str, values, lang: str) -> str:

@@ -298,10 +298,17 @@ def against_city(cur: pd.DataFrame, orders: pd.DataFrame, month: pd.Period, sett
 def city_satisfaction(orders: pd.DataFrame, month: pd.Period, settings: Settings) -> pd.DataFrame:
     """The whole hotline's call-back satisfaction, and its rate for reasonable requests only (合理诉求办理结果
     满意率), this month, last month and a year ago: ``measure, month, surveyed, satisfaction_rate, ci_low,
-    ci_high`` (``measure``: ``all`` or ``reasonable``)."""
+    ci_high`` (``measure``: ``all`` or ``reasonable``). The rate for reasonable requests is only given for a month
+    whose orders say which requests are reasonable (``is_reasonable`` holds a value): without that column it would
+    merely repeat the overall rate, so it is not in this export."""
     frames = []
+    judged = (orders[S.IS_REASONABLE].notna().to_numpy() if S.IS_REASONABLE in orders
+              else np.zeros(len(orders), dtype=bool))
+    known = set(orders.loc[judged, M.MONTH])
     for measure, reasonable in (("all", False), ("reasonable", True)):
         t = M.satisfaction(orders.assign(_all=measure), settings, by="_all", reasonable_only=reasonable)
+        if reasonable:
+            t = t[t[M.MONTH].isin(known)]
         frames.append(t.rename(columns={"_all": "measure"}))
     out = pd.concat(frames, ignore_index=True)
     out = out[out.surveyed > 0]

@@ -37,8 +37,10 @@ def _rate(x) -> float | None:
     return None if pd.isna(x) else round(float(x), 6)
 
 
-def _department(d, change) -> dict:
-    surveyed = int(d.surveyed) if not pd.isna(d.surveyed) else 0
+def _department(d, change, surveyed_known: bool = True) -> dict:
+    """A department's figures; ``surveyed_known`` False when the export has no satisfaction (surveyed null, not
+    0: nothing was surveyed that the export records)."""
+    surveyed = (int(d.surveyed) if not pd.isna(d.surveyed) else 0) if surveyed_known else None
     return {
         "department": d.department,
         "net_complaints": int(d.net_complaints),
@@ -74,8 +76,10 @@ def _handling_figures(row) -> dict:
 
 
 def _handling(report) -> dict:
-    """The city's handling this month (with last month's on-time rate and open orders), what the export lacks,
-    the standards and the units below them, and the oldest overdue orders."""
+    """The city's handling this month (with last month's on-time rate and open orders, and the satisfaction of
+    reasonable requests), what the export lacks, the standards and the units below them, and the oldest overdue
+    orders. A measure the export lacks is null with its reason under ``absent``: so are the lists of units below
+    its standard and of overdue orders, never an empty list that would read as "none"."""
     from ..handling import NEEDS
 
     city = report.city_handling.set_index(M.MONTH)
@@ -87,16 +91,30 @@ def _handling(report) -> dict:
         "city": _handling_figures(now) | {
             "handled_directly": _count(now.handled_directly), "direct_share": _rate(now.direct_share),
             "on_time_rate_prev_month": None if prev is None else _rate(prev.on_time_rate),
-            "open_prev_month": None if prev is None else _count(prev.open)},
+            "open_prev_month": None if prev is None else _count(prev.open),
+            "reasonable_satisfaction_rate": _reasonable_rate(report)},
         "absent": {m: "not in this export: needs " + ", ".join(cols) for m, cols in report.absent.items()
                    if m in NEEDS},
         "standards": hs.standards.to_dict() | {"satisfaction": report.settings.satisfaction.standard},
         "composite_weights": hs.composite_weights.to_dict() | {"source": hs.weights_source_en},
-        "below_standard": {"on_time": h.loc[h.slow.astype(bool), "department"].tolist(),
-                           "reassign": h.loc[h.reassign_high.astype(bool), "department"].tolist()},
-        "oldest_overdue": [{"order_id": str(o.order_id), "department": None if pd.isna(o.department) else o.department,
-                            "days_overdue": int(o.days_overdue)} for o in report.overdue.itertuples()],
+        "below_standard": {
+            "on_time": None if "on_time_rate" in report.absent else h.loc[h.slow.astype(bool), "department"].tolist(),
+            "reassign": (None if "reassign_rate" in report.absent
+                         else h.loc[h.reassign_high.astype(bool), "department"].tolist())},
+        "oldest_overdue": None if "overdue" in report.absent else [
+            {"order_id": str(o.order_id), "department": None if pd.isna(o.department) else o.department,
+             "days_overdue": int(o.days_overdue)} for o in report.overdue.itertuples()],
     }
+
+
+def _reasonable_rate(report) -> float | None:
+    """The city's satisfaction of reasonable requests (合理诉求办理结果满意率) this month; None when the export
+    does not say which requests are reasonable (or has no call-backs)."""
+    if "reasonable_satisfaction_rate" in report.absent:
+        return None
+    c = report.city_satisfaction
+    now = c[(c.measure == "reasonable") & (c[M.MONTH] == report.month)]
+    return _rate(now.satisfaction_rate.iloc[0]) if len(now) else None
 
 
 def _topics(report) -> list[dict]:
@@ -120,7 +138,7 @@ def summary_dict(report) -> dict:
         satisfaction_rate=report.departments.department.map(sat.satisfaction_rate),
         ci_low=report.departments.department.map(sat.ci_low),
         ci_high=report.departments.department.map(sat.ci_high))
-    rows = [_department(d, s.change) for d in deps.itertuples()]
+    rows = [_department(d, s.change, "satisfaction_rate" not in report.absent) for d in deps.itertuples()]
     h = report.handling[report.handling[M.MONTH] == report.month].set_index("department")
     for r in rows:
         r["handling"] = _handling_figures(h.loc[r["department"]]) if r["department"] in h.index else None

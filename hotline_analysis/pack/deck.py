@@ -39,18 +39,30 @@ def _bullets(title: str, lines: list[str], n: int = MAX_LINES, small: bool = Fal
             for i, p in enumerate(parts)]
 
 
+#: The measure a flag or standard of the flags slide is judged on: not in this export when the measure is absent.
+FLAG_MEASURE = {"satisfaction_drop": "satisfaction_rate", "slow": "on_time_rate", "reassign_high": "reassign_rate"}
+
+
 def _flag_lines(report, lang: str) -> list[str]:
+    """The flags slide: per flag, the rising trend and each handling standard the units it names ("none"), or
+    "not in this export" with the columns its measure needs."""
     colon = "：" if lang == "zh" else ": "
     none = "无" if lang == "zh" else "none"
     sep = "、" if lang == "zh" else ", "
     h = report.handling[report.handling.month == report.month]
-    missed = [(L.word("standard", c, lang), h.loc[h[c].fillna(False).astype(bool), "department"])
-              for c in ("slow", "reassign_high")]
     d = report.departments
-    rising = ("趋势上升" if lang == "zh" else "Rising trend", d.loc[d.trend == "rising", "department"])
-    return [f"{L.word('flag', f, lang)}{colon}{sep.join(L.name(d, lang) for d in report.flagged(f)) or none}"
-            for f in FLAGS] + [f"{word}{colon}{sep.join(L.name(d, lang) for d in deps) or none}"
-                               for word, deps in [rising, *missed]]
+    lines = [(f, L.word("flag", f, lang), report.flagged(f)) for f in FLAGS]
+    lines.append(("rising", "趋势上升" if lang == "zh" else "Rising trend", d.loc[d.trend == "rising", "department"]))
+    lines += [(c, L.word("standard", c, lang), h.loc[h[c].fillna(False).astype(bool), "department"])
+              for c in ("slow", "reassign_high")]
+
+    def who(key: str, deps) -> str:
+        measure = FLAG_MEASURE.get(key)
+        if measure in report.absent:
+            return L.not_in_export(report.absent[measure], lang)
+        return sep.join(L.name(x, lang) for x in deps) or none
+
+    return [f"{word}{colon}{who(key, deps)}" for key, word, deps in lines]
 
 
 def satisfaction_lines(report, lang: str) -> list[str]:
@@ -83,14 +95,15 @@ def handling_lines(report, lang: str) -> list[str]:
                     for r in h[h.slow.fillna(False).astype(bool)].sort_values("on_time_rate").itertuples())
     re = sep.join(f"{L.name(r.department, lang)} {text.rate(r.reassign_rate, lang)}"
                   for r in h[h.reassign_high.fillna(False).astype(bool)].itertuples())
-    lines = [text.handling_line(report, lang)]
-    if "on_time_rate" not in report.absent:
-        lines.append(f"按期办结率确定低于{std.on_time * 100:g}%：{slow or none}" if lang == "zh" else
-                     f"Closed on time below {std.on_time * 100:g}% beyond doubt: {slow or none}")
-    if "reassign_rate" not in report.absent:
-        lines.append(f"重派率确定高于{std.max_reassign_rate * 100:g}%：{re or none}" if lang == "zh" else
-                     f"Reassigned above {std.max_reassign_rate * 100:g}% beyond doubt: {re or none}")
-    return lines
+    if "on_time_rate" in report.absent:
+        slow = L.not_in_export(report.absent["on_time_rate"], lang)
+    if "reassign_rate" in report.absent:
+        re = L.not_in_export(report.absent["reassign_rate"], lang)
+    return [text.handling_line(report, lang),
+            f"按期办结率确定低于{std.on_time * 100:g}%：{slow or none}" if lang == "zh" else
+            f"Closed on time below {std.on_time * 100:g}% beyond doubt: {slow or none}",
+            f"重派率确定高于{std.max_reassign_rate * 100:g}%：{re or none}" if lang == "zh" else
+            f"Reassigned above {std.max_reassign_rate * 100:g}% beyond doubt: {re or none}"]
 
 
 def slides(report, figures: Path, lang: str) -> list[Slide]:

@@ -90,9 +90,9 @@ def satisfaction_overview(report, lang: str) -> HTML:
     """The city's rates, what the base of a department's rate is, and who is below the standard."""
     if "satisfaction_rate" in report.absent:
         return prose(text.headline_satisfaction(report, lang) + ("。" if lang == "zh" else "."),
-                     "满意率、与全市相比和与上月相比的变化均不予计算和显示。" if lang == "zh" else
-                     "Satisfaction, its comparison with the city and its change on last month are not in this "
-                     "export, so none is shown.")
+                     "满意率、与全市其他单位之差和与上月相比的变化均不予计算和显示。" if lang == "zh" else
+                     "Satisfaction, its difference from the rest of the city and its change on last month are not "
+                     "in this export, so none is shown.")
     s = report.satisfaction
     k = report.settings.satisfaction
     below = s[s.below_standard.fillna(False).astype(bool)].sort_values("satisfaction_rate")
@@ -113,49 +113,68 @@ def satisfaction_overview(report, lang: str) -> HTML:
         std = f"Below the standard of {k.standard * 100:g}%: {names or 'none'}."
         if len(below):
             std += f" Below it beyond doubt (the upper 95% bound below it too): {sure or 'none'}."
-    return prose(text.headline_satisfaction(report, lang) + ("。" if lang == "zh" else "."), base, std)
+    paras = [text.headline_satisfaction(report, lang) + ("。" if lang == "zh" else "."), base, std]
+    if "reasonable_satisfaction_rate" in report.absent:
+        paras.append(f"{_measure('reasonable_satisfaction_rate', lang)}{'：' if lang == 'zh' else ': '}"
+                     f"{L.not_in_export(report.absent['reasonable_satisfaction_rate'], lang)}"
+                     + ("。" if lang == "zh" else "."))
+    return prose(*paras)
 
 
 def _measure(measure: str, lang: str) -> str:
     return L.word("handling", measure, lang).split("（")[0].split(" (")[0]
 
 
-def handling_overview(report, lang: str) -> HTML:
-    """The city's handling in words, the units below the standards, how the composite is weighted and graded,
-    and what the export lacks ("not in this export")."""
+def standards_sentence(report, lang: str) -> str:
+    """The units below the handling standards (on time beyond doubt, on time, reassignment beyond doubt); a
+    standard whose measure the export lacks is said to be not in this export, with the columns it needs, never
+    "none"."""
     hs = report.settings.handling
     h = report.handling[report.handling.month == report.month]
     sep = "、" if lang == "zh" else ", "
     none = "无" if lang == "zh" else "none"
 
-    def names(col: str) -> str:
+    def names(col: str, measure: str) -> str:
+        if measure in report.absent:
+            return L.not_in_export(report.absent[measure], lang)
         return sep.join(L.name(d, lang) for d in h.loc[h[col].fillna(False).astype(bool), "department"]) or none
 
+    on_time, reassign = hs.standards.on_time * 100, hs.standards.max_reassign_rate * 100
+    if lang == "zh":
+        return (f"按期办结率确定低于{on_time:g}%的单位（95%置信上限也低于标准）：{names('slow', 'on_time_rate')}；"
+                f"按期办结率低于{on_time:g}%的单位（应办结至少{hs.min_orders}件）：{names('below_on_time', 'on_time_rate')}；"
+                f"重派率确定高于{reassign:g}%的单位：{names('reassign_high', 'reassign_rate')}。")
+    return (f"On-time closure below {on_time:g}% beyond doubt (the upper 95% bound below it too): "
+            f"{names('slow', 'on_time_rate')}. Below {on_time:g}% (at least {hs.min_orders} due): "
+            f"{names('below_on_time', 'on_time_rate')}. Reassignment above {reassign:g}% beyond doubt: "
+            f"{names('reassign_high', 'reassign_rate')}.")
+
+
+def handling_overview(report, lang: str) -> HTML:
+    """The city's handling in words, the units below the standards, how the composite is weighted and graded,
+    and what the export lacks ("not in this export", with the columns each measure needs)."""
+    hs = report.settings.handling
+    sep = "、" if lang == "zh" else ", "
     w, g = hs.composite_weights, hs.grades
     src = hs.weights_source if lang == "zh" else hs.weights_source_en
     if lang == "zh":
-        std = (f"按期办结率确定低于{hs.standards.on_time * 100:g}%的单位（95%置信上限也低于标准）：{names('slow')}；"
-               f"按期办结率低于{hs.standards.on_time * 100:g}%的单位（应办结至少{hs.min_orders}件）：{names('below_on_time')}；"
-               f"重派率确定高于{hs.standards.max_reassign_rate * 100:g}%的单位：{names('reassign_high')}。")
         comp = (f"三率综合 = 响应率×{w.response:.0%} + 解决率×{w.resolution:.0%} + 满意率×{w.satisfaction:.0%}（{src}）；"
                 f"等级：A ≥ {g.A:.0%}，B ≥ {g.B:.0%}，C ≥ {g.C:.0%}，其余为D。响应指受理后{hs.response_hours:g}小时内首次联系，"
                 f"提前办结指在办理时限的{hs.early_fraction:.0%}以内办结。")
     else:
-        std = (f"On-time closure below {hs.standards.on_time * 100:g}% beyond doubt (the upper 95% bound below it "
-               f"too): {names('slow')}. Below {hs.standards.on_time * 100:g}% (at least {hs.min_orders} due): "
-               f"{names('below_on_time')}. Reassignment above {hs.standards.max_reassign_rate * 100:g}% beyond "
-               f"doubt: {names('reassign_high')}.")
         comp = (f"Three-rate composite = response × {w.response:.0%} + resolution × {w.resolution:.0%} + "
                 f"satisfaction × {w.satisfaction:.0%} ({src}); grades: A ≥ {g.A:.0%}, B ≥ {g.B:.0%}, "
                 f"C ≥ {g.C:.0%}, D below. Response means first contact within {hs.response_hours:g} hours of "
                 f"receipt; closed early, within {hs.early_fraction:.0%} of the time limit.")
-    paras = [text.handling_line(report, lang) + ("。" if lang == "zh" else "."), std]
+    paras = [text.handling_line(report, lang) + ("。" if lang == "zh" else "."), standards_sentence(report, lang)]
     if "composite" not in report.absent:
         paras.append(comp)
     if report.absent:
-        missing = sep.join(_measure(m, lang) for m in report.absent)
-        paras.append(f"本数据不含计算以下指标所需的字段，这些指标不予显示：{missing}。" if lang == "zh" else
-                     f"Not in this export (the columns these need are missing), so not shown: {missing}.")
+        missing = ("；" if lang == "zh" else "; ").join(
+            f"{_measure(m, lang)}（缺少字段：{sep.join(cols)}）" if lang == "zh" else
+            f"{_measure(m, lang)} (no column for {sep.join(cols)})" for m, cols in report.absent.items())
+        paras.append(f"本次导出数据不含以下指标所需的字段，这些指标不予显示：{missing}。" if lang == "zh" else
+                     f"Not in this export, so not shown: {missing}.")
     return prose(*paras)
 
 
@@ -253,9 +272,12 @@ def _cell(v, decimals: int | None = None) -> str:
 
 
 def table(t: pd.DataFrame) -> HTML:
-    """A displayed table (:mod:`hotline_analysis.pack.tables`) as HTML; every header and value escaped. A table
-    without columns (a measure not in the export) shows nothing. A numeric column is right-aligned, every value
-    with the same number of decimals."""
+    """A displayed table (:mod:`hotline_analysis.pack.tables`) as HTML; every header and value escaped. The table
+    of a measure not in the export (:func:`hotline_analysis.pack.tables.absent_note`) is its sentence; a table
+    without columns shows nothing. A numeric column is right-aligned, every value with the same number of
+    decimals."""
+    if t.attrs.get("absent"):
+        return prose(t.attrs["sentence"])
     if not len(t.columns):
         return HTML("")
     decimals = [_decimals(t.iloc[:, k].tolist()) for k in range(t.shape[1])]

@@ -29,6 +29,21 @@ def _headed(t: pd.DataFrame, lang: str) -> pd.DataFrame:
     return t.rename(columns=L.headers(lang)).reset_index(drop=True)
 
 
+def absent_note(report, measure: str, lang: str, label: str | None = None) -> pd.DataFrame:
+    """The table of a measure the export lacks: one row saying it is not in this export and which columns it
+    needs (``attrs["absent"]`` marks it, so a page shows it as a sentence), never an empty table."""
+    note = (f"{label or _measure_name(measure, lang)}{'：' if lang == 'zh' else ': '}"
+            f"{L.not_in_export(report.absent[measure], lang)}")
+    t = pd.DataFrame({L.headers(lang)["note"]: [note]})
+    t.attrs.update(absent=measure, sentence=note + ("。" if lang == "zh" else "."))
+    return t
+
+
+def _measure_name(measure: str, lang: str) -> str:
+    """A measure's name without its unit: 按期办结率, Closed on time."""
+    return L.word("handling", measure, lang).split("（")[0].split(" (")[0]
+
+
 def too_few(lang: str) -> str:
     """What a rate on too few call-backs shows instead of a number."""
     return "样本不足" if lang == "zh" else "too few"
@@ -89,9 +104,9 @@ def breakdown(report, dimension: str, lang: str) -> pd.DataFrame:
 def satisfaction(report, lang: str) -> pd.DataFrame:
     """Call-back satisfaction per department: call-backs, rate ("样本不足" under the minimum) with its interval,
     the difference to the rest of the city, the change on last month and whether it is significant (no
-    columns when the export has no satisfaction)."""
+    one row saying it is not in this export when the export has no satisfaction)."""
     if "satisfaction_rate" in report.absent:
-        return pd.DataFrame()
+        return absent_note(report, "satisfaction_rate", lang, "满意率" if lang == "zh" else "Call-back satisfaction")
     s = report.satisfaction.sort_values(["enough_sample", "satisfaction_rate"], ascending=[False, True])
     ci = [f"{lo * 100:.2f}–{hi * 100:.2f}" if ok and not np.isnan(lo) else ""
           for lo, hi, ok in zip(s.ci_low, s.ci_high, s.enough_sample)]
@@ -195,7 +210,9 @@ MEASURE_OF = {"on_time_mom_pp": "on_time_rate", "carried_over": "open", "extensi
 
 
 def _shown(column: str, report) -> bool:
-    """Whether the export holds what a handling column needs."""
+    """Whether the export holds what a handling column needs (the standards missed: one of the measures judged)."""
+    if column == "standards_missed":
+        return not {"on_time_rate", "reassign_rate"} <= set(report.absent)
     return MEASURE_OF.get(column, column) not in report.absent
 
 
@@ -264,7 +281,10 @@ def city_handling(report, lang: str) -> pd.DataFrame:
 
 
 def overdue(report, lang: str) -> pd.DataFrame:
-    """The orders open longest past their due time at the month's end."""
+    """The orders open longest past their due time at the month's end (one row saying it is not in this export
+    when the export has no due or closing times)."""
+    if "overdue" in report.absent:
+        return absent_note(report, "overdue", lang)
     o = report.overdue
     t = pd.DataFrame({"order_id": o.order_id, "department": _names(o.department, lang),
                       "received_at": o.received_at.dt.strftime("%Y-%m-%d %H:%M"),
