@@ -111,6 +111,7 @@ HEADERS_PAIRS = {
     'share': ('占比（%）', 'Share (%)'),
     'dimension': ('维度', 'Dimension'),
     'ci': ('95%置信区间（%）', '95% interval (%)'),
+    'ratio_ci': ('95%置信区间', '95% interval'),
     'delta_pp': ('较上月（百分点）', 'Change (points)'),
     'significant': ('显著变化', 'Significant'),
     'contact_rate': ('联系率（%）', 'Contacted (%)'),

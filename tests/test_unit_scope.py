@@ -221,3 +221,13 @@ def test_annual_table_and_chart_leave_out_a_year_the_store_does_not_hold():
     held = t.assign(previous=[10.0, 25.0], change_pct=[200.0, -20.0])
     assert len(tables.annual(held, "en").columns) == 6
     assert len(plots.annual_bars(held, lang="en").axes[0].get_legend().get_texts()) == 2
+
+
+def test_lookback_interval_is_headed_as_a_ratio_not_a_percentage():
+    from hotline_analysis.pack import tables
+
+    b = pd.DataFrame({"department": ["甲"], "supervised": ["2020-11"], "months_after": [3], "rate_ratio": [0.72],
+                      "ci_low": [0.34], "ci_high": [1.53], "verdict": ["no_change"]})
+    en, zh = tables.lookback(b, "en"), tables.lookback(b, "zh")
+    assert en["95% interval"].tolist() == ["0.34–1.53"]  # ratios: no (%) in the header
+    assert "95%置信区间" in zh.columns and not any("（%）" in c for c in zh.columns if "置信" in c)

@@ -181,7 +181,7 @@ def lookback(b: pd.DataFrame, lang: str) -> pd.DataFrame:
     ci = [f"{lo:.2f}–{hi:.2f}" if np.isfinite([lo, hi]).all() else "" for lo, hi in
           zip(pd.to_numeric(b.ci_low), pd.to_numeric(b.ci_high))]
     out = pd.DataFrame({"department": _names(b.department, lang), "supervised": b.supervised,
-                        "months_after": b.months_after, "rate_ratio": _round(b.rate_ratio, 2), "ci": ci,
+                        "months_after": b.months_after, "rate_ratio": _round(b.rate_ratio, 2), "ratio_ci": ci,
                         "verdict": b.verdict.map(lambda v: L.word("verdict", v, lang))})
     return _headed(out, lang)
 
