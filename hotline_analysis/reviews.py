@@ -124,6 +124,10 @@ def annual_review(store, year: int, settings: Settings | None = None, all_units:
     return review_candidates(vol[vol[M.MONTH].dt.year.isin(years)], year, settings)
 
 
+#: Net complaints before its supervision that a unit needs for its look-back to be judged.
+MIN_LOOKBACK_COMPLAINTS = 30
+
+
 def lookback(store, supervised: list[str], at: str, register: str | Path, settings: Settings | None = None, *,
              history: pd.DataFrame | None = None) -> pd.DataFrame:
     """Look-back (回头看): did net complaints of the departments supervised in ``supervised`` months fall by ``at``?
@@ -132,7 +136,8 @@ def lookback(store, supervised: list[str], at: str, register: str | Path, settin
     series (robust quasi-Poisson, seasonal harmonics, step after its supervision
     month) over the months up to ``at``. Columns: :data:`LOOKBACK_COLUMNS`
     (``verdict``: ``fell`` when the whole interval is below 1, ``rose`` when
-    above, ``unclear`` otherwise, ``too_few_months`` without enough months).
+    above, ``unclear`` otherwise, ``too_few_months`` without 12 months before and one after,
+    ``too_few_complaints`` with fewer than :data:`MIN_LOOKBACK_COMPLAINTS` net complaints before).
     ``history``: the store's :func:`store_history` when the caller has already read it.
     """
     from .stats import its
@@ -146,6 +151,9 @@ def lookback(store, supervised: list[str], at: str, register: str | Path, settin
     for dep, month in zip(reg.department, reg.month):
         s = vol[(vol[S.DEPARTMENT] == dep) & (vol[M.MONTH] <= end)].sort_values(M.MONTH)
         post = (s[M.MONTH] > pd.Period(month, "M")).astype(int)
+        if s.net_complaints[post == 0].sum() < MIN_LOOKBACK_COMPLAINTS:  # nothing to fall from
+            rows.append((dep, month, int(post.sum()), *[float("nan")] * 4, "too_few_complaints"))
+            continue
         if post.sum() == 0 or (1 - post).sum() < 12:
             rows.append((dep, month, int(post.sum()), *[float("nan")] * 4, "too_few_months"))
             continue

@@ -172,7 +172,8 @@ def its(counts, post, month_of_year=None, offset=None, seasonal: bool = True, sl
 
     ``log E[count] = b0 + b1 t + b2 post (+ b3 (t - t0) post) (+ harmonics) (+ offset)``;
     the step rate ratio is ``exp(b2)``.  With ``quasi`` the standard errors are
-    scaled by the Pearson dispersion (quasi-Poisson).  With ``robust``,
+    scaled by the Pearson dispersion (quasi-Poisson), never below 1: a series
+    that happens to fit closely is not more certain than Poisson counts.  With ``robust``,
     pre-intervention months whose Pearson residual exceeds 3 (one-off surges
     that would lift the counterfactual) are left out and the model refitted once.
     """
@@ -195,13 +196,14 @@ def its(counts, post, month_of_year=None, offset=None, seasonal: bool = True, sl
         if not keep.all():
             fit = sm.GLM(y[keep], X[keep], family=sm.families.Poisson(), offset=off[keep]).fit(
                 scale="X2" if quasi else None)
-    b, se = fit.params[2], fit.bse[2]
+    disp = float(fit.pearson_chi2 / fit.df_resid)
+    inflate = np.sqrt(max(disp, 1.0) / fit.scale) if quasi else 1.0  # never narrower than Poisson
+    b, se = fit.params[2], fit.bse[2] * inflate
     z = sps.norm.ppf(0.975)
     slope = float(np.exp(fit.params[3])) if slope_change else float("nan")
-    disp = float(fit.pearson_chi2 / fit.df_resid)
     with np.errstate(over="ignore"):  # a bound of +inf is the honest answer for an uninformative series
         lo, est, hi = np.exp([b - z * se, b, b + z * se])
-    return ITSResult(float(est), float(lo), float(hi), float(fit.pvalues[2]),
+    return ITSResult(float(est), float(lo), float(hi), float(2 * sps.norm.sf(abs(b / se))),
                      slope, disp, int(((post == 0) & keep).sum()), int((post > 0).sum()))
 
 

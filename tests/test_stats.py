@@ -102,3 +102,14 @@ def test_did_warns_when_comparison_units_drift_apart_before():
     r = ST.did(panel, ["u0", "u1", "u2", "u3"], pd.Period("2020-07", "M"))
     assert r.parallel_trends_doubtful and r.pretrend_rr == pytest.approx(1 / 0.92, rel=0.02)
     assert "parallel trends doubtful" in r.summary()
+
+
+def test_its_interval_is_never_narrower_than_poisson():
+    # 14 months of exactly 10 then 6 of exactly 5: a quasi-Poisson scale near 0 would claim a ratio of 0.5 to
+    # within a percent; the Poisson interval from 140 against 30 complaints is log(0.5) +- 1.96 sqrt(1/140 + 1/30)
+    y = pd.Series([10.0] * 14 + [5.0] * 6)
+    post = pd.Series([0] * 14 + [1] * 6)
+    r = ST.its(y, post, seasonal=False)
+    assert r.dispersion < 1e-6 and r.rate_ratio == pytest.approx(0.5, abs=1e-6)
+    half = 1.959964 * np.sqrt(1 / 140 + 1 / 30)  # the trend term only widens it
+    assert np.log(r.ci_high / r.ci_low) / 2 >= half * 0.99

@@ -20,7 +20,8 @@ from hotline_analysis.errors import DataError
 from hotline_analysis.ingest.pipeline import ingest
 from hotline_analysis.ingest.presets import PresetWarning, load_preset
 from hotline_analysis.month import MonthReport
-from hotline_analysis.reviews import (annual_review, lookback_did, lookback_review, store_history, unit_scope)
+from hotline_analysis.reviews import (annual_review, lookback, lookback_did, lookback_review, store_history,
+                                      unit_scope)
 from hotline_analysis.settings import load_settings
 from hotline_analysis.store import Store
 
@@ -231,3 +232,13 @@ def test_lookback_interval_is_headed_as_a_ratio_not_a_percentage():
     en, zh = tables.lookback(b, "en"), tables.lookback(b, "zh")
     assert en["95% interval"].tolist() == ["0.34–1.53"]  # ratios: no (%) in the header
     assert "95%置信区间" in zh.columns and not any("（%）" in c for c in zh.columns if "置信" in c)
+
+
+def test_lookback_of_a_unit_with_too_few_complaints_gives_no_verdict(city, tmp_path):
+    _, st, _ = city
+    t = lookback(st.root, ["2022-09"], "2023-02", _register(tmp_path, [DEPARTMENTS[0], "Nowhere Office"]))
+    verdict = t.set_index("department").verdict
+    assert verdict["Nowhere Office"] == "too_few_complaints"  # listed by the register, no complaint in the store
+    assert verdict[DEPARTMENTS[0]] == "too_few_months"  # it has complaints, but the store opens 2022-01: 9 months before
+    assert t.set_index("department").loc["Nowhere Office", ["rate_ratio", "ci_low", "ci_high"]].isna().all()
+    assert L.word("verdict", "too_few_complaints", "en") == "too few complaints to judge"
