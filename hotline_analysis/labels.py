@@ -213,9 +213,9 @@ HEADLINE = {
     "top": ("净投诉量最多的是{top}，{top_net:,}件，同比{top_yoy}，环比{top_mom}",
             "Most net complaints: {top}, {top_net:,}, {top_yoy} year on year, {top_mom} month on month"),
     "top_incomplete": ("净投诉量最多的是{top}，{top_net:,}件", "Most net complaints: {top}, {top_net:,}"),
-    "trends": ("趋势检验：{falling}个单位下降，{rising}个上升（近1、2、3、6、12个月的水平及近6、12个月的逐月变化与此前水平相比，已考虑季节和全市总量变化）",
+    "trends": ("趋势检验：{falling}个单位下降，{rising}个上升（近1、2、3、6、12个月的水平及近6、12个月的趋势线与此前水平相比，已考虑季节和全市总量变化）",
                "Trend tests: {falling_units} falling, {rising} rising (the level of the last 1, 2, 3, 6 and 12 "
-               "months and a steady change over the last 6 and 12 against the unit's earlier level, allowing for "
+               "months and the trend line over the last 6 and 12 against the unit's earlier level, allowing for "
                "season and the city's volume)"),
     "handling": ("转派承办单位{dispatched:,}件，按期办结率{on_time}（上月{on_time_prev}）；月末未办结{open:,}件，"
                  "其中超期未办结{overdue:,}件；按期办结率低于{on_time_standard}的单位{slow}个",

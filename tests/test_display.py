@@ -101,3 +101,16 @@ def test_ratio_axis_reads_as_plain_numbers():
     ax = rate_ratios(t).axes[0]
     assert [x.get_text() for x in ax.get_xticklabels()] == ["0.5", "0.7", "1", "1.5", "2"]  # not 4 x 10^-1
     assert not ax.xaxis.get_minorticklocs().size
+
+
+def test_a_trend_verdict_names_the_test_it_rests_on_without_claiming_every_month_moved():
+    from types import SimpleNamespace
+
+    from hotline_analysis.pack.text import trend_word
+
+    ramp = SimpleNamespace(complete=True, trend="rising", trend_window=6.0, trend_kind="ramp")
+    step = SimpleNamespace(complete=True, trend="falling", trend_window=3.0, trend_kind="step")
+    assert trend_word(ramp, "en") == "rising (trend line over the last 6 months, against its earlier level)"
+    assert trend_word(ramp, "zh") == "上升（近6个月趋势线上行，对比此前水平）"
+    assert trend_word(step, "en") == "falling (last 3 months against its earlier level)"
+    assert "逐月" not in trend_word(ramp.__class__(**{**vars(ramp), "trend": "falling"}), "zh")

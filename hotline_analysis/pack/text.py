@@ -134,7 +134,8 @@ def incompleteness(report, lang: str) -> str:
 
 
 def trend_word(r, lang: str) -> str:
-    """A department's trend verdict with the window it rests on: 下降（近6个月，对比此前水平）, 下降（近12个月逐月走低）."""
+    """A department's trend verdict with the window it rests on: 下降（近6个月，对比此前水平）, 下降（近12个月趋势线下行，对比此前水平）: a
+    trend line, not a claim that every month fell."""
     if not r.complete:
         return L.word("trend", "incomplete", lang)
     word = L.word("trend", r.trend, lang)
@@ -142,8 +143,8 @@ def trend_word(r, lang: str) -> str:
         return word
     w = int(r.trend_window)
     if r.trend_kind == "ramp":
-        return (f"{word}（近{w}个月{'逐月走低' if r.trend == 'falling' else '逐月走高'}）" if lang == "zh" else
-                f"{word} (month by month over the last {w} months)")
+        return (f"{word}（近{w}个月趋势线{'下行' if r.trend == 'falling' else '上行'}，对比此前水平）" if lang == "zh" else
+                f"{word} (trend line over the last {w} months, against its earlier level)")
     if lang == "zh":
         return f"{word}（{'本月' if w == 1 else f'近{w}个月'}，对比此前水平）"
     return f"{word} ({'this month' if w == 1 else f'last {w} months'} against its earlier level)"
