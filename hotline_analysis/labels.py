@@ -218,10 +218,10 @@ HEADLINE = {
                "months and the trend line over the last 6 and 12 against the unit's earlier level, allowing for "
                "season and the city's volume)"),
     "handling": ("转派承办单位{dispatched:,}件，按期办结率{on_time}（上月{on_time_prev}）；月末未办结{open:,}件，"
-                 "其中超期未办结{overdue:,}件；按期办结率低于{on_time_standard}的单位{slow}个",
+                 "其中超期未办结{overdue:,}件；按期办结率低于{on_time_standard}的单位{below}个，其中确定低于（置信区间上限也低于）的{slow}个",
                  "Dispatched to units: {dispatched:,}, closed on time {on_time} (last month {on_time_prev}); open at "
                  "month end {open:,}, of which {overdue:,} past their due time; units below the on-time standard of "
-                 "{on_time_standard}: {slow}"),
+                 "{on_time_standard}: {below}, of which {slow} below it beyond doubt (the interval's upper end too)"),
     "incomplete": ("本月数据不完整：{reason}；本月不作趋势、激增和表扬判断",
                    "This month's data are incomplete: {reason}; no trend, surge or commendation is judged from it"),
     "early_end": ("工单截至{last}，比月末早{gap}天", "the orders end on {last}, {gap} days before the month does"),

@@ -114,3 +114,20 @@ def test_a_trend_verdict_names_the_test_it_rests_on_without_claiming_every_month
     assert trend_word(ramp, "zh") == "上升（近6个月趋势线上行，对比此前水平）"
     assert trend_word(step, "en") == "falling (last 3 months against its earlier level)"
     assert "逐月" not in trend_word(ramp.__class__(**{**vars(ramp), "trend": "falling"}), "zh")
+
+
+def test_the_headline_counts_units_below_the_on_time_standard_and_those_below_beyond_doubt():
+    from types import SimpleNamespace
+
+    from hotline_analysis.pack.text import handling_line
+    from hotline_analysis.settings import load_settings
+
+    m = pd.Period("2021-02", "M")
+    city = pd.DataFrame({"month": [m - 1, m], "on_time_rate": [0.87, 0.97], "dispatched": [900, 1000],
+                         "open": [50, 40], "overdue": [5, 4]})
+    units = pd.DataFrame({"month": m, "below_on_time": [True, True, True, True, False],
+                          "slow": [True, True, True, False, False]})  # four below 90%, three beyond doubt
+    report = SimpleNamespace(month=m, city_handling=city, handling=units, settings=load_settings())
+    assert handling_line(report, "en").endswith("units below the on-time standard of 90%: 4, of which 3 below it "
+                                                "beyond doubt (the interval's upper end too)")
+    assert handling_line(report, "zh").endswith("按期办结率低于90%的单位4个，其中确定低于（置信区间上限也低于）的3个")

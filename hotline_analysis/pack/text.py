@@ -209,6 +209,7 @@ def handling_line(report, lang: str) -> str:
     return L.sentence("handling", lang, dispatched=int(now.dispatched), on_time=rate(now.on_time_rate, lang),
                       on_time_prev=rate(prev, lang), open=int(now.open), overdue=int(now.overdue),
                       on_time_standard=f"{report.settings.handling.standards.on_time * 100:g}%",
+                      below=int(h.below_on_time.fillna(False).astype(bool).sum()),
                       slow=int(h.slow.fillna(False).astype(bool).sum()))
 
 
