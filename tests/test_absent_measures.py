@@ -101,8 +101,11 @@ def test_without_a_reasonableness_column_there_is_no_rate_for_reasonable_request
     assert c.loc[("all", pd.Period("2024-04", "M")), "satisfaction_rate"] == 1.0
     assert "reasonable" not in set(r.city_satisfaction.measure)  # not the overall rate repeated
     assert r.absent["reasonable_satisfaction_rate"] == ["is_reasonable"]
-    h = validate_summary(r.to_json())["handling"]
+    summary = validate_summary(r.to_json())
+    h = summary["handling"]
     assert h["city"]["reasonable_satisfaction_rate"] is None
+    assert summary["city_satisfaction"]["surveyed"] == 5  # the headline's rate, over every call-back
+    assert summary["city_satisfaction"]["rate"] == pytest.approx(3 / 5, abs=1e-4)
     assert h["absent"]["reasonable_satisfaction_rate"] == "not in this export: needs is_reasonable"
     for lang, word in (("en", "reasonable requests"), ("zh", "合理诉求")):
         assert word not in text.headline_satisfaction(r, lang)
@@ -137,6 +140,7 @@ def test_the_difference_is_from_the_rest_of_the_city_and_says_so(no_reasonable):
 def test_summary_says_null_not_zero_or_none(bare):
     s = validate_summary(bare.to_json())
     assert [d["surveyed"] for d in s["departments"]] == [None, None]  # no call-back column: unknown, not 0
+    assert s["city_satisfaction"] is None
     assert all(d["satisfaction_rate"] is None for d in s["departments"])
     h = s["handling"]
     assert h["below_standard"] == {"on_time": None, "reassign": None}  # not judged, not "nobody"

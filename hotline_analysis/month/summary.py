@@ -117,6 +117,17 @@ def _reasonable_rate(report) -> float | None:
     return _rate(now.satisfaction_rate.iloc[0]) if len(now) else None
 
 
+def _city_satisfaction(report) -> dict | None:
+    """The whole hotline's call-back satisfaction this month (every call-back, as the headline gives it; the
+    handling figures count dispatched orders only); None without a satisfaction column or call-backs."""
+    c = report.city_satisfaction
+    now = c[(c.measure == "all") & (c[M.MONTH] == report.month)]
+    if "satisfaction_rate" in report.absent or now.empty:
+        return None
+    r = now.iloc[0]
+    return {"surveyed": int(r.surveyed), "rate": _rate(r.satisfaction_rate), "ci": [_rate(r.ci_low), _rate(r.ci_high)]}
+
+
 def _topics(report) -> list[dict]:
     out = []
     for dep in report.supervised:
@@ -153,5 +164,6 @@ def summary_dict(report) -> dict:
         "flags": {f: [r["department"] for r in rows if f in r["flags"]] for f in FLAGS},
         "topics": _topics(report),
         "handling": _handling(report),
+        "city_satisfaction": _city_satisfaction(report),
     }
     return validate_summary(summary)
