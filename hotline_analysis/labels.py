@@ -205,11 +205,9 @@ HEADLINE = {
     "totals_incomplete": ("{departments}个监督单位净投诉{net:,}件（本月数据不完整，与上月、去年同月不可比）",
                           "The {departments} supervised units: {net:,} net complaints (the month is incomplete: not "
                           "comparable with last month or a year ago)"),
-    "hotline": ("全市{hotline}受理工单{records:,}件（各类诉求），其中净投诉{hotline_net:,}件（投诉、举报，剔除无效、重复和"
-                "不合理诉求），监督单位占{net:,}件",
+    "hotline": ("全市{hotline}受理工单{records:,}件（各类诉求），其中净投诉{hotline_net:,}件（{scope}），监督单位占{net:,}件",
                 "The whole {hotline}: {records:,} work orders of every kind, of which {hotline_net:,} net "
-                "complaints (complaints and reports, without invalid, repeat and unreasonable ones); the supervised "
-                "units hold {net:,}"),
+                "complaints ({scope}); the supervised units hold {net:,}"),
     "top": ("净投诉量最多的是{top}，{top_net:,}件，同比{top_yoy}，环比{top_mom}",
             "Most net complaints: {top}, {top_net:,}, {top_yoy} year on year, {top_mom} month on month"),
     "top_incomplete": ("净投诉量最多的是{top}，{top_net:,}件", "Most net complaints: {top}, {top_net:,}"),
@@ -217,6 +215,7 @@ HEADLINE = {
                "Trend tests: {falling_units} falling, {rising} rising (the level of the last 1, 2, 3, 6 and 12 "
                "months and the trend line over the last 6 and 12 against the unit's earlier level, allowing for "
                "season and the city's volume)"),
+    "trends_incomplete": ("趋势检验：{not_judged}", "Trend tests: {not_judged}"),
     "handling": ("转派承办单位{dispatched:,}件，按期办结率{on_time}（上月{on_time_prev}）；月末未办结{open:,}件，"
                  "其中超期未办结{overdue:,}件；按期办结率低于{on_time_standard}的单位{below}个，其中确定低于（置信区间上限也低于）的{slow}个",
                  "Dispatched to units: {dispatched:,}, closed on time {on_time} (last month {on_time_prev}); open at "
@@ -227,9 +226,9 @@ HEADLINE = {
     "early_end": ("工单截至{last}，比月末早{gap}天", "the orders end on {last}, {gap} days before the month does"),
     "low_volume": ("本月{now:,.0f}件，仅为此前{months}个月中位数（{median:,.0f}件）的{share:.0%}",
                    "{now:,.0f} orders, {share:.0%} of the median of the previous {months} months ({median:,.0f})"),
-    "actions_only": ("建议专题询问{calls}个单位，表扬典型{commends}个",
+    "actions_only": ("建议专题询问{calls}个单位，表扬典型{commends}",
                      "Proposed for a special inquiry: {calls}; commended as examples: {commends}"),
-    "actions": ("建议专题询问{calls}个单位，表扬典型{commends}个；满意率低于{standard}的单位{below}个",
+    "actions": ("建议专题询问{calls}个单位，表扬典型{commends}；满意率低于{standard}的单位{below}",
                 "Proposed for a special inquiry: {calls}; commended as examples: {commends}; satisfaction below "
                 "{standard}: {below}"),
 }
@@ -257,17 +256,42 @@ def word(kind: str, value, lang: str) -> str:
     return WORDS[check_lang(lang)][kind].get(value, str(value))
 
 
-def not_in_export(columns, lang: str) -> str:
-    """What a page, sheet or slide says for a measure the export cannot give, naming the missing columns.
+def missing_columns(columns, lang: str, empty=()) -> str:
+    """The columns a measure lacks by their names in the pack's language (:data:`hotline_analysis.schema.COLUMNS`):
+    those the export does not have, and those it has (``empty``) that hold no value this month.
+
+    >>> missing_columns(["due_at", "closed_at"], "en", empty=["due_at"])
+    'no column for Closed at; Due at is empty this month'
+    >>> missing_columns(["due_at", "closed_at"], "zh")
+    '缺少字段：办理时限、办结时间'
+    """
+    zh = check_lang(lang) == "zh"
+    lacking = [S.label(c, lang) for c in columns if c not in empty]
+    blank = [S.label(c, lang) for c in columns if c in empty]
+    parts = []
+    if lacking:
+        parts.append(f"缺少字段：{'、'.join(lacking)}" if zh else f"no column for {', '.join(lacking)}")
+    if blank:
+        parts.append(f"{'、'.join(blank)}字段本月为空" if zh else
+                     f"{', '.join(blank)} {'is' if len(blank) == 1 else 'are'} empty this month")
+    return ("；" if zh else "; ").join(parts)
+
+
+def not_in_export(columns, lang: str, empty=()) -> str:
+    """What a page, sheet or slide says for a measure the export cannot give, naming the missing columns
+    (:func:`missing_columns`; ``empty``: columns the export has that are empty this month).
 
     >>> not_in_export(["due_at", "closed_at"], "en")
-    'not in this export (no column for due_at, closed_at)'
+    'not in this export (no column for Due at, Closed at)'
     >>> not_in_export(["satisfaction"], "zh")
-    '本次导出数据不含此项（缺少字段：satisfaction）'
+    '本次导出数据不含此项（缺少字段：满意度）'
+    >>> not_in_export(["due_at"], "en", empty=["due_at"])
+    'not available this month (Due at is empty this month)'
     """
-    if check_lang(lang) == "zh":
-        return f"本次导出数据不含此项（缺少字段：{'、'.join(columns)}）"
-    return f"not in this export (no column for {', '.join(columns)})"
+    why = missing_columns(columns, lang, empty)
+    if all(c in empty for c in columns):
+        return f"本月无此项数据（{why}）" if check_lang(lang) == "zh" else f"not available this month ({why})"
+    return f"本次导出数据不含此项（{why}）" if check_lang(lang) == "zh" else f"not in this export ({why})"
 
 
 def words(kind: str, values, lang: str) -> str:

@@ -109,9 +109,9 @@ def test_without_a_reasonableness_column_there_is_no_rate_for_reasonable_request
     assert h["absent"]["reasonable_satisfaction_rate"] == "not in this export: needs is_reasonable"
     for lang, word in (("en", "reasonable requests"), ("zh", "合理诉求")):
         assert word not in text.headline_satisfaction(r, lang)
-    assert "Satisfied, reasonable requests: not in this export (no column for is_reasonable)." in \
+    assert "Satisfied, reasonable requests: not in this export (no column for Reasonable request)." in \
         pages.satisfaction_overview(r, "en").data
-    assert "合理诉求办理结果满意率：本次导出数据不含此项（缺少字段：is_reasonable）" in pages.satisfaction_overview(r, "zh").data
+    assert "合理诉求办理结果满意率：本次导出数据不含此项（缺少字段：合理诉求）" in pages.satisfaction_overview(r, "zh").data
 
 
 def test_with_the_column_the_rate_for_reasonable_requests_leaves_the_unreasonable_out(tmp_path):
@@ -153,14 +153,14 @@ def test_summary_says_null_not_zero_or_none(bare):
 def test_pages_name_what_is_missing_and_judge_nothing(bare):
     en = pages.handling_overview(bare, "en").data
     assert "On-time closure below 90% beyond doubt (the upper 95% bound below it too): not in this export " \
-           "(no column for due_at, closed_at)." in en
-    assert "Reassignment above 3% beyond doubt: not in this export (no column for reassigned)." in en
+           "(no column for Due at, Closed at)." in en
+    assert "Reassignment above 3% beyond doubt: not in this export (no column for Times reassigned)." in en
     assert ": none" not in en
     zh = pages.handling_overview(bare, "zh").data
-    assert "重派率确定高于3%的单位：本次导出数据不含此项（缺少字段：reassigned）" in zh and "：无" not in zh
+    assert "重派率确定高于3%的单位：本次导出数据不含此项（缺少字段：重派次数）" in zh and "：无" not in zh
     assert pages.table(tables.overdue(bare, "en")).data == \
-        "<p>Open past due: not in this export (no column for closed_at, due_at).</p>"
-    assert "满意率：本次导出数据不含此项（缺少字段：satisfaction）" in pages.table(tables.satisfaction(bare, "zh")).data
+        "<p>Open past due: not in this export (no column for Closed at, Due at).</p>"
+    assert "满意率：本次导出数据不含此项（缺少字段：满意度）" in pages.table(tables.satisfaction(bare, "zh")).data
     unit = tables.handling(bare, "en")
     assert list(unit.columns) == ["Department", "Dispatched"]  # no blank "Standards missed" column
     assert unit.set_index("Department").Dispatched.to_dict() == {"Unit A": 4, "Unit B": 2}
@@ -171,7 +171,8 @@ def test_slides_say_not_in_this_export_instead_of_none(bare, lang, none, absent)
     flags = deck._flag_lines(bare, lang)
     judged = [line for line in flags if any(w in line for w in ("satisfaction", "standard", "满意率", "未达标", "超标"))]
     assert len(judged) == 3 and all(absent in line and none not in line for line in judged)
-    assert "(no column for due_at, closed_at)" in flags[-2] if lang == "en" else "（缺少字段：due_at、closed_at）" in flags[-2]
+    assert ("(no column for Due at, Closed at)" if lang == "en" else "（缺少字段：办理时限、办结时间）") in flags[-2]
+    assert "due_at" not in flags[-2]  # the column's name in the pack's language, never the field name
     handling = deck.handling_lines(bare, lang)[1:]
     assert len(handling) == 2 and all(absent in line and none not in line for line in handling)
 

@@ -339,7 +339,8 @@ def _ledger(entries: list[dict], reasons: pd.Series | None, settings: Settings, 
     Besides the balance (``rows_read = stored + sum(quarantined)``, ``stored = net_complaints +
     sum(excluded)``) it totals the files' corrections and unmapped values, lists the sheets and archive
     members read and skipped (``parts``), the files already in the store (``unchanged``), the steps skipped
-    for a missing column and the measures the export cannot give.
+    for a missing column, the measures the export cannot give and the fields the preset set by default
+    (``defaults``: the net-complaint scope names exclusions they make impossible).
     """
     totals_q: Counter = Counter()
     corrections: Counter = Counter()
@@ -375,6 +376,7 @@ def _ledger(entries: list[dict], reasons: pd.Series | None, settings: Settings, 
         "unchanged": [e["file"] for e in entries if e.get("status") == "unchanged"],
         "skipped_steps": {step: absent[m] for m, step in SKIPPED_STEPS.items() if m in absent},
         "absent_measures": absent,
+        "defaults": sorted(getattr(preset, "defaults", {}) or {}),  # fields the preset set, not read from the export
     }
     if rows_read != stored + sum(totals_q.values()) or stored != net + sum(excluded.values()):
         raise LedgerError(f"ledger does not balance: {ledger}")

@@ -111,6 +111,8 @@ class MonthReport:
     lookback_did: pd.DataFrame = field(repr=False)
     annual: pd.DataFrame = field(repr=False)
     absent: dict = field(default_factory=dict)  # measure -> the columns it needs that the export lacks
+    #: columns of ``absent`` the export has (a value in some month of the store) that are empty this month
+    empty_columns: list = field(default_factory=list)
     generated_by: str = f"hotline_analysis {__version__}"
 
     # --- building ---------------------------------------------------------------------------------------
@@ -179,6 +181,7 @@ class MonthReport:
             _to_parquet(getattr(self, name), tmp / f"{name}.parquet")
         meta = {"dataset": self.dataset, "month": str(self.month), "ledger": self.ledger,
                 "topics_from": self.topics_from, "generated_by": self.generated_by, "absent": self.absent,
+                "empty_columns": self.empty_columns,
                 "settings": self.settings.to_dict()}
         (tmp / "month.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         if folder.exists():
@@ -201,7 +204,7 @@ class MonthReport:
         return cls(dataset=meta["dataset"], month=pd.Period(meta["month"], "M"),
                    settings=settings_from_dict(meta["settings"]), ledger=meta["ledger"],
                    topics_from=meta["topics_from"], generated_by=meta["generated_by"],
-                   absent=meta.get("absent", {}), **tables)
+                   absent=meta.get("absent", {}), empty_columns=meta.get("empty_columns", []), **tables)
 
     def with_tables(self, **tables: pd.DataFrame) -> MonthReport:
         """A copy with some tables replaced."""

@@ -35,6 +35,8 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
     city = city_completeness(exposure, orders, month, settings)
     table, volumes = department_table(history, month, settings, deps, city, exposure)
     present = stored_columns(st, [month])
+    everywhere = stored_columns(st, [pd.Period(m, "M") for m in st.months()])
+    absent = absent_measures(present)
     sat = satisfaction_table(orders, month, deps, settings)
     table = table.merge(sat[[S.DEPARTMENT, "significant", "delta_pp"]], on=S.DEPARTMENT, how="left")
     table["satisfaction_drop"] = (table.pop("significant").fillna(False).astype(bool)
@@ -45,12 +47,15 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
     issues = issues.drop(columns="_o").reset_index(drop=True)
     report = cls(dataset=dataset or st.root.name, month=month, settings=settings,
                  city_satisfaction=city_satisfaction(orders, month, settings),
-                 ledger=month_ledger(history, month) | {"completeness": city.to_dict()}, topics_from=issue_source(topics, present), departments=table,
+                 ledger=month_ledger(history, month) | {"completeness": city.to_dict(),
+                                                        "net_scope": net_scope(st, settings, everywhere, history)},
+                 topics_from=issue_source(topics, present), departments=table,
                  history=volumes[[S.DEPARTMENT, M.MONTH, "net_complaints"]],
                  long_trends=long_trends(volumes, month, settings),
                  breakdowns=breakdowns(orders, month, settings), daily=daily_counts(orders, month),
                  satisfaction=sat, **handling_tables(st, orders, month, settings, deps, present), issues=issues,
-                 emerging=emerging, absent=absent_measures(present),
+                 emerging=emerging, absent=absent,
+                 empty_columns=sorted({c for cols in absent.values() for c in cols} & everywhere),
                  actions=A.EMPTY_ACTIONS, questions=A.EMPTY_QUESTIONS,
                  annual=annual_if_due(st, month, settings, all_units, history),
                  **lookback_if_due(st, month, settings, register, history))
@@ -111,6 +116,62 @@ def month_ledger(history: pd.DataFrame, month: pd.Period) -> dict:
     excluded = pd.Series(w[~net]).groupby(this.loc[~net, "exclusion_reason"].astype(str).to_numpy()).sum()
     return {"records": int(w.sum()), "net_complaints": int(w[net].sum()),
             "excluded": {k: int(v) for k, v in excluded.items()}}
+
+
+#: The net-complaint exclusions (``net_complaint.rules`` -> exclusion), in the order the scope sentence names them.
+EXCLUSIONS = {"exclude_invalid": "invalid", "exclude_duplicates": "repeat", "exclude_unreasonable": "unreasonable",
+              "exclude_returned": "returned"}
+
+
+def ingest_ledgers(st: Store) -> list[dict]:
+    """The store's ingest ledgers (``ledgers/ingest-*.json``), oldest first."""
+    import json
+
+    return [json.loads(p.read_text("utf-8")) for p in sorted((st.root / "ledgers").glob("ingest-*.json"))]
+
+
+def _preset_defaults(ledger: dict) -> set[str] | None:
+    """The fields the ingest's preset set by default rather than read (the ledger's ``defaults``; for a ledger
+    written before it recorded them, the preset of that name when it can still be loaded); None if unknown."""
+    if "defaults" in ledger:
+        return set(ledger["defaults"])
+    try:
+        import warnings
+
+        from ..ingest.presets import load_preset
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return set(load_preset(ledger.get("preset", "")).defaults)
+    except Exception:  # a preset given by a path that is gone: unknown
+        return None
+
+
+def net_scope(st: Store, settings: Settings, everywhere: set[str], history: pd.DataFrame) -> dict:
+    """Which exclusions of the net-complaint measure the export let the rules make: ``{"type": bool,
+    "applied": [...], "not_made": {exclusion: why}}``. ``type``: whether request types were read (False: the
+    preset set every order's type by default, or, not knowing the preset, the store holds a single complaint
+    type). Exclusions (:data:`EXCLUSIONS`, those the settings enable) are not made, with their reason, when:
+    ``invalid`` - the invalid-call rules on the text were skipped (no text) and no order of the store is invalid;
+    ``repeat`` - repeat-call linking was skipped (no caller); ``unreasonable`` - no order of the store says
+    whether it is reasonable; ``returned`` - no order has a status. Reasons are the ingest ledgers' skipped steps
+    or the missing column's name."""
+    ledgers = ingest_ledgers(st)
+    skipped = {k: v for led in ledgers for k, v in (led.get("skipped_steps") or {}).items()}
+    known = [_preset_defaults(led) for led in ledgers]
+    w = M.weights(history) > 0
+    types = set(history.loc[w, S.REQUEST_TYPE].dropna().astype(str))
+    one_type = len(types) == 1 and types <= set(settings.net_complaint.request_types)
+    defaulted = (any(S.REQUEST_TYPE in k for k in known if k is not None)
+                 or (any(k is None for k in known) and one_type))
+    all_valid = bool(history.loc[w, S.IS_VALID].fillna(True).astype(bool).all())
+    why = {"invalid": skipped.get("invalid-call rules on the text") if all_valid else None,
+           "repeat": skipped.get("repeat-call linking"),
+           "unreasonable": None if S.IS_REASONABLE in everywhere else f"no column for {S.IS_REASONABLE}",
+           "returned": None if S.STATUS in everywhere else f"no column for {S.STATUS}"}
+    on = [e for rule, e in EXCLUSIONS.items() if getattr(settings.net_complaint.rules, rule)]
+    return {"type": not (defaulted and one_type), "applied": [e for e in on if not why[e]],
+            "not_made": {e: why[e] for e in on if why[e]}}
 
 
 # --- departments -------------------------------------------------------------------------------------------

@@ -37,17 +37,18 @@ def _rate(x) -> float | None:
     return None if pd.isna(x) else round(float(x), 6)
 
 
-def _department(d, change, surveyed_known: bool = True) -> dict:
+def _department(d, change, surveyed_known: bool = True, comparable: bool = True) -> dict:
     """A department's figures; ``surveyed_known`` False when the export has no satisfaction (surveyed null, not
-    0: nothing was surveyed that the export records)."""
+    0: nothing was surveyed that the export records); ``comparable`` False in an incomplete month (the changes
+    null: its reason is the ledger's ``completeness``, stated once)."""
     surveyed = (int(d.surveyed) if not pd.isna(d.surveyed) else 0) if surveyed_known else None
     return {
         "department": d.department,
         "net_complaints": int(d.net_complaints),
         "net_complaints_prev_month": None if pd.isna(d.prev_month) else int(d.prev_month),
         "net_complaints_prev_year": None if pd.isna(d.prev_year) else int(d.prev_year),
-        "mom_pct": _pct(d.mom_pct, change),
-        "yoy_pct": _pct(d.yoy_pct, change),
+        "mom_pct": _pct(d.mom_pct, change) if comparable else None,
+        "yoy_pct": _pct(d.yoy_pct, change) if comparable else None,
         "rank": int(d.rank),
         "surveyed": surveyed,
         "satisfaction_rate": _rate(d.satisfaction_rate) if surveyed else None,
@@ -93,8 +94,7 @@ def _handling(report) -> dict:
             "on_time_rate_prev_month": None if prev is None else _rate(prev.on_time_rate),
             "open_prev_month": None if prev is None else _count(prev.open),
             "reasonable_satisfaction_rate": _reasonable_rate(report)},
-        "absent": {m: "not in this export: needs " + ", ".join(cols) for m, cols in report.absent.items()
-                   if m in NEEDS},
+        "absent": {m: _absent_reason(cols, report.empty_columns) for m, cols in report.absent.items() if m in NEEDS},
         "standards": hs.standards.to_dict() | {"satisfaction": report.settings.satisfaction.standard},
         "composite_weights": hs.composite_weights.to_dict() | {"source": hs.weights_source_en},
         "below_standard": {
@@ -105,6 +105,14 @@ def _handling(report) -> dict:
             {"order_id": str(o.order_id), "department": None if pd.isna(o.department) else o.department,
              "days_overdue": int(o.days_overdue)} for o in report.overdue.itertuples()],
     }
+
+
+def _absent_reason(columns: list[str], empty) -> str:
+    """Why a measure is null: the columns the export lacks ("not in this export: needs ...") and those it has
+    that are empty this month ("empty this month: ...")."""
+    lacking, blank = [c for c in columns if c not in empty], [c for c in columns if c in empty]
+    return "; ".join(([f"not in this export: needs {', '.join(lacking)}"] if lacking else [])
+                     + ([f"empty this month: {', '.join(blank)}"] if blank else []))
 
 
 def _reasonable_rate(report) -> float | None:
@@ -149,7 +157,8 @@ def summary_dict(report) -> dict:
         satisfaction_rate=report.departments.department.map(sat.satisfaction_rate),
         ci_low=report.departments.department.map(sat.ci_low),
         ci_high=report.departments.department.map(sat.ci_high))
-    rows = [_department(d, s.change, "satisfaction_rate" not in report.absent) for d in deps.itertuples()]
+    comparable = report.ledger.get("completeness", {}).get("complete", True)
+    rows = [_department(d, s.change, "satisfaction_rate" not in report.absent, comparable) for d in deps.itertuples()]
     h = report.handling[report.handling[M.MONTH] == report.month].set_index("department")
     for r in rows:
         r["handling"] = _handling_figures(h.loc[r["department"]]) if r["department"] in h.index else None

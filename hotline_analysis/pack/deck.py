@@ -43,9 +43,14 @@ def _bullets(title: str, lines: list[str], n: int = MAX_LINES, small: bool = Fal
 FLAG_MEASURE = {"satisfaction_drop": "satisfaction_rate", "slow": "on_time_rate", "reassign_high": "reassign_rate"}
 
 
+#: Verdicts not made from an incomplete month (:func:`hotline_analysis.month.build.quiet_incomplete`).
+NOT_JUDGED_INCOMPLETE = {"surge", "commend", "rising"}
+
+
 def _flag_lines(report, lang: str) -> list[str]:
     """The flags slide: per flag, the rising trend and each handling standard the units it names ("none"), or
-    "not in this export" with the columns its measure needs."""
+    "not in this export" with the columns its measure needs (or that they are empty this month); in an
+    incomplete month the verdicts it does not judge (surge, commendation, rising trend) are "not judged"."""
     colon = "：" if lang == "zh" else ": "
     none = "无" if lang == "zh" else "none"
     sep = "、" if lang == "zh" else ", "
@@ -59,7 +64,9 @@ def _flag_lines(report, lang: str) -> list[str]:
     def who(key: str, deps) -> str:
         measure = FLAG_MEASURE.get(key)
         if measure in report.absent:
-            return L.not_in_export(report.absent[measure], lang)
+            return text.absent_reason(report, measure, lang)
+        if key in NOT_JUDGED_INCOMPLETE and text.incomplete(report):
+            return text.not_judged(lang)
         return sep.join(L.name(x, lang) for x in deps) or none
 
     return [f"{word}{colon}{who(key, deps)}" for key, word, deps in lines]

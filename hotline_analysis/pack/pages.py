@@ -103,22 +103,28 @@ def satisfaction_overview(report, lang: str) -> HTML:
     if lang == "zh":
         base = (f"回访数是本月该单位承办工单中完成回访的件数（各类诉求，不限于净投诉），因此可能多于净投诉量；"
                 f"回访不足{k.min_surveyed}件的单位不计算满意率（显示为“样本不足”）。")
-        std = f"满意率低于{k.standard * 100:g}%的单位：{names or '无'}。"
+        std = f"满意率低于{k.standard * 100:g}%的单位：{names or _none(report, lang)}。"
         if len(below):
             std += f"其中确定低于标准（95%置信区间上限也低于{k.standard * 100:g}%）的：{sure or '无'}。"
     else:
         base = (f"Surveyed counts the unit's orders of the month with a call-back (every kind of request, not only "
                 f"net complaints), so it can exceed its net complaints; with fewer than {k.min_surveyed} call-backs "
                 "no rate is shown (\"too few\").")
-        std = f"Below the standard of {k.standard * 100:g}%: {names or 'none'}."
+        std = f"Below the standard of {k.standard * 100:g}%: {names or _none(report, lang)}."
         if len(below):
             std += f" Below it beyond doubt (the upper 95% bound below it too): {sure or 'none'}."
     paras = [text.headline_satisfaction(report, lang) + ("。" if lang == "zh" else "."), base, std]
     if "reasonable_satisfaction_rate" in report.absent:
         paras.append(f"{_measure('reasonable_satisfaction_rate', lang)}{'：' if lang == 'zh' else ': '}"
-                     f"{L.not_in_export(report.absent['reasonable_satisfaction_rate'], lang)}"
+                     f"{text.absent_reason(report, 'reasonable_satisfaction_rate', lang)}"
                      + ("。" if lang == "zh" else "."))
     return prose(*paras)
+
+
+def _none(report, lang: str) -> str:
+    """No unit below the satisfaction standard: "none" when some unit had enough call-backs to be judged, else
+    that none had (:func:`hotline_analysis.pack.text.too_few_callbacks`)."""
+    return ("无" if lang == "zh" else "none") if text.callbacks_judged(report) else text.too_few_callbacks(report, lang)
 
 
 def _measure(measure: str, lang: str) -> str:
@@ -136,7 +142,7 @@ def standards_sentence(report, lang: str) -> str:
 
     def names(col: str, measure: str) -> str:
         if measure in report.absent:
-            return L.not_in_export(report.absent[measure], lang)
+            return text.absent_reason(report, measure, lang)
         return sep.join(L.name(d, lang) for d in h.loc[h[col].fillna(False).astype(bool), "department"]) or none
 
     on_time, reassign = hs.standards.on_time * 100, hs.standards.max_reassign_rate * 100
@@ -154,7 +160,6 @@ def handling_overview(report, lang: str) -> HTML:
     """The city's handling in words, the units below the standards, how the composite is weighted and graded,
     and what the export lacks ("not in this export", with the columns each measure needs)."""
     hs = report.settings.handling
-    sep = "、" if lang == "zh" else ", "
     w, g = hs.composite_weights, hs.grades
     src = hs.weights_source if lang == "zh" else hs.weights_source_en
     if lang == "zh":
@@ -170,11 +175,12 @@ def handling_overview(report, lang: str) -> HTML:
     if "composite" not in report.absent:
         paras.append(comp)
     if report.absent:
+        empty = getattr(report, "empty_columns", ())
         missing = ("；" if lang == "zh" else "; ").join(
-            f"{_measure(m, lang)}（缺少字段：{sep.join(cols)}）" if lang == "zh" else
-            f"{_measure(m, lang)} (no column for {sep.join(cols)})" for m, cols in report.absent.items())
-        paras.append(f"本次导出数据不含以下指标所需的字段，这些指标不予显示：{missing}。" if lang == "zh" else
-                     f"Not in this export, so not shown: {missing}.")
+            f"{_measure(m, lang)}（{L.missing_columns(cols, lang, empty)}）" if lang == "zh" else
+            f"{_measure(m, lang)} ({L.missing_columns(cols, lang, empty)})" for m, cols in report.absent.items())
+        paras.append(f"以下指标所需的字段本次导出数据没有或本月为空，这些指标不予显示：{missing}。" if lang == "zh" else
+                     f"Not shown, for want of the columns they need: {missing}.")
     return prose(*paras)
 
 

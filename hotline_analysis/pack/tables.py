@@ -33,7 +33,7 @@ def absent_note(report, measure: str, lang: str, label: str | None = None) -> pd
     """The table of a measure the export lacks: one row saying it is not in this export and which columns it
     needs (``attrs["absent"]`` marks it, so a page shows it as a sentence), never an empty table."""
     note = (f"{label or _measure_name(measure, lang)}{'：' if lang == 'zh' else ': '}"
-            f"{L.not_in_export(report.absent[measure], lang)}")
+            f"{text.absent_reason(report, measure, lang)}")
     t = pd.DataFrame({L.headers(lang)["note"]: [note]})
     t.attrs.update(absent=measure, sentence=note + ("。" if lang == "zh" else "."))
     return t
@@ -230,10 +230,12 @@ def handling(report, lang: str) -> pd.DataFrame:
     prev = h[h.month == report.month - 1].set_index("department").on_time_rate
     ext = [f"{int(a)}/{int(b)}" if pd.notna(a) and pd.notna(b) else None
            for a, b in zip(now.extension_requested, now.extension_granted)]
+    mom = _round((now.on_time_rate - now.department.map(prev)) * 100, 2)
+    if text.incomplete(report):  # part of a month against a whole one: no change
+        mom = pd.Series(text.not_comparable(lang), index=now.index, dtype=object)
     t = pd.DataFrame({
         "department": _names(now.department, lang), "dispatched": now.dispatched,
-        "on_time_rate": _pct(now.on_time_rate), "on_time_mom_pp": _round((now.on_time_rate - now.department.map(prev))
-                                                                         * 100, 2),
+        "on_time_rate": _pct(now.on_time_rate), "on_time_mom_pp": mom,
         "early_rate": _pct(now.early_rate), "closure_rate": _pct(now.closure_rate),
         "response_rate": _pct(now.response_rate), "reassign_rate": _pct(now.reassign_rate),
         "open": now.open, "overdue": now.overdue, "carried_over": now.carried_over, "extensions": ext,
@@ -259,9 +261,11 @@ def _points(x: float, lang: str) -> str:
 
 def city_handling(report, lang: str) -> pd.DataFrame:
     """The city's handling this month against last month and a year ago (rates in percent with changes in
-    points; counts with changes in percent); measures the export lacks are left out."""
+    points; counts with changes in percent; "not comparable" in an incomplete month,
+    :func:`hotline_analysis.pack.text.incomplete`); measures the export lacks are left out."""
     c = report.city_handling.set_index("month")
     m, mb, digits = report.month, report.settings.change.min_base, report.settings.change.decimals
+    partial = text.incomplete(report)
     rows = []
     for measure, kind in CITY_MEASURES:
         if not _shown(measure, report):
@@ -275,6 +279,8 @@ def city_handling(report, lang: str) -> pd.DataFrame:
         else:
             pct = [float(M.change_pct([cur], [b], mb)[0][0]) if pd.notna(b) else np.nan for b in before]
             shown = [int(cur), *(None if np.isnan(p) else f"{p:+.{digits}f}%" for p in pct)]
+        if partial:
+            shown[1:] = [text.not_comparable(lang)] * 2
         rows.append((L.word("handling", measure, lang), *shown))
     t = pd.DataFrame(rows, columns=["measure", "this_month", "mom", "yoy"], dtype=object)  # counts stay whole
     return _headed(t, lang)

@@ -60,6 +60,71 @@ def not_comparable(lang: str) -> str:
     return "不可比（本月数据不完整）" if lang == "zh" else "not comparable (month incomplete)"
 
 
+def not_judged(lang: str) -> str:
+    """What a verdict not made from an incomplete month (trend, surge, commendation) reads instead of a count or
+    "none"."""
+    return "未判断（本月数据不完整）" if lang == "zh" else "not judged (month incomplete)"
+
+
+def too_few_callbacks(report, lang: str) -> str:
+    """What the units below the satisfaction standard read when no unit had enough call-backs to judge."""
+    n = report.settings.satisfaction.min_surveyed
+    return (f"未判断（没有单位回访达到{n}件）" if lang == "zh" else
+            f"not judged (no unit had the {n} call-backs needed to judge)")
+
+
+def callbacks_judged(report) -> bool:
+    """Whether at least one unit had enough call-backs for its rate to be judged against the standard."""
+    return bool(report.satisfaction.enough_sample.fillna(False).astype(bool).any())
+
+
+def absent_reason(report, measure: str, lang: str) -> str:
+    """A measure the export cannot give this month, naming its columns by their names in the pack's language:
+    those the export lacks, and those it has that are empty this month
+    (:func:`hotline_analysis.labels.not_in_export`)."""
+    return L.not_in_export(report.absent[measure], lang, getattr(report, "empty_columns", ()))
+
+
+#: Why an exclusion of the net-complaint measure could not be made (``net_scope`` of the month's ledger).
+NOT_MADE = {"invalid": ("无效诉求（无诉求内容，无法识别）", "invalid calls (no request text to find them by)"),
+            "repeat": ("重复诉求（无来电人字段，无法关联）", "repeat calls (no caller column to link them by)"),
+            "unreasonable": ("不合理诉求（无合理诉求字段）", "unreasonable requests (no Reasonable request column)"),
+            "returned": ("退回工单（无工单状态字段）", "returned orders (no Status column)")}
+MADE = {"invalid": ("无效", "invalid"), "repeat": ("重复", "repeat"), "unreasonable": ("不合理", "unreasonable"),
+        "returned": ("退回", "returned")}
+
+
+def _join(words: list[str], lang: str) -> str:
+    if lang == "zh":
+        return "、".join(words[:-1]) + ("和" if len(words) > 1 else "") + words[-1]
+    return ", ".join(words[:-1]) + (" and " if len(words) > 1 else "") + words[-1]
+
+
+def net_scope(report, lang: str) -> str:
+    """What the hotline's net complaints are: the request types counted and the exclusions made, and the
+    exclusions the export did not allow (the month ledger's ``net_scope``; a result without it: every exclusion
+    the settings enable)."""
+    rules = report.settings.net_complaint.rules
+    scope = report.ledger.get("net_scope") or {
+        "type": True, "not_made": {},
+        "applied": [e for r, e in (("exclude_invalid", "invalid"), ("exclude_duplicates", "repeat"),
+                                   ("exclude_unreasonable", "unreasonable"), ("exclude_returned", "returned"))
+                    if getattr(rules, r)]}
+    i = 0 if lang == "zh" else 1
+    made = [MADE[e][i] for e in scope["applied"]]
+    if scope["type"]:
+        base = "投诉、举报" if lang == "zh" else "complaints and reports"
+    else:
+        base = ("导出数据无诉求类型，全部工单按投诉计" if lang == "zh" else
+                "the export has no request type: every order counts as a complaint")
+    if made:
+        base += (f"，剔除{_join(made, lang)}诉求" if lang == "zh" else f", without {_join(made, lang)} ones")
+    if scope["not_made"]:
+        missing = _join([NOT_MADE[e][i] for e in scope["not_made"]], lang)
+        base += f"；未能剔除{missing}" if lang == "zh" else f"; not excluded, for want of data: {missing}"
+    return base
+
+
 def incomplete_note(report, lang: str) -> str:
     """The note of every page of an incomplete month (:func:`incompleteness`): its counts are not compared."""
     return incompleteness(report, lang) + ("；本月件数与上月、去年同月和此前各月不可比，不列变化" if lang == "zh" else
@@ -101,8 +166,10 @@ def headline(report, lang: str) -> list[str]:
               "falling": int((d.trend == "falling").sum()), "rising": int((d.trend == "rising").sum()),
               "falling_units": units(int((d.trend == "falling").sum()), lang),
               "calls": int((report.actions.action == "call").sum()),
-              "commends": int((report.actions.action == "commend").sum()),
-              "below": int(report.satisfaction.below_standard.fillna(False).sum()),
+              "commends": _count(int((report.actions.action == "commend").sum()), lang),
+              "below": (_count(int(report.satisfaction.below_standard.fillna(False).sum()), lang)
+                        if callbacks_judged(report) else too_few_callbacks(report, lang)),
+              "not_judged": not_judged(lang), "scope": net_scope(report, lang),
               "standard": f"{report.settings.satisfaction.standard * 100:g}%",
               "hotline": report.settings.bulletin.hotline if lang == "zh" else report.settings.bulletin.hotline_en}
     lines = [L.sentence("totals_incomplete" if partial else "totals", lang, **fields),
@@ -117,7 +184,15 @@ def headline(report, lang: str) -> list[str]:
     lines.append(handling_line(report, lang))
     lines.append(headline_satisfaction(report, lang))
     acts = "actions_only" if "satisfaction_rate" in report.absent else "actions"
-    return lines + [L.sentence("trends", lang, **fields), L.sentence(acts, lang, **fields)]
+    if partial:  # no trend or commendation is judged from part of a month
+        fields["commends"] = not_judged(lang)
+    return lines + [L.sentence("trends_incomplete" if partial else "trends", lang, **fields),
+                    L.sentence(acts, lang, **fields)]
+
+
+def _count(n: int, lang: str) -> str:
+    """A count of units in a headline verdict: 2个; 2."""
+    return f"{n}个" if lang == "zh" else str(n)
 
 
 def incompleteness(report, lang: str) -> str:
@@ -201,8 +276,7 @@ def handling_line(report, lang: str) -> str:
     """The headline block's handling sentence, or what the export lacks for it."""
     c = report.city_handling.set_index("month")
     if report.month not in c.index or pd.isna(c.loc[report.month].on_time_rate):
-        return ("本数据无办结时间或办理时限字段，按期办结率和超期未办结无法计算" if lang == "zh" else
-                "This export has no closing or due times: on-time closure and overdue orders cannot be computed")
+        return handling_missing(report, c, lang)
     now = c.loc[report.month]
     prev = c.loc[report.month - 1].on_time_rate if report.month - 1 in c.index else None
     h = report.handling[report.handling.month == report.month]
@@ -211,6 +285,30 @@ def handling_line(report, lang: str) -> str:
                       on_time_standard=f"{report.settings.handling.standards.on_time * 100:g}%",
                       below=int(h.below_on_time.fillna(False).astype(bool).sum()),
                       slow=int(h.slow.fillna(False).astype(bool).sum()))
+
+
+def handling_missing(report, city: pd.DataFrame, lang: str) -> str:
+    """The handling sentence when on-time closure cannot be computed: the figures the export does give
+    (dispatched, closed within the month, open at the month's end) and exactly which columns are missing or
+    empty this month (:func:`hotline_analysis.labels.missing_columns`)."""
+    now = city.loc[report.month] if report.month in city.index else None
+    known = []
+    if now is not None:
+        known.append(f"转派承办单位{int(now.dispatched):,}件" if lang == "zh" else f"Dispatched to units: {int(now.dispatched):,}")
+        if pd.notna(now.closure_rate):
+            known.append(f"当月办结率{rate(now.closure_rate, lang)}" if lang == "zh" else
+                         f"closed within the month {rate(now.closure_rate, lang)}")
+        if pd.notna(now.open):
+            known.append(f"月末未办结{int(now.open):,}件" if lang == "zh" else f"open at month end {int(now.open):,}")
+    cols = report.absent.get("on_time_rate")
+    if cols:
+        why = L.missing_columns(cols, lang, getattr(report, "empty_columns", ()))
+    else:
+        why = "本月没有到期或有办理时限的办结工单" if lang == "zh" else "no order of the month was due or closed with a due time"
+    if lang == "zh":
+        return "，".join(known) + ("；" if known else "") + f"按期办结率和超期未办结无法计算（{why}）"
+    tail = f"on-time closure and overdue orders cannot be computed ({why})"
+    return ", ".join(known) + "; " + tail if known else tail[0].upper() + tail[1:]
 
 
 def reasons(report, department: str, codes, lang: str) -> str:
