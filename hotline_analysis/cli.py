@@ -149,9 +149,13 @@ def _cmd_report(args: argparse.Namespace) -> None:
             print(f"report {m}: {len(pdfs)} PDF pages beside the HTML")
 
 
+def _resolved(path: str | None) -> str:
+    """A path given on the command line as the notebooks need it (they run in the output folder), or ""."""
+    return str(Path(path).resolve()) if path else ""
+
+
 def _cmd_annual(args: argparse.Namespace) -> None:
-    from . import labels
-    from .pack.notebooks import run_notebooks
+    from .pack import review_page
     from .reviews import annual_review, save_tables
     from .settings import load_settings
 
@@ -161,15 +165,13 @@ def _cmd_annual(args: argparse.Namespace) -> None:
     table = annual_review(store, args.year, load_settings(args.config), args.all_units)
     result = save_tables({"annual": table}, out / "result")
     params = {"result": str(result.resolve()), "store": str(store.resolve()), "year": args.year, "lang": args.lang,
-              "config": args.config or "", "all_units": args.all_units}
-    [page] = run_notebooks([(paths.NOTEBOOKS_DIR / "annual_review.ipynb", labels.title("annual_review", args.lang),
-                             params)], out, args.lang)
+              "config": _resolved(args.config), "all_units": args.all_units}
+    page = review_page("annual_review", params, out, args.lang)
     print(f"annual review {args.year}: {page}")
 
 
 def _cmd_lookback(args: argparse.Namespace) -> None:
-    from . import labels
-    from .pack.notebooks import run_notebooks
+    from .pack import review_page
     from .reviews import lookback_review, save_tables
     from .settings import load_settings
 
@@ -183,9 +185,8 @@ def _cmd_lookback(args: argparse.Namespace) -> None:
     out = Path(args.out) if args.out else paths.report_folder(store, f"lookback-{at}")
     result = save_tables(lookback_review(store, months, at, register, load_settings(args.config)), out / "result")
     params = {"result": str(result.resolve()), "store": str(store.resolve()), "supervised": ",".join(months),
-              "at": at, "register": str(register.resolve()), "lang": args.lang, "config": args.config or ""}
-    [page] = run_notebooks([(paths.NOTEBOOKS_DIR / "lookback.ipynb", labels.title("lookback", args.lang), params)],
-                           out, args.lang)
+              "at": at, "register": str(register.resolve()), "lang": args.lang, "config": _resolved(args.config)}
+    page = review_page("lookback", params, out, args.lang)
     print(f"look-back at {at}: {page}")
 
 

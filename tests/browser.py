@@ -344,3 +344,40 @@ def check_pack(folder: Path, lang: str, allow_latin: set[str] = DEFAULT_LATIN_AL
 
     with ThreadPoolExecutor(max_workers=min(4, len(pages))) as pool:
         return [p for found in pool.map(one, pages) for p in found]
+
+
+#: What :func:`table_look` measures: the first table's columns and how the page's text is set.
+_TABLE_JS = r"""
+window.addEventListener("load", function () {
+  (document.fonts ? document.fonts.ready : Promise.resolve()).then(function () {
+    var t = document.querySelector("table"), r = {columns: []};
+    if (t) {
+      var heads = t.querySelectorAll("thead th"), cells = t.querySelectorAll("tbody tr:first-child td");
+      heads.forEach(function (h, i) {
+        r.columns.push({header: h.textContent.trim(), header_align: getComputedStyle(h).textAlign,
+                        header_background: getComputedStyle(h).backgroundColor,
+                        align: cells[i] ? getComputedStyle(cells[i]).textAlign : null});
+      });
+    }
+    r.font_family = getComputedStyle(document.querySelector("h1") || document.body).fontFamily;
+    r.report_font_loaded = !!document.fonts && document.fonts.check("16px 'Noto Sans CJK SC report'");
+    document.body.setAttribute("%(attribute)s", JSON.stringify(r));
+  });
+});
+"""
+
+
+def table_look(page: Path) -> dict:
+    """How ``page`` sets its first table and its text in headless Chromium: ``columns``, one
+    ``{header, header_align, header_background, align}`` per column (``align``: the computed ``text-align`` of
+    its first body cell); ``font_family`` of the title; ``report_font_loaded``: whether the pack's embedded font
+    (:mod:`hotline_analysis.pack.fonts`) is loaded. Raises ``RuntimeError`` where no browser is installed."""
+    browser = find_browser()
+    if browser is None:
+        raise RuntimeError("no Chromium installed (apt-get install chromium)")
+    page = Path(page).resolve()
+    dom = _dump_dom(browser, page, _inject(page.read_text("utf-8"), _TABLE_JS % {"attribute": ATTRIBUTE}))
+    found = re.search(rf'\b{ATTRIBUTE}="([^"]*)"', dom)
+    if not found:
+        raise RuntimeError(f"{page.name}: the page gave no report within {VIRTUAL_TIME_MS} ms of virtual time")
+    return json.loads(html.unescape(found.group(1)))

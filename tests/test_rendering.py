@@ -42,6 +42,18 @@ def test_every_page_renders_with_its_charts_in_one_language(pack):
     assert not problems, "\n".join(problems)
 
 
+def test_review_pages_in_the_pack_look_like_its_monthly_pages_and_the_index_lists_them(pack):
+    from hotline_analysis import labels as L
+
+    from .test_reviews import looks_like_a_monthly_page
+
+    lang, folder = pack
+    index = (folder / "index.html").read_text("utf-8")
+    for page in ("lookback", "annual_review"):
+        assert f'<a href="{page}.html">{L.title(page, lang)}</a>' in index
+        looks_like_a_monthly_page(folder / f"{page}.html", lang, L.headers(lang)["department"])
+
+
 @pytest.mark.parametrize("month", MONTHS)
 def test_verdicts_on_the_pages_follow_their_figures(small_store, tmp_path, month):
     store, _ = small_store

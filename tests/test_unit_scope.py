@@ -3,6 +3,7 @@ manifest), every unit without one; the annual review and the look-back on a city
 
 from __future__ import annotations
 
+import html
 import json
 import warnings
 
@@ -208,6 +209,19 @@ def test_did_sentence_makes_no_verdict_without_a_pre_period_check():
     en, zh = did_sentence(row, "en").data, did_sentence(row, "zh").data
     assert "Too few months before supervision" in en and "comparison holds" not in en
     assert "监督前的月份不足" in zh and "对照可信" not in zh
+
+
+def test_did_sentence_says_what_the_ratio_compares():
+    from hotline_analysis.pack.pages import did_sentence
+
+    row = pd.DataFrame([dict(rate_ratio=0.8, ci_low=0.69, ci_high=0.94, p_value=0.01, n_treated=9, n_control=15,
+                             pretrend_rr=1.0, pretrend_p=0.5)])
+    en, zh = html.unescape(did_sentence(row, "en").data), did_sentence(row, "zh").data
+    assert ("after supervision their net complaints were 0.80 times what the comparison group's change implies "
+            "(95% interval 0.69–0.94)") in en
+    assert "times as much as" not in en
+    assert "监督后，被监督单位的净投诉量是按对照组同期变化推算应有水平的0.80倍（95%置信区间0.69–0.94）" in zh
+    assert "对照变化的" not in zh
 
 
 def test_annual_table_and_chart_leave_out_a_year_the_store_does_not_hold():

@@ -133,6 +133,18 @@ def write_pack(report: MonthReport, out: Path, lang: str = "zh", store="", confi
     return out
 
 
+def review_page(notebook: str, params: dict, out: Path, lang: str) -> Path:
+    """Run a review notebook alone (``lookback`` or ``annual_review``, as ``hotline lookback`` and
+    ``hotline annual`` do) into ``out``, its page made as a pack's are (:func:`write_pack`): exported without
+    code, then given the pack's embedded font; return the page."""
+    from . import fonts
+    from .notebooks import run_notebooks
+
+    [page] = run_notebooks([(paths.NOTEBOOKS_DIR / f"{notebook}.ipynb", L.title(notebook, lang), params)], out, lang)
+    fonts.embed_font([page])
+    return page
+
+
 def monthly_notebooks() -> list[Path]:
     """The notebooks of a monthly pack, in page order."""
     return sorted(paths.MONTHLY_NOTEBOOKS_DIR.glob("*.ipynb"))

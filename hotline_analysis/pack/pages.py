@@ -324,6 +324,18 @@ def question_list(report, lang: str) -> HTML:
     return HTML("".join(out))
 
 
+def review_heading(page: str, when, lang: str, config: str = "") -> HTML:
+    """The masthead, title and table style of the look-back or the annual review (``page``: ``lookback`` or
+    ``annual_review``), as :func:`heading` gives a monthly page. ``when``: the month (YYYY-MM) or the year (an
+    int); the masthead is the bulletin of ``config`` (a YAML file; empty, the defaults)."""
+    from ..settings import load_settings
+
+    when = (f"{when}年" if lang == "zh" else str(when)) if isinstance(when, int) else L.month_name(when, lang)
+    mast = L.masthead(load_settings(config or None).bulletin, lang)
+    return HTML(STYLE + (f'<p style="color:#a00">{html.escape(mast)}</p>' if mast else "")
+                + f"<h1>{html.escape(f'{L.title(page, lang)} · {when}')}</h1>")
+
+
 def did_sentence(did: pd.DataFrame, lang: str) -> HTML:
     """The look-back's difference in differences in words (and its pre-period check; when that could not be
     made, no word on whether the comparison holds)."""
@@ -335,14 +347,15 @@ def did_sentence(did: pd.DataFrame, lang: str) -> HTML:
     doubt = r.pretrend_p < 0.05
     unchecked = pd.isna(r.pretrend_p)
     if lang == "zh":
-        s = (f"被监督的{int(r.n_treated)}个单位与{int(r.n_control)}个从未被监督的单位相比，监督后净投诉为对照变化的"
-             f"{r.rate_ratio:.2f}倍（95%置信区间 {r.ci_low:.2f}–{r.ci_high:.2f}）。")
+        s = (f"被监督的{int(r.n_treated)}个单位与{int(r.n_control)}个从未被监督的单位（对照组）相比：监督后，被监督单位的"
+             f"净投诉量是按对照组同期变化推算应有水平的{r.rate_ratio:.2f}倍"
+             f"（95%置信区间{r.ci_low:.2f}–{r.ci_high:.2f}）。")
         s += ("监督前的月份不足，无法检验两组走势是否平行，以上逐单位的中断时间序列结论为准。" if unchecked else
               "监督前两组走势已有差异，以上逐单位的中断时间序列结论为准。" if doubt else "监督前两组走势平行，对照可信。")
         return prose(s)
     s = (f"The {int(r.n_treated)} supervised units against the {int(r.n_control)} never supervised: after supervision "
-         f"their net complaints moved {r.rate_ratio:.2f} times as much as the comparison (95% interval "
-         f"{r.ci_low:.2f}–{r.ci_high:.2f}). ")
+         f"their net complaints were {r.rate_ratio:.2f} times what the comparison group's change implies (95% "
+         f"interval {r.ci_low:.2f}–{r.ci_high:.2f}). ")
     s += ("Too few months before supervision to check that the groups moved in parallel: trust the per-unit time "
           "series above." if unchecked else
           "The groups already drifted apart before supervision: trust the per-unit time series above." if doubt
