@@ -37,7 +37,7 @@ TITLES_PAIRS = {
     'pages': ('报告', 'Report'),
     'ranking': ('净投诉量排名', 'Net complaints by department'),
     'flags': ('预警', 'Flags'),
-    'questions': ('询问问题清单', 'Questions for the committee'),
+    'questions': ('询问问题清单', 'Questions to put to the units'),
     'trends': ('趋势', 'Trends'),
     'daily': ('每日工单量', 'Orders per day'),
     'appendix': ('附录：长期趋势检验', 'Appendix: the longer-term trend test'),

@@ -123,3 +123,27 @@ def test_no_surge_when_the_month_fell_month_on_month():
     f = FL.surge_flags(t, "2021-01", SETTINGS).set_index("department")
     assert f.loc["up", "surge"]            # 300 on an expected ~100, up from 100
     assert not f.loc["down", "surge"]      # 300 too, but down from 400 the month before
+
+
+def test_a_unit_below_the_satisfaction_standard_beyond_doubt_is_called_with_its_figures():
+    import pandas as pd
+    from types import SimpleNamespace
+
+    from hotline_analysis.month.actions import action_list
+    from hotline_analysis.pack.text import reason
+
+    m = pd.Period("2021-02", "M")
+    deps = pd.DataFrame({"department": ["甲", "乙"], "surge": False, "satisfaction_drop": False, "trend": "no_trend",
+                         "commend_candidate": False, "yoy_pct": [5.0, 5.0], "commend_relative_ratio": 1.0})
+    # 甲: 88.93% with the interval's upper end 92.13% under 95%; 乙: 93% but its interval reaches 96%
+    sat = pd.DataFrame({"department": ["甲", "乙"], "below_city": [True, False], "surveyed": [280, 200],
+                        "satisfaction_rate": [0.8893, 0.93], "ci_low": [0.8464, 0.89], "ci_high": [0.9213, 0.96],
+                        "below_standard_for_sure": [True, False]})
+    handling = pd.DataFrame({"month": m, "department": ["甲", "乙"], "slow": False, "reassign_high": False})
+    report = SimpleNamespace(month=m, departments=deps, satisfaction=sat, handling=handling,
+                             settings=load_settings())
+    a = action_list(report)
+    assert a.department.tolist() == ["甲"] and a.reasons.iloc[0] == ["satisfaction_below"]
+    assert reason(report, "甲", "satisfaction_below", "en") == (
+        "satisfaction 88.93% (280 surveyed, 95% interval 84.64%–92.13%), below the standard of 95% beyond doubt")
+    assert reason(report, "甲", "satisfaction_below", "zh") == "满意率88.93%（回访280件，95%置信区间84.64%–92.13%），确定低于95%的标准"

@@ -15,7 +15,8 @@ EMPTY_QUESTIONS = pd.DataFrame(columns=["department", "why", "rank", *ISSUE_COLU
 
 def action_list(report) -> pd.DataFrame:
     """Departments to call before the committee (``call``: a surge, a significant satisfaction drop, a rising
-    trend, or a handling standard missed beyond doubt: ``slow``, ``reassign_high`` of the handling table) and to
+    trend, or a standard missed beyond doubt: satisfaction (``satisfaction_below``: the interval's upper end
+    under the standard too), ``slow``, ``reassign_high`` of the handling table) and to
     commend (``commend``), in rank order.
 
     Commended are the candidates of :func:`hotline_analysis.flags.commendations` (a sustained fall relative to
@@ -28,9 +29,12 @@ def action_list(report) -> pd.DataFrame:
     below = set(report.satisfaction.loc[report.satisfaction.below_city.fillna(False).astype(bool), "department"])
     h = report.handling[report.handling.month == report.month].set_index("department")
     missed = {code: set(h.index[h[code].fillna(False).astype(bool)]) for code in ("slow", "reassign_high")}
+    sat = report.satisfaction
+    missed["satisfaction_below"] = set(sat.loc[sat.below_standard_for_sure.fillna(False).astype(bool), "department"])
     called = {}
     for r in d.itertuples():
         reasons = [c for c, on in (("surge", r.surge), ("satisfaction_drop", r.satisfaction_drop),
+                                   ("satisfaction_below", r.department in missed["satisfaction_below"]),
                                    ("rising", r.trend == "rising"), ("slow", r.department in missed["slow"]),
                                    ("reassign_high", r.department in missed["reassign_high"])) if on]
         if reasons:

@@ -25,7 +25,7 @@ INTROS = {
         "04_satisfaction": "回访满意率 =（满意 + 基本满意）÷ 回访数，附95%置信区间；与上月相比的变化经统计检验，"
                            "仅显著的变化称为“显著变化”。",
         "05_topics": "从群众诉求原文中提炼各单位本月的主要问题：关键词、件数、与前几个月月均相比的变化、主要类别和例句（已脱敏）。",
-        "06_actions": "一月一分析、一研判、一行动：建议专题询问的单位及原因、建议表扬的典型，以及向被询问单位提出的问题清单。",
+        "06_actions": "一月一分析、一研判、一行动：建议专题询问的单位及原因、建议表扬的典型，以及问题清单：向建议询问的单位和净投诉量居前的单位提出的问题。",
     },
     "en": {
         "01_overview": "The whole hotline this month: absolute and relative numbers, with month-on-month and "
@@ -47,7 +47,7 @@ INTROS = {
                      "examples are quoted in the language the citizens wrote in; the main category is translated "
                      "where data/reference/names_en.csv has it.",
         "06_actions": "One analysis, one assessment, one action each month: the units proposed for a special inquiry "
-                      "and why, the units to commend, and the questions to put to those called.",
+                      "and why, the units to commend, and the questions to put to the units called and to those with the most net complaints.",
     },
 }
 

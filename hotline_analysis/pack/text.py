@@ -244,6 +244,14 @@ def reason(report, department: str, code: str, lang: str) -> str:
         return (f"满意率{rate(s.satisfaction_rate, lang)}，比上月下降{-s.delta_pp:.2f}个百分点（经检验显著）" if lang == "zh"
                 else f"satisfaction {rate(s.satisfaction_rate, lang)}, {-s.delta_pp:.2f} points below last month "
                      "(significant)")
+    if code == "satisfaction_below":
+        s = report.satisfaction.set_index("department").loc[department]
+        std = f"{report.settings.satisfaction.standard * 100:g}%"
+        ci = f"{s.ci_low * 100:.2f}%–{s.ci_high * 100:.2f}%"
+        return (f"满意率{rate(s.satisfaction_rate, lang)}（回访{int(s.surveyed):,}件，95%置信区间{ci}），确定低于{std}的标准"
+                if lang == "zh" else
+                f"satisfaction {rate(s.satisfaction_rate, lang)} ({int(s.surveyed):,} surveyed, 95% interval {ci}), "
+                f"below the standard of {std} beyond doubt")
     if code in ("slow", "reassign_high"):
         return handling_reason(report, department, code, lang)
     if code == "commend":
