@@ -52,9 +52,11 @@ def department_colors(departments: list[str]) -> dict[str, tuple]:
 
 def ranking_bar(table: pd.DataFrame, value: str = "net_complaints", label: str = "department", top: int = 15,
                 colors: dict | None = None, lang: str = "zh", title: str = "") -> plt.Figure:
-    """Horizontal bars of the ``top`` groups by ``value`` (largest on top)."""
+    """Horizontal bars of the ``top`` groups by ``value`` (largest on top); when there are more groups the title
+    says so (:func:`shown_of`), never cut silently."""
     use_cjk_font()
     t = table.nlargest(top, value).iloc[::-1]
+    title = shown_of(title, len(t), len(table), lang)
     fig, ax = plt.subplots(figsize=(8, 0.35 * len(t) + 1.2))
     col = [colors.get(d, "grey") for d in t[label]] if colors else None
     ax.barh(t[label], t[value], color=col)
@@ -64,6 +66,16 @@ def ranking_bar(table: pd.DataFrame, value: str = "net_complaints", label: str =
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def shown_of(title: str, shown: int, total: int, lang: str) -> str:
+    """``title`` with "top 15 of 37" (前15个，共37个) when a chart shows only ``shown`` of ``total`` rows."""
+    if shown >= total:
+        return title
+    note = f"前{shown}个，共{total}个" if lang == "zh" else f"top {shown} of {total}"
+    if not title:
+        return note
+    return f"{title}（{note}）" if lang == "zh" else f"{title} ({note})"
 
 
 #: Line colours of a trend verdict (:func:`monthly_lines`).
@@ -132,10 +144,19 @@ def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = 
 
 
 def daily_series(daily: pd.Series, lang: str = "zh", title: str = "") -> plt.Figure:
-    """Orders per day over a month."""
+    """Orders per day over a month: ticks on the 1st, 8th, 15th, 22nd and 29th of the days shown, none outside
+    them (no tick on the next month's first day)."""
     use_cjk_font()
     fig, ax = plt.subplots(figsize=(8, 2.8))
-    ax.plot(daily.index, daily.to_numpy(), marker="o", ms=3)
+    days = pd.DatetimeIndex(daily.index)
+    ax.plot(days, daily.to_numpy(), marker="o", ms=3)
+    if len(days):
+        first, last = days.min().normalize(), days.max().normalize()
+        ticks = [d for d in pd.date_range(first, last, freq="D") if (d.day - 1) % 7 == 0] or [first]
+        ax.set_xticks(ticks)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+        ax.xaxis.set_minor_locator(mticker.NullLocator())
+        ax.set_xlim(first - pd.Timedelta(hours=12), last + pd.Timedelta(hours=12))
     ax.set_ylabel(axis("records", lang))
     ax.set_title(title)
     fig.autofmt_xdate()

@@ -15,6 +15,8 @@ from . import tables, text
 #: At most this many lines on a slide of bullets, and of questions (which are longer).
 MAX_LINES = 8
 MAX_QUESTIONS = 5
+#: At most this many of a department's questions on one slide: the seven it is asked by default fit one.
+MAX_ASKED = 7
 
 
 @dataclass(frozen=True)
@@ -27,16 +29,27 @@ class Slide:
     subtitle: str = ""
     small: bool = False
     cover: bool = False
+    numbered: bool = False  # the lines carry their own numbers ("1. ..."): shown without bullets
 
 
 def _chunks(lines: list[str], n: int) -> list[list[str]]:
-    return [lines[i:i + n] for i in range(0, len(lines), n)] or [[]]
+    """``lines`` in as few parts of at most ``n`` as can hold them, of balanced sizes (7 by 5: 4 + 3, not 5 + 2;
+    the longer parts first)."""
+    k = max(1, -(-len(lines) // n))
+    size, extra = divmod(len(lines), k)
+    out, at = [], 0
+    for i in range(k):
+        m = size + (i < extra)
+        out.append(lines[at:at + m])
+        at += m
+    return out
 
 
-def _bullets(title: str, lines: list[str], n: int = MAX_LINES, small: bool = False) -> list[Slide]:
+def _bullets(title: str, lines: list[str], n: int = MAX_LINES, small: bool = False,
+             numbered: bool = False) -> list[Slide]:
     parts = _chunks(lines, n)
-    return [Slide(title if len(parts) == 1 else f"{title} ({i + 1}/{len(parts)})", tuple(p), small=small)
-            for i, p in enumerate(parts)]
+    return [Slide(title if len(parts) == 1 else f"{title} ({i + 1}/{len(parts)})", tuple(p), small=small,
+                  numbered=numbered) for i, p in enumerate(parts)]
 
 
 #: The measure a flag or standard of the flags slide is judged on: not in this export when the measure is absent.
@@ -69,7 +82,12 @@ def _flag_lines(report, lang: str) -> list[str]:
             return text.not_judged(lang)
         return sep.join(L.name(x, lang) for x in deps) or none
 
-    return [f"{word}{colon}{who(key, deps)}" for key, word, deps in lines]
+    return [f"{_sentence_case(word, lang)}{colon}{who(key, deps)}" for key, word, deps in lines]
+
+
+def _sentence_case(word: str, lang: str) -> str:
+    """An English label opening a line starts with a capital ("Surge: none" like "Rising trend: ...")."""
+    return word[:1].upper() + word[1:] if lang == "en" else word
 
 
 def satisfaction_lines(report, lang: str) -> list[str]:
@@ -141,5 +159,5 @@ def slides(report, figures: Path, lang: str) -> list[Slide]:
     for dep, g in q.groupby(q.columns[0], sort=False):
         head = f"{dep} · {L.title('questions', lang)}"
         lines = [f"{r.iloc[2]}. {r.iloc[3]}" if pd.notna(r.iloc[2]) else r.iloc[3] for _, r in g.iterrows()]
-        out += _bullets(head, lines, MAX_QUESTIONS, small=True)
+        out += _bullets(head, lines, MAX_ASKED, small=True, numbered=bool(g.iloc[:, 2].notna().any()))
     return out

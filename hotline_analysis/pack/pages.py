@@ -200,9 +200,13 @@ def satisfaction_shifts(report, lang: str) -> HTML:
                 + bullets(lines).data)
 
 
-#: Tables: text left-aligned, figures right-aligned in digits of one width, headers on a tinted row.
+#: Tables: text left-aligned, figures right-aligned in digits of one width, headers on a tinted row. A table
+#: wider than the page scrolls sideways in its own box (``div.table-scroll``: the notebook's output area is a
+#: table row, which clips instead of scrolling), laid out by its content (JupyterLab's is fixed).
 STYLE = ("<style>.jp-RenderedHTMLCommon table{font-size:13px} .jp-RenderedHTMLCommon td,.jp-RenderedHTMLCommon th"
          "{text-align:left !important;padding:3px 8px !important}"
+         " .jp-RenderedHTMLCommon div.table-scroll{overflow-x:auto;max-width:calc(100vw - 64px);margin-bottom:1em}"
+         " .jp-RenderedHTMLCommon div.table-scroll table{table-layout:auto;margin:0}"
          " .jp-RenderedHTMLCommon td.num,.jp-RenderedHTMLCommon th.num{text-align:right !important;"
          "font-variant-numeric:tabular-nums}"
          " .jp-RenderedHTMLCommon thead th{background:#f0f0f0}</style>")
@@ -288,10 +292,33 @@ def table(t: pd.DataFrame) -> HTML:
         return HTML("")
     decimals = [_decimals(t.iloc[:, k].tolist()) for k in range(t.shape[1])]
     num = [' class="num"' if d is not None else "" for d in decimals]
-    head = "".join(f"<th{n}>{html.escape(str(c))}</th>" for c, n in zip(t.columns, num))
+    widths = _min_widths(t, decimals)
+    head = "".join(f"<th{n}{w}>{html.escape(str(c))}</th>" for c, n, w in zip(t.columns, num, widths))
     rows = "".join("<tr>" + "".join(f"<td{n}>{html.escape(_cell(v, d))}</td>" for v, d, n in zip(r, decimals, num))
                    + "</tr>" for r in t.itertuples(index=False))
-    return HTML(f'<table class="dataframe"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
+    return HTML(f'<div class="table-scroll"><table class="dataframe"><thead><tr>{head}</tr></thead>'
+                f'<tbody>{rows}</tbody></table></div>')
+
+
+#: The widest a text column's minimum width goes (ems): the first (the names), and any other.
+NAME_MIN_EMS, TEXT_MIN_EMS = 16, 12
+
+
+def _min_widths(t: pd.DataFrame, decimals: list) -> list[str]:
+    """A style per column: a text column as wide as its longest value (a CJK character one em, another half
+    an em) up to :data:`NAME_MIN_EMS` for the first (the unit's name, at most two lines) and
+    :data:`TEXT_MIN_EMS` for the others, so a squeezed table wraps no name onto four lines; short text and
+    figures nothing."""
+    out, first = [], True
+    for k, d in enumerate(decimals):
+        if d is not None:
+            out.append("")
+            continue
+        ems = max((sum(1.0 if ord(c) > 0x2E80 else 0.5 for c in _cell(v)) for v in t.iloc[:, k]), default=0)
+        ems = min(ems, NAME_MIN_EMS if first else TEXT_MIN_EMS)
+        first = False
+        out.append(f' style="min-width:{ems:.0f}em"' if ems > 6 else "")
+    return out
 
 
 def headline(report, lang: str) -> HTML:

@@ -21,7 +21,8 @@ def _section(s: Slide) -> str:
         data = base64.b64encode(s.image.read_bytes()).decode("ascii")
         body = f'<img class="figure" src="data:image/png;base64,{data}">'
     elif s.lines:
-        body = f"<ul class=\"{'small' if s.small else ''}\">" + "".join(f"<li>{esc(x)}</li>" for x in s.lines) + "</ul>"
+        cls = " ".join(c for c, on in (("small", s.small), ("numbered", s.numbered)) if on)
+        body = f"<ul class=\"{cls}\">" + "".join(f"<li>{esc(x)}</li>" for x in s.lines) + "</ul>"
     return f"<section><h3>{esc(s.title)}</h3>{body}</section>"
 
 
@@ -37,6 +38,7 @@ def write_slides(deck: list[Slide], path, title: str, lang: str):
 <style>{css}</style><style>{theme}</style>
 <style>.reveal{{font-family:"Noto Sans CJK SC",sans-serif}} .reveal h3{{font-size:1.3em}}
 .reveal ul{{font-size:0.62em;display:block;text-align:left}} .reveal ul.small{{font-size:0.5em}}
+.reveal ul.numbered{{list-style:none;margin-left:0}}
 .reveal img.figure{{max-height:560px;max-width:100%;margin:0}}</style>
 </head><body><div class="reveal"><div class="slides">{''.join(map(_section, deck))}</div></div>
 <script>{js}</script><script>Reveal.initialize({{hash:true,width:1280,height:720,margin:0.04}});</script></body></html>
