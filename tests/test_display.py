@@ -131,3 +131,17 @@ def test_the_headline_counts_units_below_the_on_time_standard_and_those_below_be
     assert handling_line(report, "en").endswith("units below the on-time standard of 90%: 4, of which 3 below it "
                                                 "beyond doubt (the interval's upper end too)")
     assert handling_line(report, "zh").endswith("按期办结率低于90%的单位4个，其中确定低于（置信区间上限也低于）的3个")
+
+
+def test_a_wide_table_scrolls_in_its_own_box_and_keeps_names_to_two_lines():
+    long = "Municipal Bureau of Housing and Urban-Rural Development"
+    t = pd.DataFrame({"unit": [long, "市住房和城乡建设局"], "orders": [1, 2],
+                      "missed": ["on-time closure below standard, reassignment above standard", ""], "grade": ["A", "B"]})
+    page = table(t).data
+    assert page.startswith('<div class="table-scroll"><table') and page.endswith("</table></div>")
+    # the names' column as wide as 16 em (two lines of the longest name), other words up to 12, short ones free
+    assert '<th style="min-width:16em">unit</th>' in page and '<th style="min-width:12em">missed</th>' in page
+    assert "<th>grade</th>" in page and '<th class="num">orders</th>' in page
+    from hotline_analysis.pack.pages import STYLE
+
+    assert "div.table-scroll{overflow-x:auto" in STYLE and "table-layout:auto" in STYLE

@@ -189,6 +189,13 @@ def test_english_pack_speaks_english(small_store, tmp_path):
     assert "Zibo 12345 hotline: supervision analysis, December 2020" in index and "本月" not in index
     sheets = pd.read_excel(out / "tables.xlsx", sheet_name=None, engine="calamine")
     assert "departments" in sheets and "Net complaints" in sheets["departments"].columns
+    from pptx import Presentation
+
+    slides = [[p.text for sh in s.shapes if sh.has_text_frame for p in sh.text_frame.paragraphs]
+              for s in Presentation(out / "briefing.pptx").slides]
+    flags = next(s for s in slides if s[0] == "Flags")
+    assert all(x.startswith("• ") and x[2].isupper() for x in flags[1:]), flags  # "Surge: none" as "Rising trend"
+    assert not [x for s in slides for x in s if x.startswith("• 1.")]  # a number or a bullet, not both
 
 
 def test_handling_figures_agree_across_summary_page_slides_and_workbook(pack, sheets, report):
