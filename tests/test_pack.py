@@ -239,10 +239,16 @@ def test_the_flags_slide_names_every_rising_department(pack, report):
 
 
 def test_satisfaction_below_the_standard_beyond_doubt_is_named_apart(pack, report):
+    from hotline_analysis.pack import text
+
     # like the handling standards: below by the rate, and below beyond doubt (the interval's upper end too)
     s, std = report.satisfaction, report.settings.satisfaction.standard
     below = s[s.enough_sample.fillna(False).astype(bool) & (s.satisfaction_rate < std)]
     page = (pack / "04_satisfaction.html").read_text("utf-8")
+    if not s.enough_sample.fillna(False).astype(bool).any():  # the small scenario: nobody can be judged
+        assert f"满意率低于{std * 100:g}%的单位：无。" not in page
+        assert text.too_few_callbacks(report, "zh") in page
+        return
     if below.empty:
         assert f"满意率低于{std * 100:g}%的单位：无。" in page
         return
