@@ -121,9 +121,9 @@ def handling_lines(report, lang: str) -> list[str]:
     re = sep.join(f"{L.name(r.department, lang)} {text.rate(r.reassign_rate, lang)}"
                   for r in h[h.reassign_high.fillna(False).astype(bool)].itertuples())
     if "on_time_rate" in report.absent:
-        slow = L.not_in_export(report.absent["on_time_rate"], lang)
+        slow = text.absent_reason(report, "on_time_rate", lang)
     if "reassign_rate" in report.absent:
-        re = L.not_in_export(report.absent["reassign_rate"], lang)
+        re = text.absent_reason(report, "reassign_rate", lang)
     return [text.handling_line(report, lang),
             f"按期办结率确定低于{std.on_time * 100:g}%：{slow or none}" if lang == "zh" else
             f"Closed on time below {std.on_time * 100:g}% beyond doubt: {slow or none}",
