@@ -101,8 +101,13 @@ def test_annual_and_lookback_write_into_the_report_folder(monkeypatch, tmp_path,
     from hotline_analysis.pack import notebooks
 
     seen = []
-    monkeypatch.setattr(notebooks, "run_notebooks",
-                        lambda nbs, out, lang: [seen.append((nbs[0][0], out)) or out])
+    def fake_run(nbs, out, lang):
+        seen.append((nbs[0][0], out))
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "page.html").write_text("<html><head></head><body></body></html>", "utf-8")
+        return [out / "page.html"]
+
+    monkeypatch.setattr(notebooks, "run_notebooks", fake_run)
     monkeypatch.setenv("HOTLINE_WORKDIR", str(tmp_path))
     store, _ = small_store
     assert main(["annual", "--store", str(store.root), "--year", "2020"]) == 0

@@ -47,9 +47,9 @@ def test_verdicts_not_made_from_an_incomplete_month_say_so(may):
     assert zh[-2] == "趋势检验：未判断（本月数据不完整）"
     assert zh[-1] == "建议专题询问0个单位，表扬典型未判断（本月数据不完整）"
     flags = deck._flag_lines(may, "en")
-    assert flags[:4] == ["surge: not judged (month incomplete)",
-                         "satisfaction drop: not in this export (no column for Satisfaction)",
-                         "commend: not judged (month incomplete)", "Rising trend: not judged (month incomplete)"]
+    assert flags[:4] == ["Surge: not judged (month incomplete)",
+                         "Satisfaction drop: not in this export (no column for Satisfaction)",
+                         "Commend: not judged (month incomplete)", "Rising trend: not judged (month incomplete)"]
     assert deck._flag_lines(may, "zh")[0] == "激增：未判断（本月数据不完整）"
 
 
@@ -133,7 +133,7 @@ def test_a_column_empty_this_month_is_said_to_be_empty_not_absent(due_empty, due
     assert "Closed on time (Due at is empty this month)" in page
     assert "no closing" not in page and "no column for Due at" not in page and "due_at" not in page
     assert deck._flag_lines(r, "en")[-2] == \
-        "on-time closure below standard: not available this month (Due at is empty this month)"
+        "On-time closure below standard: not available this month (Due at is empty this month)"
     h = validate_summary(r.to_json())["handling"]
     assert h["absent"]["on_time_rate"] == "empty this month: due_at"
     assert h["city"]["closure_rate"] == pytest.approx(1 / 3, abs=1e-6)
