@@ -37,11 +37,12 @@ def store_history(st: Store) -> pd.DataFrame:
     return agg if agg is not None else M.with_month(st.load(columns=[S.ORDER_ID, *AGGREGATE_SOURCE, S.DUPLICATE_OF]))
 
 
-def store_departments(st: Store) -> set[str]:
+def store_departments(st: Store, kinds: dict[str, str] | None = None) -> set[str]:
     """The units of kind ``department`` in the alias table the store's rows were mapped with (its preset's
-    ``departments:``, recorded at ingest); empty when they were mapped without one. A store ingested before
-    stores recorded it falls back to the shipped table ``data/reference/departments.csv``."""
-    kinds = st.unit_kinds()
+    ``departments:``, recorded at ingest; ``kinds``: :meth:`Store.unit_kinds` when already read); empty when
+    they were mapped without one. A store ingested before stores recorded it falls back to the shipped table
+    ``data/reference/departments.csv``."""
+    kinds = st.unit_kinds() if kinds is None else kinds
     if kinds is None:
         return municipal_departments()
     return {name for name, kind in kinds.items() if kind == KIND_DEPARTMENT}
@@ -66,10 +67,10 @@ def unit_scope(st: Store, history: pd.DataFrame, all_units: bool = False) -> tup
     known = set(history[S.DEPARTMENT].dropna().unique())
     if all_units:
         return sorted(known), "all_units"
-    deps = sorted(store_departments(st) & known)
+    kinds = st.unit_kinds()
+    deps = sorted(store_departments(st, kinds) & known)
     if deps:
         return deps, "departments"
-    kinds = st.unit_kinds()
     return sorted(known), "unrecorded" if kinds is None else "no_alias_table" if not kinds else "no_department"
 
 

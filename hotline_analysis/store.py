@@ -237,14 +237,17 @@ class Store:
         units = self.manifest().get("units")
         return None if units is None else dict(units.get("kinds") or {})
 
+    def _save_manifest(self, manifest: dict) -> None:
+        """Replace ``manifest.json`` atomically."""
+        _atomic_write_bytes(self.manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+
     def record_units(self, units: dict) -> None:
         """Record ``units`` (see :meth:`commit`) in the manifest alone, when it differs from what is there: an
         ingest of unchanged files still tells an older store which alias table its rows were mapped with."""
         manifest = self.manifest()
         if manifest.get("units") != units:
             manifest["units"] = units
-            _atomic_write_bytes(self.manifest_path,
-                                json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+            self._save_manifest(manifest)
 
     def check_folder(self) -> None:
         """Refuse a folder that exists, holds files and is not a store (no ``manifest.json``)."""
@@ -279,7 +282,7 @@ class Store:
             _lock(fd, self.root, wait)
             self.check_folder()  # another writer may have changed the folder meanwhile
             if not self.exists():
-                _atomic_write_bytes(self.manifest_path, json.dumps(self.manifest(), indent=1).encode("utf-8"))
+                self._save_manifest(self.manifest())
             yield self
         finally:
             with contextlib.suppress(OSError):
@@ -338,7 +341,7 @@ class Store:
             manifest[key] = name
         if ledger is not None:
             self.save_ledger(*ledger)
-        _atomic_write_bytes(self.manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+        self._save_manifest(manifest)
         self.tidy()
         for p in (self.root / "cache").glob("topics-*"):  # results derived from the store as it was
             shutil.rmtree(p, ignore_errors=True)

@@ -22,7 +22,7 @@ from .handling import handling_tables, stored_columns
 def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str | None, all_units: bool,
                 topics: str, register: str | Path | None):
     """See :meth:`hotline_analysis.month.MonthReport.build`."""
-    from ..reviews import open_store
+    from ..reviews import open_store, supervised_units
 
     st = open_store(store)
     settings = with_store_bulletin(settings, st)
@@ -30,7 +30,7 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
     if not (history[M.MONTH] == month).any():
         raise DataError(f"{st.root}: no work orders received in {month} (the store holds "
                         f"{history[M.MONTH].min()} to {history[M.MONTH].max()})")
-    deps = supervised_units(history, all_units, st)
+    deps = supervised_units(st, history, all_units)
     exposure = city_volume(history)
     city = city_completeness(exposure, orders, month, settings)
     table, volumes = department_table(history, month, settings, deps, city, exposure)
@@ -97,15 +97,6 @@ ORDER_COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.CATEGORY_L1, S.CATEG
                  S.CHANNEL, S.DISTRICT, S.DUE_AT, S.CLOSED_AT, S.DEPARTMENT_RAW, *S.HANDLING_COLUMNS]
 #: The breakdowns of all orders a bulletin reports.
 BREAKDOWNS = (S.REQUEST_TYPE, S.CHANNEL, S.DISTRICT)
-
-
-def supervised_units(history: pd.DataFrame, all_units: bool, st: Store) -> list[str]:
-    """The units of kind ``department`` in the alias table the store was ingested with that the store knows, or
-    every unit with ``all_units``, without an alias table, or when it names none of the store's units (the rule
-    of :func:`hotline_analysis.reviews.unit_scope`, which ``annual`` and the look-back share)."""
-    from ..reviews import supervised_units as units
-
-    return units(st, history, all_units)
 
 
 def month_ledger(history: pd.DataFrame, month: pd.Period) -> dict:

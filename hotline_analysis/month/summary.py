@@ -118,22 +118,24 @@ def _absent_reason(columns: list[str], empty) -> str:
 def _reasonable_rate(report) -> float | None:
     """The city's satisfaction of reasonable requests (合理诉求办理结果满意率) this month; None when the export
     does not say which requests are reasonable (or has no call-backs)."""
-    if "reasonable_satisfaction_rate" in report.absent:
-        return None
-    c = report.city_satisfaction
-    now = c[(c.measure == "reasonable") & (c[M.MONTH] == report.month)]
-    return _rate(now.satisfaction_rate.iloc[0]) if len(now) else None
+    now = None if "reasonable_satisfaction_rate" in report.absent else _city_row(report, "reasonable")
+    return None if now is None else _rate(now.satisfaction_rate)
 
 
 def _city_satisfaction(report) -> dict | None:
     """The whole hotline's call-back satisfaction this month (every call-back, as the headline gives it; the
     handling figures count dispatched orders only); None without a satisfaction column or call-backs."""
-    c = report.city_satisfaction
-    now = c[(c.measure == "all") & (c[M.MONTH] == report.month)]
-    if "satisfaction_rate" in report.absent or now.empty:
+    r = None if "satisfaction_rate" in report.absent else _city_row(report, "all")
+    if r is None:
         return None
-    r = now.iloc[0]
     return {"surveyed": int(r.surveyed), "rate": _rate(r.satisfaction_rate), "ci": [_rate(r.ci_low), _rate(r.ci_high)]}
+
+
+def _city_row(report, measure: str):
+    """This month's row of the city's satisfaction (``measure`` ``all`` or ``reasonable``), or None."""
+    c = report.city_satisfaction
+    now = c[(c.measure == measure) & (c[M.MONTH] == report.month)]
+    return None if now.empty else now.iloc[0]
 
 
 def _topics(report) -> list[dict]:
