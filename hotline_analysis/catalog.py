@@ -6,11 +6,13 @@ Zibo catalogue (``resources/zibo_catalog.yaml``) describes the synthetic
 scenario's departments and the issues citizens raise with them.  The English
 names of units, districts and complaint categories
 (``data/reference/names_en.csv``) serve English report packs:
-:func:`english_names`, :func:`display_name`, :func:`untranslated`.
+:func:`english_names`, :func:`display_name`, :func:`untranslated`; a zh pack notes names in Latin script
+(:func:`latin_script`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
@@ -184,6 +186,30 @@ def display_name(name: str, lang: str, names: dict[str, str] | None = None) -> s
     return (english_names() if names is None else names).get(name, name)
 
 
+#: A CJK character (ideographs, CJK punctuation, full-width forms).
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def has_cjk(text) -> bool:
+    """Whether ``text`` holds a CJK character (a name or word written in Chinese).
+
+    >>> has_cjk("Café 3号"), has_cjk("Dept of Sanitation"), has_cjk(None)
+    (True, False, False)
+    """
+    return isinstance(text, str) and CJK.search(text) is not None
+
+
+def latin_script(names: Iterable[str]) -> list[str]:
+    """The names written in Latin script (a letter A-Z, no CJK character), each once in order of first
+    appearance: a zh pack shows them as the export writes them, and says so.
+
+    >>> latin_script(["张店区", "Dept of Sanitation", "Café 3号", "Ward 3", "Dept of Sanitation", "311", None])
+    ['Dept of Sanitation', 'Ward 3']
+    """
+    out = [n for n in names if isinstance(n, str) and not has_cjk(n) and re.search("[A-Za-z]", n)]
+    return list(dict.fromkeys(out))
+
+
 def untranslated(names: Iterable[str], table: dict[str, str] | None = None) -> list[str]:
     """The names without an English name, each once in order of first appearance (an English pack prints them).
 
@@ -202,9 +228,6 @@ def untranslated(names: Iterable[str], table: dict[str, str] | None = None) -> l
     >>> untranslated(["张店区", "某某局", "物业管理", "某某局", "", "Dept of Sanitation", "Café 3号"])
     ['某某局', 'Café 3号']
     """
-    import re
-
-    cjk = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")  # CJK, full-width
     table = english_names() if table is None else table
-    out = [n for n in names if isinstance(n, str) and cjk.search(n) and n not in table]
+    out = [n for n in names if has_cjk(n) and n not in table]
     return list(dict.fromkeys(out))

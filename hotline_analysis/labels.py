@@ -234,6 +234,32 @@ HEADLINE = {
 }
 
 
+#: What an English page or slide says once where it quotes the citizens' own words as they wrote them, in Chinese
+#: (issue labels, keywords, excerpts: there is no offline translation).
+QUOTED_EN = "The citizens' own words (issue labels, keywords, excerpts) are quoted in the original Chinese"
+
+#: The report home's note on names shown as the export writes them (heading, text before the list): in an en pack
+#: the Chinese names data/reference/names_en.csv lacks; in a zh pack the names in Latin script (another city's).
+AS_WRITTEN = {"zh": ("名称说明", "以下名称按导出数据原样显示，未译成中文："),
+              "en": ("Names without an English translation",
+                     "Shown as written; add them to data/reference/names_en.csv: ")}
+
+#: The hotline of a pack whose bulletin names none (another city's export with no ``bulletin:`` in its preset).
+HOTLINE = {"zh": "热线", "en": "hotline"}
+
+
+def hotline(bulletin, lang: str) -> str:
+    """The hotline's name in running text, from the pack's bulletin (the store's preset, else the settings):
+    12345热线 / 12345 hotline only for a 12345 hotline, 311热线 / 311 service for New York's; 热线 / hotline when
+    the bulletin names none.
+
+    >>> from types import SimpleNamespace as B
+    >>> hotline(B(hotline="311热线", hotline_en="311 service"), "en"), hotline(B(hotline="", hotline_en=""), "zh")
+    ('311 service', '热线')
+    """
+    return (bulletin.hotline if check_lang(lang) == "zh" else bulletin.hotline_en) or HOTLINE[lang]
+
+
 def sentence(key: str, lang: str, **fields) -> str:
     """A sentence of the headline block (:data:`HEADLINE`) with its figures."""
     return HEADLINE[key][LANGS.index(check_lang(lang))].format(**fields)
@@ -329,9 +355,11 @@ def name(value, lang: str) -> str:
 
 def pack_title(bulletin, month, lang: str) -> str:
     """The pack's title as the office's bulletins print it: 淄博市12345热线 2021年2月 监督分析."""
-    if check_lang(lang) == "zh":
-        return f"{bulletin.city}{bulletin.hotline} {month_name(month, lang)} 监督分析"
-    return f"{bulletin.city_en} {bulletin.hotline_en}: supervision analysis, {month_name(month, lang)}"
+    name = f"{bulletin.city}{hotline(bulletin, 'zh')}" if check_lang(lang) == "zh" else \
+        " ".join(p for p in (bulletin.city_en, hotline(bulletin, "en")) if p)
+    if lang == "zh":
+        return f"{name} {month_name(month, lang)} 监督分析"
+    return f"{name[:1].upper()}{name[1:]}: supervision analysis, {month_name(month, lang)}"
 
 
 def masthead(bulletin, lang: str) -> str:

@@ -47,7 +47,8 @@ A preset is a YAML file (see ``config/presets/``) with these keys:
     settings keep the default (Zibo) ones: any of ``city``, ``city_en``,
     ``hotline``, ``hotline_en``, ``issuer``, ``issuer_en``, ``issue_number``,
     ``marking``, ``marking_en`` (see ``bulletin`` in ``config/default.yaml``).
-    The store remembers it.
+    The store remembers it.  A preset without one names no city, issuer or
+    hotline (:data:`NO_BULLETIN`): its pack is not titled as Zibo's 12345 hotline.
 ``departments``
     Path of an alias table (CSV ``alias,name,kind``; ``kind`` is
     ``department`` for a municipal department, ``district_government`` or
@@ -165,14 +166,20 @@ def absent_measures(columns: dict, defaults: dict) -> dict[str, str]:
     return out
 
 
+#: The bulletin of a preset that does not say whose export it is: no city, issuing body or hotline name (the pack
+#: then says "hotline", :func:`hotline_analysis.labels.hotline`); the marking stays the settings'.
+NO_BULLETIN = {"city": "", "city_en": "", "hotline": "", "hotline_en": "", "issuer": "", "issuer_en": ""}
+
+
 def _bulletin(p: Path, given) -> dict[str, str]:
-    """The preset's ``bulletin`` keys, checked against the settings' ``bulletin`` section."""
+    """The preset's ``bulletin`` keys, checked against the settings' ``bulletin`` section; :data:`NO_BULLETIN`
+    when it has none."""
     from dataclasses import fields
 
     from ..settings import Bulletin
 
     if not given:
-        return {}
+        return dict(NO_BULLETIN)
     known = [f.name for f in fields(Bulletin)]
     bad = sorted(set(given) - set(known)) if isinstance(given, dict) else ["(not a mapping)"]
     if bad or not all(isinstance(v, str) for v in given.values()):

@@ -24,6 +24,9 @@ LINE, AFTER = 1.45, 0.4
 BODY, BODY_SMALL, BODY_FLOOR = 20, 16, 12
 BODY_TOP = TITLE_H + 0.3
 BODY_W, BODY_H = WIDTH - 2 * MARGIN, HEIGHT - BODY_TOP - MARGIN
+#: A slide's note (:attr:`hotline_analysis.pack.deck.Slide.note`): its size (points) and the height it takes
+#: at the bottom of the body (inches).
+NOTE, NOTE_H = 12, 0.4
 
 _CJK = r"\u2e80-\uffff"
 #: What a line breaks between: one CJK character, or a run of other characters with the spaces after it.
@@ -115,16 +118,27 @@ def _title_size(title: str, width: float, largest: int = 28, smallest: int = 18)
     return max(smallest, min(largest, int(width * 72 / max(ems, 1))))
 
 
-def _picture(slide, png: Path) -> None:
+def _picture(slide, png: Path, below: float = 0.0) -> None:
+    """The picture as large as the body holds, leaving ``below`` inches under it (for a note)."""
     from PIL import Image
     from pptx.util import Inches
 
     with Image.open(png) as im:
         w, h = im.size
-    box_w, box_h = WIDTH - 2 * MARGIN, HEIGHT - TITLE_H - MARGIN - 0.3
+    box_w, box_h = WIDTH - 2 * MARGIN, HEIGHT - TITLE_H - MARGIN - 0.3 - below
     scale = min(box_w / w, box_h / h)
     pw, ph = w * scale, h * scale
     slide.shapes.add_picture(str(png), Inches((WIDTH - pw) / 2), Inches(TITLE_H + 0.3), Inches(pw), Inches(ph))
+
+
+def _note(slide, note: str) -> None:
+    """``note`` in small grey type along the bottom of the body; nothing when empty."""
+    from pptx.dml.color import RGBColor
+
+    if not note:
+        return
+    _text(slide, MARGIN, HEIGHT - MARGIN - NOTE_H, BODY_W, NOTE_H, [note], NOTE)
+    slide.shapes[-1].text_frame.paragraphs[0].font.color.rgb = RGBColor(0x55, 0x55, 0x55)
 
 
 def _continued(title: str, i: int) -> str:
@@ -158,12 +172,17 @@ def write_briefing(deck: list[Slide], path: Path) -> Path:
             if s.subtitle:
                 _fitted(slide, MARGIN, 4.0, WIDTH - 2 * MARGIN, 1.0, [s.subtitle], 22, 14)
             continue
+        below = NOTE_H if s.note else 0.0
         if s.image is not None:
-            _picture(titled(s.title), s.image)
+            slide = titled(s.title)
+            _picture(slide, s.image, below)
+            _note(slide, s.note)
         elif s.lines:
             lines = list(s.lines) if s.numbered else [f"• {x}" for x in s.lines]
-            for i, (part, pt) in enumerate(fit_lines(lines, BODY_W, BODY_H, BODY_SMALL if s.small else BODY)):
-                _text(titled(_continued(s.title, i)), MARGIN, BODY_TOP, BODY_W, BODY_H, part, pt)
+            for i, (part, pt) in enumerate(fit_lines(lines, BODY_W, BODY_H - below, BODY_SMALL if s.small else BODY)):
+                slide = titled(_continued(s.title, i))
+                _text(slide, MARGIN, BODY_TOP, BODY_W, BODY_H - below, part, pt)
+                _note(slide, s.note if i == 0 else "")
         else:
             titled(s.title)
     prs.save(path)

@@ -30,6 +30,7 @@ class Slide:
     small: bool = False
     cover: bool = False
     numbered: bool = False  # the lines carry their own numbers ("1. ..."): shown without bullets
+    note: str = ""  # a short line under the body, in small type (the citizens' words quoted in Chinese)
 
 
 def _chunks(lines: list[str], n: int) -> list[list[str]]:
@@ -46,10 +47,11 @@ def _chunks(lines: list[str], n: int) -> list[list[str]]:
 
 
 def _bullets(title: str, lines: list[str], n: int = MAX_LINES, small: bool = False,
-             numbered: bool = False) -> list[Slide]:
+             numbered: bool = False, note: str = "") -> list[Slide]:
+    """``lines`` on as few slides as hold them; ``note`` on the first of them only."""
     parts = _chunks(lines, n)
     return [Slide(title if len(parts) == 1 else f"{title} ({i + 1}/{len(parts)})", tuple(p), small=small,
-                  numbered=numbered) for i, p in enumerate(parts)]
+                  numbered=numbered, note=note if i == 0 else "") for i, p in enumerate(parts)]
 
 
 #: The measure a flag or standard of the flags slide is judged on: not in this export when the measure is absent.
@@ -132,7 +134,9 @@ def handling_lines(report, lang: str) -> list[str]:
 
 
 def slides(report, figures: Path, lang: str) -> list[Slide]:
-    """The deck: title, headlines, ranking, flags, satisfaction, issues, actions, the questions per department."""
+    """The deck: title, headlines, ranking, flags, satisfaction, issues, actions, the questions per department. In
+    an en pack the issues' chart and the first slide of questions on issues note once that the citizens' words
+    are quoted in Chinese (:func:`hotline_analysis.pack.text.quotes_chinese`)."""
     b = report.settings.bulletin
     out = [Slide(L.pack_title(b, report.month, lang), subtitle=L.masthead(b, lang), cover=True)]
     out += _bullets(L.title("headlines", lang), text.headline(report, lang))
@@ -145,9 +149,10 @@ def slides(report, figures: Path, lang: str) -> list[Slide]:
     if png.exists():
         out.append(Slide(L.title("03_handling", lang), image=png))
     out += _bullets(L.title("04_satisfaction", lang), satisfaction_lines(report, lang))
+    quoted = f"{L.QUOTED_EN}." if text.quotes_chinese(report, lang) else ""  # said once per section
     png = figures / "topics.png"
     if png.exists():
-        out.append(Slide(L.title("05_topics", lang), image=png))
+        out.append(Slide(L.title("05_topics", lang), image=png, note=quoted))
     elif report.topics_from == "none":  # the export has neither text nor categories: say so, not "scattered"
         out += _bullets(L.title("05_topics", lang), [text.NO_ISSUES[lang]])
     acts = tables.actions(report, lang)
@@ -159,5 +164,8 @@ def slides(report, figures: Path, lang: str) -> list[Slide]:
     for dep, g in q.groupby(q.columns[0], sort=False):
         head = f"{dep} · {L.title('questions', lang)}"
         lines = [f"{r.iloc[2]}. {r.iloc[3]}" if pd.notna(r.iloc[2]) else r.iloc[3] for _, r in g.iterrows()]
-        out += _bullets(head, lines, MAX_ASKED, small=True, numbered=bool(g.iloc[:, 2].notna().any()))
+        numbered = bool(g.iloc[:, 2].notna().any())  # questions on issues: they quote the issue's label
+        out += _bullets(head, lines, MAX_ASKED, small=True, numbered=numbered, note=quoted if numbered else "")
+        if numbered:  # the first slide of questions on issues says it, the others need not
+            quoted = ""
     return out

@@ -15,17 +15,43 @@ def _generated(report, lang: str) -> str:
             f"Made with hotline_analysis {__version__} (store: {report.dataset})")
 
 
+def _shown_names(report) -> list:
+    """The names the pack shows: units, issue categories, districts."""
+    return [*report.supervised, *report.issues.category.dropna(),
+            *report.breakdowns.loc[report.breakdowns.dimension == "district", "value"]]
+
+
 def _untranslated(report) -> str:
     """In an en pack: the names shown in Chinese because data/reference/names_en.csv has no English for them
     (names already in Latin script are shown as they are and not listed), joined as English lists are."""
     from ..catalog import untranslated
 
-    names = untranslated([*report.supervised, *report.issues.category.dropna(),
-                          *report.breakdowns.loc[report.breakdowns.dimension == "district", "value"]])
+    return _as_written(untranslated(_shown_names(report)), "en")
+
+
+#: At most this many of the names in Latin script are listed in a zh pack (then "等N个").
+MAX_LATIN = 20
+
+
+def _latin(report) -> str:
+    """In a zh pack: the names shown in Latin script as the export writes them (another city's units), joined
+    as Chinese lists are; the first :data:`MAX_LATIN` of them and how many there are."""
+    from ..catalog import latin_script
+
+    names = latin_script(_shown_names(report))
+    if len(names) > MAX_LATIN:
+        names = [*names[:MAX_LATIN - 1], f"{names[MAX_LATIN - 1]}等{len(names)}个"]
+    return _as_written(names, "zh")
+
+
+def _as_written(names: list[str], lang: str) -> str:
+    """The note on names shown as written (:data:`hotline_analysis.labels.AS_WRITTEN`), listing them; none, no
+    note."""
     if not names:
         return ""
-    return ("<h2>Names without an English translation</h2><p>Shown as written; add them to "
-            "data/reference/names_en.csv: " + html.escape(", ".join(names)) + "</p>")
+    head, lead = L.AS_WRITTEN[lang]
+    return (f"<h2>{html.escape(head)}</h2><p>{html.escape(lead)}"
+            f"{html.escape(('、' if lang == 'zh' else ', ').join(names))}</p>")
 
 
 #: The title key (:data:`hotline_analysis.labels.TITLES`) each figure is listed under.
@@ -48,7 +74,7 @@ def write_index(report, out: Path, lang: str, pages: list[tuple[str, str]], figu
     items += (f'<li><a href="summary.json">{esc(L.title("summary", lang))}</a></li>'
               f'<li><a href="tables.xlsx">{esc(L.title("tables", lang))}</a></li>')
     figs = "".join(_figure_link(f, lang) for f in figures)
-    extra = _untranslated(report) if lang == "en" else ""
+    extra = _untranslated(report) if lang == "en" else _latin(report)
     name = L.pack_title(report.settings.bulletin, report.month, lang)
     masthead = L.masthead(report.settings.bulletin, lang)
     page = f"""<!DOCTYPE html>

@@ -16,7 +16,7 @@ from . import text
 #: The opening paragraph of each page.
 INTROS = {
     "zh": {
-        "01_overview": "全市12345热线本月受理工单的总体情况：绝对数与相对数，环比和同比变化。基数不足5件的变化不予计算。",
+        "01_overview": "全市{hotline}本月受理工单的总体情况：绝对数与相对数，环比和同比变化。基数不足5件的变化不予计算。",
         "02_departments": "各监督单位的净投诉量、排名、环比和同比变化，以及趋势判断：近1、2、3、6、12个月的水平"
                           "以及近6、12个月的趋势线分别与该单位此前的水平比较（已考虑季节规律和全市总量变化），经统计检验（考虑月度波动、剔除一次性激增月份）后判定为"
                           "“下降”“上升”或“无明显变化”。",
@@ -43,9 +43,8 @@ INTROS = {
                            "interval; the change against last month is tested, and only significant changes are "
                            "called changes.",
         "05_topics": "The month's main issues of each unit, from the citizens' own words: keywords, order counts, "
-                     "change against the months before, main category and masked examples. Issues, keywords and "
-                     "examples are quoted in the language the citizens wrote in; the main category is translated "
-                     "where data/reference/names_en.csv has it.",
+                     "change against the months before, main category and masked examples. The main category is "
+                     "translated where data/reference/names_en.csv has it.",
         "06_actions": "One analysis, one assessment, one action each month: the units proposed for a special inquiry "
                       "and why, the units to commend, and the questions to put to the units called and to those with the most net complaints.",
     },
@@ -84,6 +83,9 @@ def no_emerging(report, lang: str) -> HTML:
 
 #: Pages that open with the headline block, whose first line already says the month is incomplete.
 HEADLINE_PAGES = {"01_overview"}
+#: Pages that quote the citizens' own words (issue labels, keywords, excerpts): in an en pack their opening
+#: paragraph says once that these are in the original Chinese (:func:`hotline_analysis.pack.text.quotes_chinese`).
+QUOTING_PAGES = {"05_topics", "06_actions"}
 
 
 def satisfaction_overview(report, lang: str) -> HTML:
@@ -217,7 +219,9 @@ def heading(page: str, report, lang: str) -> HTML:
     name = f"{L.title(page, lang)} · {L.month_name(report.month, lang)}"
     source = getattr(report, "topics_from", "text")
     own = TOPICS_INTROS.get(source) if page == "05_topics" else None
-    intro = own[lang] if own else INTROS[lang].get(page, "")
+    intro = (own[lang] if own else INTROS[lang].get(page, "")).format(hotline=L.hotline(report.settings.bulletin, lang))
+    if page in QUOTING_PAGES and text.quotes_chinese(report, lang):
+        intro += f" {L.QUOTED_EN}."
     note = text.incomplete_note(report, lang) if text.incomplete(report) and page not in HEADLINE_PAGES else ""
     mast = L.masthead(report.settings.bulletin, lang)
     return HTML(STYLE + (f'<p style="color:#a00">{html.escape(mast)}</p>' if mast else "") + f"<h1>{html.escape(name)}</h1>"

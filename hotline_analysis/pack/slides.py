@@ -23,7 +23,8 @@ def _section(s: Slide) -> str:
     elif s.lines:
         cls = " ".join(c for c, on in (("small", s.small), ("numbered", s.numbered)) if on)
         body = f"<ul class=\"{cls}\">" + "".join(f"<li>{esc(x)}</li>" for x in s.lines) + "</ul>"
-    return f"<section><h3>{esc(s.title)}</h3>{body}</section>"
+    note = f'<p class="note">{esc(s.note)}</p>' if s.note else ""
+    return f"<section><h3>{esc(s.title)}</h3>{body}{note}</section>"
 
 
 def write_slides(deck: list[Slide], path, title: str, lang: str):
@@ -39,7 +40,8 @@ def write_slides(deck: list[Slide], path, title: str, lang: str):
 <style>.reveal{{font-family:"Noto Sans CJK SC",sans-serif}} .reveal h3{{font-size:1.3em}}
 .reveal ul{{font-size:0.62em;display:block;text-align:left}} .reveal ul.small{{font-size:0.5em}}
 .reveal ul.numbered{{list-style:none;margin-left:0}}
-.reveal img.figure{{max-height:560px;max-width:100%;margin:0}}</style>
+.reveal img.figure{{max-height:560px;max-width:100%;margin:0}}
+.reveal p.note{{font-size:0.42em;color:#555;text-align:left;margin:0.3em 0 0}}</style>
 </head><body><div class="reveal"><div class="slides">{''.join(map(_section, deck))}</div></div>
 <script>{js}</script><script>Reveal.initialize({{hash:true,width:1280,height:720,margin:0.04}});</script></body></html>
 """

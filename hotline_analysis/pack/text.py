@@ -171,7 +171,7 @@ def headline(report, lang: str) -> list[str]:
                         if callbacks_judged(report) else too_few_callbacks(report, lang)),
               "not_judged": not_judged(lang), "scope": net_scope(report, lang),
               "standard": f"{report.settings.satisfaction.standard * 100:g}%",
-              "hotline": report.settings.bulletin.hotline if lang == "zh" else report.settings.bulletin.hotline_en}
+              "hotline": L.hotline(report.settings.bulletin, lang)}
     lines = [L.sentence("totals_incomplete" if partial else "totals", lang, **fields),
              L.sentence("hotline", lang, **fields)]
     if partial:
@@ -322,6 +322,19 @@ def handling_missing(report, city: pd.DataFrame, lang: str) -> str:
 def reasons(report, department: str, codes, lang: str) -> str:
     """Several reasons joined."""
     return ("；" if lang == "zh" else "; ").join(reason(report, department, c, lang) for c in codes)
+
+
+def quotes_chinese(report, lang: str) -> bool:
+    """Whether an en pack quotes the citizens' own words in Chinese (issue labels, keywords, excerpts of issues
+    found in the request texts): its issues page, actions page and their slides then say so once
+    (:data:`hotline_analysis.labels.QUOTED_EN`). Issues that are categories are names, not quotes."""
+    from ..catalog import has_cjk
+
+    if lang != "en" or getattr(report, "topics_from", "text") != "text":
+        return False
+    i = report.issues
+    words = [*i.label, *(k for ks in i.keywords for k in ks), *(e for es in i.examples for e in es)]
+    return any(has_cjk(w) for w in words)
 
 
 #: What the pages, slides and question list say when the export has neither text nor categories.

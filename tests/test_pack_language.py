@@ -1,0 +1,177 @@
+"""A pack speaks one language and names what it cannot translate: the citizens' own words quoted in Chinese in an
+English pack, the hotline named as the data say (12345 only for a 12345 hotline), and names in Latin script in a
+Chinese pack."""
+
+from __future__ import annotations
+
+import html
+import re
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from hotline_analysis import labels as L
+from hotline_analysis.ingest.presets import NO_BULLETIN, load_preset
+from hotline_analysis.month import MonthReport
+from hotline_analysis.pack import pages, text
+from hotline_analysis.pack.briefing import write_briefing
+from hotline_analysis.pack.deck import slides
+from hotline_analysis.pack.index import _latin, _untranslated, write_index
+from hotline_analysis.pack.slides import write_slides
+
+from .english_export import PRESET
+from .test_other_city import PARKS, PERMITS, WATER, ingest
+
+pytestmark = pytest.mark.filterwarnings("ignore::hotline_analysis.ingest.presets.PresetWarning")
+
+#: The note, as written by hand: the label must say this.
+QUOTED = "The citizens' own words (issue labels, keywords, excerpts) are quoted in the original Chinese."
+
+
+@pytest.fixture(scope="module")
+def zibo(small_store):
+    """A month of the small Zibo scenario: issues from Chinese request texts, asked about from 2 orders (at 2% of
+    the volume none reaches the default 10, and no question would quote an issue)."""
+    from hotline_analysis.settings import load_settings
+
+    store, _ = small_store
+    settings = load_settings().overlay({"topics": {"min_question_orders": 2}})
+    report = MonthReport.build(store.root, "2021-02", settings)
+    assert report.questions["rank"].gt(0).any()
+    return report
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    """April 2023 of the English-named export (no text, no bulletin in its preset: tests/test_other_city.py)."""
+    return MonthReport.build(ingest(tmp_path_factory.mktemp("city")), "2023-04", all_units=True)
+
+
+# --- 1. the citizens' words quoted in Chinese in an en pack ---------------------------------------------------
+
+
+def test_the_label_says_what_the_pages_say():
+    assert f"{L.QUOTED_EN}." == QUOTED
+
+
+def test_issues_and_actions_pages_say_once_that_the_words_are_in_chinese(zibo):
+    assert text.quotes_chinese(zibo, "en") and not text.quotes_chinese(zibo, "zh")
+    for page in ("05_topics", "06_actions"):
+        assert pages.heading(page, zibo, "en").data.count(html.escape(QUOTED)) == 1, page
+        assert "original Chinese" not in pages.heading(page, zibo, "zh").data
+    for page in ("01_overview", "02_departments", "03_handling", "04_satisfaction"):  # they quote nobody
+        assert "original Chinese" not in pages.heading(page, zibo, "en").data, page
+
+
+def test_issues_that_are_categories_are_not_quotes(city):
+    assert city.topics_from == "categories" and not text.quotes_chinese(city, "en")
+    assert "original Chinese" not in pages.heading("06_actions", city, "en").data
+
+
+def test_the_deck_notes_it_on_the_issues_chart_and_the_first_questions_only(zibo, tmp_path):
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    png = figures / "topics.png"
+    png.write_bytes(bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                                  "1f15c4890000000d49444154789c63f8ffff3f0005fe02fea7d6a4b40000000049454e44ae426082"))
+    deck = slides(zibo, figures, "en")
+    noted = [s for s in deck if s.note]
+    asked = [s for s in deck if s.numbered]  # slides of questions on issues, which quote their labels
+    assert [s.note for s in noted] == [QUOTED, QUOTED]
+    assert noted[0].image == png and noted[1] is asked[0]
+    assert not any(s.note for s in slides(zibo, figures, "zh"))
+    page = write_slides(deck, tmp_path / "slides.html", "t", "en").read_text("utf-8")
+    assert page.count(f'<p class="note">{html.escape(QUOTED)}</p>') == 2
+    from pptx import Presentation
+
+    write_briefing(deck, tmp_path / "b.pptx")
+    texts = [[p.text for sh in s.shapes if sh.has_text_frame for p in sh.text_frame.paragraphs]
+             for s in Presentation(tmp_path / "b.pptx").slides]
+    assert sum(t.count(QUOTED) for t in texts) == 2
+    first = next(t for t in texts if t[0].endswith(L.title("questions", "en")))
+    assert QUOTED in first
+
+
+# --- 2. the hotline as the data name it --------------------------------------------------------------------
+
+
+def test_a_bulletin_without_a_hotline_says_hotline():
+    none = SimpleNamespace(city="", city_en="", hotline="", hotline_en="", issuer="", issuer_en="",
+                           issue_number="", marking="内部资料", marking_en="For internal use")
+    assert L.hotline(none, "en") == "hotline" and L.hotline(none, "zh") == "热线"
+    assert L.pack_title(none, "2023-04", "en") == "Hotline: supervision analysis, April 2023"
+    assert L.pack_title(none, "2023-04", "zh") == "热线 2023年4月 监督分析"
+
+
+def test_presets_say_whose_hotline_it_is():
+    assert load_preset("zibo12345").bulletin["hotline_en"] == "12345 hotline"
+    assert load_preset("nyc311").bulletin["hotline_en"] == "311 service"
+    assert load_preset(PRESET).bulletin == NO_BULLETIN  # says nothing: no city, no issuer, no hotline name
+    assert NO_BULLETIN["hotline"] == "" and NO_BULLETIN["city_en"] == ""
+
+
+def test_another_citys_store_without_a_bulletin_is_never_called_12345(city):
+    b = city.settings.bulletin
+    assert L.pack_title(b, city.month, "en") == "Hotline: supervision analysis, April 2023"
+    assert L.pack_title(b, city.month, "zh") == "热线 2023年4月 监督分析"
+    assert "Zibo" not in L.masthead(b, "en") and "淄博" not in L.masthead(b, "zh")
+    assert text.headline(city, "en")[1].startswith("The whole hotline: 19 work orders of every kind")
+    assert text.headline(city, "zh")[1].startswith("全市热线受理工单19件")
+    assert "全市热线本月受理工单的总体情况" in pages.heading("01_overview", city, "zh").data
+    for lang in ("zh", "en"):
+        said = " ".join(text.headline(city, lang)) + pages.heading("01_overview", city, lang).data
+        assert "12345" not in said, lang
+
+
+def test_a_12345_hotline_is_called_12345(zibo):
+    assert "全市12345热线本月受理工单的总体情况" in pages.heading("01_overview", zibo, "zh").data
+    assert text.headline(zibo, "en")[1].startswith("The whole 12345 hotline: ")
+    assert text.headline(zibo, "zh")[1].startswith("全市12345热线受理工单")
+
+
+def test_a_311_store_in_a_chinese_pack_says_311(tmp_path):
+    from hotline_analysis.ingest.pipeline import ingest as ingest_files
+
+    from .conftest import external
+
+    ingest_files([external("nyc311_sample_2010_2020", "nyc311_sample.csv")], load_preset("nyc311"),
+                 tmp_path / "store", progress=False)
+    r = MonthReport.build(tmp_path / "store", "2019-06", all_units=True, topics="categories")
+    assert "全市311热线本月受理工单的总体情况" in pages.heading("01_overview", r, "zh").data
+    assert "12345" not in pages.heading("01_overview", r, "zh").data + " ".join(text.headline(r, "en"))
+
+
+# --- 3. names in Latin script in a zh pack -----------------------------------------------------------------
+
+
+NAMES = SimpleNamespace(supervised=["Dept of Sanitation", "江州市环卫局", "Water Bureau"],
+                        issues=pd.DataFrame({"category": ["Noise", None, "噪音扰民"]}),
+                        breakdowns=pd.DataFrame({"dimension": ["district", "district", "channel"],
+                                                 "value": ["Eastside", "江北区", "Phone"]}))
+
+
+def test_a_zh_index_notes_the_names_shown_as_the_export_writes_them():
+    note = _latin(NAMES)
+    assert "<h2>名称说明</h2>" in note
+    assert "以下名称按导出数据原样显示，未译成中文：Dept of Sanitation、Water Bureau、Noise、Eastside</p>" in note
+    assert "江州市环卫局" not in note and "Phone" not in note  # Chinese names need no note; channels are translated
+    assert L.AS_WRITTEN["zh"] == ("名称说明", "以下名称按导出数据原样显示，未译成中文：")
+    en = _untranslated(NAMES)  # the English pack's note, its mirror
+    assert "<h2>Names without an English translation</h2>" in en and "江州市环卫局, 噪音扰民, 江北区" in en
+
+
+def test_a_long_list_of_latin_names_is_cut_short():
+    many = SimpleNamespace(supervised=[f"Unit {i}" for i in range(1, 26)], issues=pd.DataFrame({"category": []}),
+                           breakdowns=pd.DataFrame({"dimension": [], "value": []}))
+    listed = re.search("原样显示，未译成中文：(.*)</p>", _latin(many)).group(1).split("、")
+    assert len(listed) == 20 and listed[0] == "Unit 1" and listed[-1] == "Unit 20等25个"
+
+
+def test_the_zh_home_of_an_english_named_store_carries_the_note(city, zibo, tmp_path):
+    page = write_index(city, tmp_path, "zh", [], []).read_text("utf-8")
+    assert "<h2>名称说明</h2>" in page
+    note = page.split("未译成中文：", 1)[1].split("</p>", 1)[0]
+    assert note == f"{PARKS}、{WATER}、{PERMITS}、Ward 3"  # the units in rank order (11, 5, 3), then the district
+    assert "名称说明" not in write_index(zibo, tmp_path, "zh", [], []).read_text("utf-8")
+    assert "Names without" not in write_index(city, tmp_path, "en", [], []).read_text("utf-8")
