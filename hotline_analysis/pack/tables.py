@@ -55,12 +55,18 @@ def _sat_rate(rate: pd.Series, enough: pd.Series, lang: str) -> pd.Series:
     return shown.where(enough.fillna(False).astype(bool), too_few(lang)).where(rate.notna(), None)
 
 
+def uncompared(index, lang: str) -> pd.Series:
+    """A change column of an incomplete month: "not comparable" (:func:`hotline_analysis.pack.text.not_comparable`)
+    in every row."""
+    return pd.Series(text.not_comparable(lang), index=index, dtype=object)
+
+
 def changes(report, pct: pd.Series, current: pd.Series, base: pd.Series, lang: str) -> pd.Series:
     """A change column as displayed: the percent, rounded; on a base below ``change.min_base`` "new" (a base of
     0) or "n/a" (:func:`hotline_analysis.metrics.change_pct`, :func:`hotline_analysis.pack.text.small_base`); in
     an incomplete month (:func:`hotline_analysis.pack.text.incomplete`) "not comparable" in every row."""
     if text.incomplete(report):
-        return pd.Series(text.not_comparable(lang), index=pct.index, dtype=object)
+        return uncompared(pct.index, lang)
     _, status = M.change_pct(current, base, report.settings.change.min_base)
     words = pd.Series([text.small_base(s, lang) for s in status], index=pct.index, dtype=object)
     return _round(pct, report.settings.change.decimals).astype(object).where(pct.notna(), words)
@@ -103,19 +109,24 @@ def breakdown(report, dimension: str, lang: str) -> pd.DataFrame:
 
 def satisfaction(report, lang: str) -> pd.DataFrame:
     """Call-back satisfaction per department: call-backs, rate ("样本不足" under the minimum) with its interval,
-    the difference to the rest of the city, the change on last month and whether it is significant (no
-    one row saying it is not in this export when the export has no satisfaction)."""
+    the difference to the rest of the city, the change on last month ("not comparable" in every row of an
+    incomplete month, as :func:`changes`) and whether it is significant (never on too few call-backs,
+    :func:`hotline_analysis.pack.text.judged_shifts`); one row saying it is not in this export when the export has
+    no satisfaction."""
     if "satisfaction_rate" in report.absent:
         return absent_note(report, "satisfaction_rate", lang, "满意率" if lang == "zh" else "Call-back satisfaction")
     s = report.satisfaction.sort_values(["enough_sample", "satisfaction_rate"], ascending=[False, True])
     ci = [f"{lo * 100:.2f}–{hi * 100:.2f}" if ok and not np.isnan(lo) else ""
           for lo, hi, ok in zip(s.ci_low, s.ci_high, s.enough_sample)]
     yes, no = L.word("bool", True, lang), ""
+    delta = _round(s.delta_pp, 2).where(s.enough_sample)
+    if text.incomplete(report):  # part of a month against a whole one: no change shown
+        delta = uncompared(s.index, lang)
+    significant = s.department.isin(text.judged_shifts(report).department).map(lambda v: yes if v else no)
     t = pd.DataFrame({"department": _names(s.department, lang), "surveyed": s.surveyed,
                       "satisfaction_rate": _sat_rate(s.satisfaction_rate, s.enough_sample, lang), "ci": ci,
-                      "vs_city_pp": _round(s.vs_city_pp, 2).where(s.enough_sample),
-                      "delta_pp": _round(s.delta_pp, 2).where(s.enough_sample),
-                      "significant": s.significant.fillna(False).map(lambda v: yes if v else no),
+                      "vs_city_pp": _round(s.vs_city_pp, 2).where(s.enough_sample), "delta_pp": delta,
+                      "significant": significant,
                       "below_standard": s.below_standard.fillna(False).map(lambda v: yes if v else no)})
     return _headed(t, lang)
 
@@ -232,7 +243,7 @@ def handling(report, lang: str) -> pd.DataFrame:
            for a, b in zip(now.extension_requested, now.extension_granted)]
     mom = _round((now.on_time_rate - now.department.map(prev)) * 100, 2)
     if text.incomplete(report):  # part of a month against a whole one: no change
-        mom = pd.Series(text.not_comparable(lang), index=now.index, dtype=object)
+        mom = uncompared(now.index, lang)
     t = pd.DataFrame({
         "department": _names(now.department, lang), "dispatched": now.dispatched,
         "on_time_rate": _pct(now.on_time_rate), "on_time_mom_pp": mom,

@@ -78,6 +78,13 @@ def callbacks_judged(report) -> bool:
     return bool(report.satisfaction.enough_sample.fillna(False).astype(bool).any())
 
 
+def judged_shifts(report) -> pd.DataFrame:
+    """The rows of ``report.satisfaction`` whose rate changed significantly on last month, among the units with the
+    call-backs a rate needs (``satisfaction.min_surveyed``): a shift on fewer is no verdict."""
+    s = report.satisfaction
+    return s[s.significant.fillna(False).astype(bool).to_numpy() & s.enough_sample.fillna(False).astype(bool).to_numpy()]
+
+
 def absent_reason(report, measure: str, lang: str) -> str:
     """A measure the export cannot give this month, naming its columns by their names in the pack's language:
     those the export lacks, and those it has that are empty this month
