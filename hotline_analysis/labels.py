@@ -188,6 +188,7 @@ AXES_PAIRS = {
     'rate_ratio': ('监督后与监督前之比（对数刻度）', 'Rate ratio after / before supervision (log scale)'),
     'annual': ('本年', 'This year'),
     'previous': ('上年', 'Year before'),
+    'incomplete_month': ('本月数据不完整', 'month incomplete'),
 }
 AXES = {lang: {k: v[i] for k, v in AXES_PAIRS.items()} for i, lang in enumerate(LANGS)}
 

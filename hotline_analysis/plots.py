@@ -99,12 +99,15 @@ def _wrap(text: str, lang: str, width: int) -> str:
 
 def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = "department",
                   colors: dict | None = None, lang: str = "zh", title: str = "", ncols: int = 6,
-                  order: list | None = None, verdicts: pd.DataFrame | None = None) -> plt.Figure:
+                  order: list | None = None, verdicts: pd.DataFrame | None = None,
+                  incomplete=()) -> plt.Figure:
     """Small multiples: one panel per group, its monthly series.
 
     With ``verdicts`` (indexed by group: ``trend``, ``trend_window``, ``trend_ratio``) each line takes its
     verdict's colour (:data:`VERDICT_COLORS`), the months the verdict rests on are shaded and the title gives
-    their change against the earlier level; without, each group takes its colour from ``colors``.
+    their change against the earlier level; without, each group takes its colour from ``colors``. The groups in
+    ``incomplete``, whose last month's orders are not all there, draw that month as a hollow point on a dashed
+    segment (:func:`_last_month_apart`), so a partial count does not read as a fall; a legend says so.
     """
     use_cjk_font()
     groups = dict(list(table.groupby(by, observed=True)))
@@ -125,7 +128,10 @@ def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = 
                 last = g[MONTH].max()
                 ax.axvspan((last - int(v.trend_window) + 1).start_time, last.end_time, color=color, alpha=0.12, lw=0)
                 label += f" {'↓' if v.trend == 'falling' else '↑'}{abs(v.trend_ratio - 1) * 100:.0f}%"
-        ax.plot(when, g[value], color=color, lw=1.4)
+        if name in incomplete and len(g) > 1 and g[MONTH].iloc[-1] == table[MONTH].max():
+            _last_month_apart(ax, when, g[value], color)
+        else:
+            ax.plot(when, g[value], color=color, lw=1.4)
         label = textwrap.fill(label, 32) if str(name).isascii() else label  # long English names on two lines
         ax.xaxis.set_major_locator(mdates.YearLocator())
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
@@ -134,6 +140,9 @@ def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = 
     for ax in list(axes.flat)[len(groups):]:
         ax.set_visible(False)
     fig.suptitle(title)
+    if any(name in incomplete for name, _ in groups):
+        fig.legend(handles=[_incomplete_handle()], labels=[axis("incomplete_month", lang)], loc="upper right",
+                   fontsize=11, frameon=False)
     bottom = 0.04
     if legend:
         fig.text(0.04, 0.01, _wrap(VERDICT_LEGEND[lang], lang, 80 if lang == "zh" else 150), fontsize=11, va="bottom")
@@ -141,6 +150,22 @@ def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = 
     fig.subplots_adjust(left=0.04, right=0.99, bottom=bottom, top=1 - (1.1 if two_lines else 0.9) / fig.get_figheight(),
                         hspace=0.7 if two_lines else 0.45, wspace=0.3)
     return fig
+
+
+def _last_month_apart(ax: plt.Axes, when: pd.Series, values: pd.Series, color) -> None:
+    """A monthly line whose last month is incomplete: solid up to the month before, then a dashed segment to a
+    hollow point."""
+    ax.plot(when.iloc[:-1], values.iloc[:-1], color=color, lw=1.4)
+    ax.plot(when.iloc[-2:], values.iloc[-2:], color=color, lw=1.2, ls="--")
+    ax.plot(when.iloc[-1:], values.iloc[-1:], ls="none", marker="o", ms=4, mfc="white", mec=color, mew=1.2,
+            clip_on=False, zorder=3)
+
+
+def _incomplete_handle():
+    """The legend's sample of an incomplete last month (:func:`_last_month_apart`)."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], color="#555555", lw=1.2, ls="--", marker="o", ms=5, mfc="white", mec="#555555")
 
 
 def daily_series(daily: pd.Series, lang: str = "zh", title: str = "") -> plt.Figure:

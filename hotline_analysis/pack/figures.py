@@ -26,8 +26,11 @@ def draw(report, name: str, lang: str):
     if name == "ranking":
         return plots.ranking_bar(report.departments, lang=lang, title=title)
     if name == "trends":
-        verdicts = report.departments.set_index("department")[["trend", "trend_window", "trend_ratio"]]
-        return plots.monthly_lines(report.history, lang=lang, title=title, order=report.supervised, verdicts=verdicts)
+        d = report.departments
+        verdicts = d.set_index("department")[["trend", "trend_window", "trend_ratio"]]
+        partial = set(d.department[~d.complete.astype(bool)])  # the city's month, or the unit's own, incomplete
+        return plots.monthly_lines(report.history, lang=lang, title=title, order=report.supervised, verdicts=verdicts,
+                                   incomplete=partial)
     if name == "handling":
         return handling_chart(report, lang, title)
     if name == "satisfaction":
