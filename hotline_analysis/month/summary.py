@@ -37,11 +37,15 @@ def _rate(x) -> float | None:
     return None if pd.isna(x) else round(float(x), 6)
 
 
-def _department(d, change, surveyed_known: bool = True, comparable: bool = True) -> dict:
+def _department(d, change, surveyed_known: bool = True, comparable: bool = True, min_surveyed: int = 0) -> dict:
     """A department's figures; ``surveyed_known`` False when the export has no satisfaction (surveyed null, not
     0: nothing was surveyed that the export records); ``comparable`` False in an incomplete month (the changes
-    null: its reason is the ledger's ``completeness``, stated once)."""
+    null: its reason is the ledger's ``completeness``, stated once). A rate on fewer than ``min_surveyed``
+    call-backs is given as measured but not judged (``satisfaction_judged`` false, with the reason): no change
+    on last month and no satisfaction flag rest on it."""
     surveyed = (int(d.surveyed) if not pd.isna(d.surveyed) else 0) if surveyed_known else None
+    judged = surveyed is not None and surveyed >= min_surveyed
+    flags = [f for f in FLAGS if bool(getattr(d, f)) and (judged or f != "satisfaction_drop")]
     return {
         "department": d.department,
         "net_complaints": int(d.net_complaints),
@@ -53,11 +57,26 @@ def _department(d, change, surveyed_known: bool = True, comparable: bool = True)
         "surveyed": surveyed,
         "satisfaction_rate": _rate(d.satisfaction_rate) if surveyed else None,
         "satisfaction_ci": [_rate(d.ci_low), _rate(d.ci_high)] if surveyed else None,
+        "satisfaction_judged": judged,
+        "satisfaction_not_judged_reason": None if judged else _too_few(surveyed, min_surveyed),
+        "satisfaction_change_pp": _points(d.delta_pp) if judged and comparable else None,
         "trend": d.trend,
         "complete": bool(d.complete),
         "incomplete_reason": d.incomplete_reason or None,
-        "flags": [f for f in FLAGS if bool(getattr(d, f))],
+        "flags": flags,
     }
+
+
+def _points(x) -> float | None:
+    """A change of a rate in percentage points, as the pages round it."""
+    return None if pd.isna(x) else round(float(x), 2)
+
+
+def _too_few(surveyed: int | None, least: int) -> str:
+    """Why a unit's satisfaction is not judged: no satisfaction column, or fewer call-backs than a rate needs."""
+    if surveyed is None:
+        return "not in this export: needs satisfaction"
+    return f"too few call-backs to judge: {surveyed}, fewer than the {least} needed"
 
 
 #: The handling figures of summary.json (rates as fractions, counts as integers).
@@ -158,9 +177,11 @@ def summary_dict(report) -> dict:
         surveyed=report.departments.department.map(sat.surveyed),
         satisfaction_rate=report.departments.department.map(sat.satisfaction_rate),
         ci_low=report.departments.department.map(sat.ci_low),
-        ci_high=report.departments.department.map(sat.ci_high))
+        ci_high=report.departments.department.map(sat.ci_high),
+        delta_pp=report.departments.department.map(sat.delta_pp))
     comparable = report.ledger.get("completeness", {}).get("complete", True)
-    rows = [_department(d, s.change, "satisfaction_rate" not in report.absent, comparable) for d in deps.itertuples()]
+    rows = [_department(d, s.change, "satisfaction_rate" not in report.absent, comparable,
+                        s.satisfaction.min_surveyed) for d in deps.itertuples()]
     h = report.handling[report.handling[M.MONTH] == report.month].set_index("department")
     for r in rows:
         r["handling"] = _handling_figures(h.loc[r["department"]]) if r["department"] in h.index else None
@@ -169,7 +190,7 @@ def summary_dict(report) -> dict:
         "dataset": report.dataset,
         "month": str(report.month),
         "generated_by": report.generated_by,
-        "rules": {k: rules[k] for k in ("net_complaint", "flags", "change", "trend", "topics")},
+        "rules": {k: rules[k] for k in ("net_complaint", "flags", "change", "trend", "topics", "satisfaction")},
         "ledger": report.ledger,
         "departments": rows,
         "flags": {f: [r["department"] for r in rows if f in r["flags"]] for f in FLAGS},
