@@ -20,6 +20,7 @@ from hotline_analysis.settings import settings_from_dict
 from .test_absent_measures import HANDLING, PRESET
 
 NEVER = {"en": "not comparable (month incomplete)", "zh": "不可比（本月数据不完整）"}
+NOT_JUDGED = {"en": "not judged (month incomplete)", "zh": "未判断（本月数据不完整）"}
 
 #: Call-backs per month and unit: (satisfied, dissatisfied). March has orders but no call-back answers.
 #: Unit A: April 20 of 20 satisfied, May 0 of 10 (100% -> 0%: -100 points); Unit B: 40 of 40, then 38 of 40
@@ -104,19 +105,37 @@ def test_an_incomplete_month_shows_no_change_of_satisfaction(partial, lang):
     significant = "Significant" if lang == "en" else "显著变化"
     assert t[change].tolist() == [NEVER[lang]] * 2  # the label of every other change cell
     assert t[change].tolist() == tables.departments(partial, lang).iloc[:, 4].tolist()  # the MoM column's
-    assert t[significant].tolist() == ["yes" if lang == "en" else "是", ""]  # Unit A's fall is still called
+    assert t[significant].tolist() == [NOT_JUDGED[lang]] * 2  # Unit A's fall is significant, but not judged
     sheet = workbook_tables(partial, lang)["satisfaction" if lang == "en" else "满意度"]
     assert sheet[change].tolist() == [NEVER[lang]] * 2
 
 
-def test_the_page_and_the_slide_show_no_satisfaction_change_in_an_incomplete_month(partial):
-    """Unit A's fall (20 of 20, then 0 of 10) is significant; its -100 points are not shown."""
-    assert "<li>Unit A: not comparable (month incomplete)</li>" in pages.satisfaction_shifts(partial, "en").data
-    assert "<li>Unit A：不可比（本月数据不完整）</li>" in pages.satisfaction_shifts(partial, "zh").data
-    assert "100" not in pages.satisfaction_shifts(partial, "en").data
+def test_the_page_and_the_slide_judge_no_satisfaction_change_in_an_incomplete_month(partial):
+    """Unit A's fall (20 of 20, then 0 of 10) is significant; in part of a month it is neither shown nor called."""
+    assert html.unescape(pages.satisfaction_shifts(partial, "en").data) == \
+        "<p>Changes of satisfaction against last month: not judged (month incomplete).</p>"
+    assert html.unescape(pages.satisfaction_shifts(partial, "zh").data) == \
+        "<p>与上月相比的满意率变化：未判断（本月数据不完整）。</p>"
     assert deck.satisfaction_lines(partial, "en")[-1] == \
-        "Significant changes on last month (points): Unit A not comparable (month incomplete)"
-    assert deck.satisfaction_lines(partial, "zh")[-1] == "与上月相比显著变化（百分点）：Unit A 不可比（本月数据不完整）"
+        "Significant changes on last month (points): not judged (month incomplete)"
+    assert deck.satisfaction_lines(partial, "zh")[-1] == "与上月相比显著变化（百分点）：未判断（本月数据不完整）"
+
+
+@pytest.fixture(scope="module")
+def whole_ten(tmp_path_factory):
+    """May runs to the 31st, with ten call-backs enough for a rate (as ``partial``)."""
+    return MonthReport.build(store(tmp_path_factory.mktemp("whole10") / "x", 31), "2024-05", TEN, all_units=True,
+                             topics="categories")
+
+
+def test_a_satisfaction_drop_is_flagged_only_from_a_whole_month(partial, whole_ten, whole):
+    """Unit A: 20 of 20, then 0 of 10: a drop when May is whole and ten call-backs are enough; not in part of May,
+    nor when a rate needs 30 call-backs (the default)."""
+    flagged = {r.department for r in whole_ten.departments.itertuples() if r.satisfaction_drop}
+    assert flagged == {"Unit A"}
+    assert not partial.departments.satisfaction_drop.any() and not whole.departments.satisfaction_drop.any()
+    # a level against the standard is still judged on the call-backs there are: 0 of 10 is below 95% beyond doubt
+    assert partial.actions.reasons.tolist() == [["satisfaction_below"]]
 
 
 def test_summary_gives_no_satisfaction_change_in_an_incomplete_month(partial, whole):

@@ -38,9 +38,12 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
     everywhere = stored_columns(st, [pd.Period(m, "M") for m in st.months()])
     absent = absent_measures(present)
     sat = satisfaction_table(orders, month, deps, settings)
-    table = table.merge(sat[[S.DEPARTMENT, "significant", "delta_pp"]], on=S.DEPARTMENT, how="left")
+    table = table.merge(sat[[S.DEPARTMENT, "significant", "delta_pp", "enough_sample"]], on=S.DEPARTMENT, how="left")
+    # no flag from a month whose orders are not all there, nor from too few call-backs
     table["satisfaction_drop"] = (table.pop("significant").fillna(False).astype(bool)
-                                  & (table.pop("delta_pp") < 0).fillna(False))
+                                  & (table.pop("delta_pp") < 0).fillna(False)
+                                  & table.pop("enough_sample").fillna(False).astype(bool)
+                                  & table.complete.astype(bool))
     issues, emerging = month_issues(st, orders, month, settings, deps, topics, city.complete)
     order = {d: i for i, d in enumerate(table.department)}  # departments in rank order, issues by their rank
     issues = issues.assign(_o=issues.department.map(order)).sort_values(["_o", "rank"], kind="stable")

@@ -94,7 +94,7 @@ def _sentence_case(word: str, lang: str) -> str:
 
 def satisfaction_lines(report, lang: str) -> list[str]:
     """The satisfaction slide: the city's rates, the departments below the standard, the significant changes
-    (units with enough call-backs; "not comparable" in an incomplete month)."""
+    (units with enough call-backs; "not judged" in an incomplete month)."""
     s = report.satisfaction
     sep = "、" if lang == "zh" else ", "
     none = "无" if lang == "zh" else "none"
@@ -104,9 +104,8 @@ def satisfaction_lines(report, lang: str) -> list[str]:
     sure = sep.join(L.name(r.department, lang) for r in below.itertuples() if r.below_standard_for_sure)
     if low:
         low += f"（确定低于标准：{sure or none}）" if lang == "zh" else f" (below it beyond doubt: {sure or none})"
-    partial = text.incomplete(report)  # part of a month: its change is not comparable
-    moved = sep.join(f"{L.name(r.department, lang)} {text.not_comparable(lang) if partial else f'{r.delta_pp:+.2f}'}"
-                     for r in text.judged_shifts(report).itertuples())
+    moved = sep.join(f"{L.name(r.department, lang)} {r.delta_pp:+.2f}" for r in text.judged_shifts(report).itertuples())
+    moved = text.not_judged(lang) if text.incomplete(report) else moved  # part of a month: nothing judged
     city = text.headline_satisfaction(report, lang)
     if "satisfaction_rate" in report.absent:
         return [city]

@@ -188,15 +188,18 @@ def handling_overview(report, lang: str) -> HTML:
 
 def satisfaction_shifts(report, lang: str) -> HTML:
     """The significant shifts of satisfaction against last month (units with enough call-backs), in words; in an
-    incomplete month the change reads "not comparable" (:func:`hotline_analysis.pack.text.not_comparable`)."""
+    incomplete month none is judged (:func:`hotline_analysis.pack.text.not_judged`)."""
     if "satisfaction_rate" in report.absent:
         return HTML("")
     sig = text.judged_shifts(report)
+    if text.incomplete(report):
+        return prose(f"与上月相比的满意率变化：{text.not_judged(lang)}。" if lang == "zh"
+                     else f"Changes of satisfaction against last month: {text.not_judged(lang)}.")
     if sig.empty:
         return prose("与上月相比，没有单位的满意率发生显著变化。" if lang == "zh"
                      else "No unit's satisfaction changed significantly against last month.")
     unit = "个百分点" if lang == "zh" else " points"
-    shown = [text.not_comparable(lang) if text.incomplete(report) else f"{x:+.2f}{unit}" for x in sig.delta_pp]
+    shown = [f"{x:+.2f}{unit}" for x in sig.delta_pp]
     lines = [f"{L.name(d, lang)}{'：' if lang == 'zh' else ': '}{x}" for d, x in zip(sig.department, shown)]
     return HTML(section("与上月相比的显著变化" if lang == "zh" else "Significant changes against last month").data
                 + bullets(lines).data)

@@ -110,7 +110,8 @@ def breakdown(report, dimension: str, lang: str) -> pd.DataFrame:
 def satisfaction(report, lang: str) -> pd.DataFrame:
     """Call-back satisfaction per department: call-backs, rate ("样本不足" under the minimum) with its interval,
     the difference to the rest of the city, the change on last month ("not comparable" in every row of an
-    incomplete month, as :func:`changes`) and whether it is significant (never on too few call-backs,
+    incomplete month, as :func:`changes`) and whether it is significant (never on too few call-backs, "not judged"
+    in an incomplete month,
     :func:`hotline_analysis.pack.text.judged_shifts`); one row saying it is not in this export when the export has
     no satisfaction."""
     if "satisfaction_rate" in report.absent:
@@ -123,6 +124,8 @@ def satisfaction(report, lang: str) -> pd.DataFrame:
     if text.incomplete(report):  # part of a month against a whole one: no change shown
         delta = uncompared(s.index, lang)
     significant = s.department.isin(text.judged_shifts(report).department).map(lambda v: yes if v else no)
+    if text.incomplete(report):
+        significant = pd.Series(text.not_judged(lang), index=s.index)
     t = pd.DataFrame({"department": _names(s.department, lang), "surveyed": s.surveyed,
                       "satisfaction_rate": _sat_rate(s.satisfaction_rate, s.enough_sample, lang), "ci": ci,
                       "vs_city_pp": _round(s.vs_city_pp, 2).where(s.enough_sample), "delta_pp": delta,

@@ -80,8 +80,11 @@ def callbacks_judged(report) -> bool:
 
 def judged_shifts(report) -> pd.DataFrame:
     """The rows of ``report.satisfaction`` whose rate changed significantly on last month, among the units with the
-    call-backs a rate needs (``satisfaction.min_surveyed``): a shift on fewer is no verdict."""
+    call-backs a rate needs (``satisfaction.min_surveyed``): a shift on fewer is no verdict, nor one in an
+    incomplete month (none)."""
     s = report.satisfaction
+    if incomplete(report):
+        return s.iloc[:0]
     return s[s.significant.fillna(False).astype(bool).to_numpy() & s.enough_sample.fillna(False).astype(bool).to_numpy()]
 
 
