@@ -293,8 +293,10 @@ class Settings(_Section):
 
     def overlay(self, overrides: Mapping, source: str = "overrides") -> Settings:
         """These settings with the keys of ``overrides`` (nested like the YAML) laid over them, checked as a
-        settings file is (``source`` names them in an error)."""
-        return _build(Settings, _overlay(Settings, self.to_dict(), overrides, source))
+        settings file is (``source`` names them in an error). The keys it does not name keep their types (a list
+        setting stays a tuple), so the result equals the same settings loaded again."""
+        base = _overlay(Settings, {}, self.to_dict(), "these settings")  # to_dict's lists back to tuples
+        return _build(Settings, _overlay(Settings, base, overrides, source))
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

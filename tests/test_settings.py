@@ -87,3 +87,12 @@ def test_missing_or_broken_files_are_settings_errors(tmp_path):
         load_settings(tmp_path / "none.yaml")
     with pytest.raises(SettingsError, match="not valid YAML"):
         load_settings(write(tmp_path, "flags: [\n"))
+
+
+def test_an_overlay_keeps_the_types_of_the_keys_it_does_not_name():
+    """A store's bulletin laid over the settings changes the bulletin only: the lists stay tuples, so a saved
+    month result loads back equal."""
+    s = load_settings()
+    over = s.overlay({"bulletin": {"city_en": "Gotham"}})
+    assert over.bulletin.city_en == "Gotham" and over.net_complaint.request_types == ("complaint", "report")
+    assert s.overlay({}) == s
