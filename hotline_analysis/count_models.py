@@ -531,6 +531,34 @@ def level_shift(history: pd.Series, month: pd.Period, windows: list[int], exposu
             "z": float(z[i]), "p_value": p, "set_aside": sum(m in set_aside for m in inside)}
 
 
+def year_on_year(history: pd.Series, year: int, alpha: float = 0.0, scale: float = 1.0,
+                 level: float = 0.95) -> dict:
+    """A group's total of ``year`` against the year before, from its 24 monthly counts.
+
+    A negative-binomial regression (NB2 ``alpha``, variance times ``scale`` when
+    above 1, :class:`Dispersion`) ``log mu_m = a + harmonic(m) + b [m in year]``:
+    ``ratio = exp(b)`` with its ``level`` interval and the one-sided p-value of
+    a rise (``b > 0``). The month-to-month variation the exact Poisson test of
+    the two totals ignores widens the interval. When the regression cannot be
+    fitted (a year without orders) the p-value is the exact conditional
+    Poisson test's and the interval is missing. Keys: ``ratio, ci_low,
+    ci_high, p_value``.
+    """
+    months = pd.period_range(f"{year - 1}-01", f"{year}-12", freq="M")
+    y = history.reindex(months).fillna(0).to_numpy(float)
+    cur, prev = y[12:].sum(), y[:12].sum()
+    step = (np.arange(24) >= 12).astype(float)
+    fit = _nb_fit(y, np.column_stack([np.ones(24), harmonics(months.month, 1), step]), np.zeros(24), alpha)
+    if fit is None or prev == 0 or cur == 0:
+        ratio = cur / prev if prev > 0 else np.nan
+        return {"ratio": ratio, "ci_low": np.nan, "ci_high": np.nan,
+                "p_value": rate_ratio_test(int(cur), int(prev), "greater") if prev + cur > 0 else np.nan}
+    b, se = float(fit.params[-1]), float(np.sqrt(fit.cov_params()[-1, -1] * max(scale, 1.0)))
+    z = sps.norm.isf((1 - level) / 2)
+    return {"ratio": float(np.exp(b)), "ci_low": float(np.exp(b - z * se)), "ci_high": float(np.exp(b + z * se)),
+            "p_value": float(sps.norm.sf(b / se))}
+
+
 def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value: str = "net_complaints",
                by: str = S.DEPARTMENT, alpha: float = 0.05, exposure: pd.Series | None = None,
                disp: Dispersion | None = None, outlier_level: float | None = None,

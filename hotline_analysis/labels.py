@@ -52,7 +52,7 @@ TITLES = {lang: {k: v[i] for k, v in TITLES_PAIRS.items()} for i, lang in enumer
 #: Words for coded values: trends, flags, actions, verdicts, yes/no, breakdown dimensions.
 WORDS = {
     "zh": {
-        "trend": {"falling": "下降", "rising": "上升", "no_trend": "无明显变化", "incomplete": "不判断（本月数据不完整）"},
+        "trend": {"falling": "下降", "rising": "上升", "no_trend": "无明显变化", "incomplete": "未判断（本月数据不完整）"},
         "flag": {"surge": "激增", "satisfaction_drop": "满意率显著下降", "commend": "表扬"},
         "action": {"call": "专题询问", "commend": "表扬典型"},
         "standard": {"slow": "按期办结率未达标", "reassign_high": "重派率超标"},
@@ -66,12 +66,13 @@ WORDS = {
         "verdict": {"fell": "明显下降", "rose": "明显上升", "unclear": "变化不明显", "too_few_months": "月份不足",
                     "too_few_complaints": "投诉过少，无法判断"},
         "bool": {True: "是", False: "否"},
+        "candidacy": {"top_n": "全年净投诉量居前", "significant_rise": "比上年显著上升"},
         "dimension": {S.REQUEST_TYPE: "诉求类型", S.CHANNEL: "受理渠道", S.DISTRICT: "区县"},
         "unknown": "未知",
     },
     "en": {
         "trend": {"falling": "falling", "rising": "rising", "no_trend": "no clear change",
-                  "incomplete": "not judged (incomplete month)"},
+                  "incomplete": "not judged (month incomplete)"},
         "flag": {"surge": "surge", "satisfaction_drop": "satisfaction drop", "commend": "commend"},
         "action": {"call": "special inquiry", "commend": "commend as an example"},
         "standard": {"slow": "on-time closure below standard", "reassign_high": "reassignment above standard"},
@@ -89,6 +90,7 @@ WORDS = {
                     "too_few_months": "too few months",
                     "too_few_complaints": "too few complaints to judge"},
         "bool": {True: "yes", False: "no"},
+        "candidacy": {"top_n": "among the most net complaints", "significant_rise": "significant rise on last year"},
         "dimension": {S.REQUEST_TYPE: "Request type", S.CHANNEL: "Channel", S.DISTRICT: "District"},
         "unknown": "unknown",
     },
@@ -138,7 +140,8 @@ HEADERS_PAIRS = {
     'annual': ('全年净投诉', 'Annual net complaints'),
     'previous': ('上年', 'Previous year'),
     'change_pct': ('变化（%）', 'Change (%)'),
-    'candidate': ('评议候选', 'Review candidate'),
+    'change_ci': ('变化的95%置信区间（%）', '95% interval of the change (%)'),
+    'candidate': ('评议候选依据', 'Review candidate: why'),
     'day': ('日期', 'Day'),
     'window': ('比较窗口（月）', 'Window (months)'),
     'slope_per_year': ('年变化量', 'Change per year'),

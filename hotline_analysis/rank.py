@@ -15,7 +15,7 @@ import pandas as pd
 from . import schema as S
 from .metrics import MONTH
 from .settings import Settings
-from .stats import bh_adjust, rate_ratio_test
+from .stats import bh_adjust
 
 
 def rank_month(table: pd.DataFrame, month: pd.Period, value: str = "net_complaints", by: str = S.DEPARTMENT,
@@ -42,11 +42,16 @@ def review_candidates(table: pd.DataFrame, year: int, settings: Settings, value:
                       by: str = S.DEPARTMENT) -> pd.DataFrame:
     """Annual review candidates: the top N by annual count, plus significant annual risers.
 
-    Columns: ``by, annual, previous, change_pct, rank, p_value, q_value,
-    top_n, significant_rise, candidate``; N is ``settings.ranking.review_top_n``,
-    the rise test is :func:`hotline_analysis.stats.rate_ratio_test` on the
-    annual totals with BH control at ``settings.flags.commend.alpha``.
+    Columns: ``by, annual, previous, change_pct, rank, ratio, ci_low, ci_high,
+    p_value, q_value, top_n, significant_rise, candidate``; N is
+    ``settings.ranking.review_top_n``; the rise test is
+    :func:`hotline_analysis.count_models.year_on_year` on each group's monthly
+    counts (the variation beyond Poisson of :func:`~hotline_analysis.count_models.dispersion`
+    over the two years: ``ratio`` of the annual totals and its 95% interval,
+    one-sided p-value), with BH control at ``settings.flags.commend.alpha``.
     """
+    from .count_models import dispersion, year_on_year
+
     t = table.assign(year=table[MONTH].dt.year)
     annual = t.groupby([by, "year"], observed=True)[value].sum().unstack("year")
     cur = annual.get(year, pd.Series(0, index=annual.index)).fillna(0)
@@ -55,8 +60,14 @@ def review_candidates(table: pd.DataFrame, year: int, settings: Settings, value:
     with np.errstate(divide="ignore", invalid="ignore"):
         out["change_pct"] = (out.annual / out.previous - 1) * 100
     out["rank"] = out.annual.rank(ascending=False, method="min").astype(int)
-    out["p_value"] = [rate_ratio_test(a, b, "greater") if not np.isnan(b) else np.nan
-                      for a, b in zip(out.annual, out.previous)]
+    tests = pd.DataFrame(index=out.index, columns=["ratio", "ci_low", "ci_high", "p_value"], dtype=float)
+    if prev.notna().any():
+        disp = dispersion(table, pd.Period(f"{year}-12", "M"), value, by)
+        for i, name in zip(out.index, out[by]):
+            if not np.isnan(out.previous[i]):
+                s = table[table[by] == name].set_index(MONTH)[value]
+                tests.loc[i] = year_on_year(s, year, disp.alpha, float(disp.factor([name])[0]))
+    out = pd.concat([out, tests], axis=1)
     reject, out["q_value"] = bh_adjust(out.p_value, settings.flags.commend.alpha)
     out["top_n"] = out["rank"] <= settings.ranking.review_top_n
     out["significant_rise"] = reject & (out.annual > out.previous)

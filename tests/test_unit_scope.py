@@ -229,12 +229,14 @@ def test_annual_table_and_chart_leave_out_a_year_the_store_does_not_hold():
     from hotline_analysis.pack import tables
 
     t = pd.DataFrame({"department": ["甲", "乙"], "annual": [30, 20], "previous": [np.nan, np.nan],
-                      "change_pct": [np.nan, np.nan], "rank": [1, 2], "candidate": [True, False]})
-    assert list(tables.annual(t, "en").columns) == ["Rank", "Department", "Annual net complaints", "Review candidate"]
+                      "change_pct": [np.nan, np.nan], "rank": [1, 2], "candidate": [True, False],
+                      "top_n": [True, False], "significant_rise": [False, False], "ci_low": np.nan, "ci_high": np.nan})
+    assert list(tables.annual(t, "en").columns) == ["Rank", "Department", "Annual net complaints",
+                                                    "Review candidate: why"]
     fig = plots.annual_bars(t, lang="en")
     assert [x.get_text() for x in fig.axes[0].get_legend().get_texts()] == ["This year"]
     held = t.assign(previous=[10.0, 25.0], change_pct=[200.0, -20.0])
-    assert len(tables.annual(held, "en").columns) == 6
+    assert len(tables.annual(held, "en").columns) == 7
     assert len(plots.annual_bars(held, lang="en").axes[0].get_legend().get_texts()) == 2
 
 

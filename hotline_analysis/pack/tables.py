@@ -201,13 +201,20 @@ def lookback(b: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def annual(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The annual review table (:func:`hotline_analysis.reviews.annual_review`) as displayed; without the
-    previous year's columns when the store does not hold that year (the page says so)."""
+    """The annual review table (:func:`hotline_analysis.reviews.annual_review`) as displayed: the change on the
+    year before with its 95% interval (of the rise test, :func:`hotline_analysis.count_models.year_on_year`) and
+    why a unit is a candidate; without the previous year's columns when the store does not hold that year (the
+    page says so)."""
+    ci = [f"{(lo - 1) * 100:+.1f} – {(hi - 1) * 100:+.1f}" if np.isfinite([lo, hi]).all() else ""
+          for lo, hi in zip(pd.to_numeric(table.ci_low), pd.to_numeric(table.ci_high))]
+    why = [("；" if lang == "zh" else "; ").join(L.word("candidacy", k, lang) for k, on in
+                                                  (("top_n", top), ("significant_rise", rise)) if on)
+           for top, rise in zip(table.top_n.astype(bool), table.significant_rise.astype(bool))]
     out = pd.DataFrame({"rank": table["rank"], "department": _names(table.department, lang), "annual": table.annual,
-                        "previous": table.previous, "change_pct": _round(table.change_pct, 1),
-                        "candidate": table.candidate.map(lambda v: L.word("bool", True, lang) if v else "")})
+                        "previous": table.previous, "change_pct": _round(table.change_pct, 1), "change_ci": ci,
+                        "candidate": why})
     if len(table) and table.previous.isna().all():
-        out = out.drop(columns=["previous", "change_pct"])
+        out = out.drop(columns=["previous", "change_pct", "change_ci"])
     return _headed(out, lang)
 
 

@@ -63,7 +63,7 @@ def not_comparable(lang: str) -> str:
 def not_judged(lang: str) -> str:
     """What a verdict not made from an incomplete month (trend, surge, commendation) reads instead of a count or
     "none"."""
-    return "未判断（本月数据不完整）" if lang == "zh" else "not judged (month incomplete)"
+    return L.word("trend", "incomplete", lang)
 
 
 def too_few_callbacks(report, lang: str) -> str:
