@@ -60,6 +60,7 @@ def evaluate(truth: dict, vol: pd.DataFrame, exposure: pd.Series, settings: Sett
         disp = oracle_dispersion(disp) if oracle else disp
         y = CM.trend_scan(vol, m, list(settings.trend.windows), alpha=settings.trend.alpha, exposure=exposure,
                           disp=disp, outlier_level=settings.trend.outlier_level,
+                          baseline_level=settings.trend.baseline_outlier_level,
                           recent=settings.flags.surge.recent_months,
                           max_history=settings.trend.history_months, ramps=list(settings.trend.ramps))
         false += [(str(m), d, x) for d, x in zip(y.department, y.direction) if x in WRONG[planted[d]]]

@@ -39,7 +39,8 @@ def simulate(n: int, seed: int) -> pd.DataFrame:
         counts = rng.poisson(level * season * rng.gamma(1 / ALPHA, ALPHA, len(months)))
         month = months[int(rng.integers(17, 26))]
         r = CM.level_shift(pd.Series(counts.astype(float), index=months), month, list(settings.trend.windows),
-                           alpha=ALPHA, ramps=list(settings.trend.ramps))
+                           alpha=ALPHA, ramps=list(settings.trend.ramps),
+                           baseline_level=settings.trend.baseline_outlier_level)
         rows.append((level, r["p_value"] if r else np.nan))
     return pd.DataFrame(rows, columns=["level", "p_value"])
 

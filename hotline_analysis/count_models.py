@@ -448,7 +448,7 @@ def _nb_fit(y: np.ndarray, X: np.ndarray, offset: np.ndarray, alpha: float):
 
 def level_shift(history: pd.Series, month: pd.Period, windows: list[int], exposure: pd.Series | None = None,
                 alpha: float = 0.0, scale: float = 1.0, set_aside: dict | None = None,
-                max_history: int = 36, ramps: list[int] = ()) -> dict | None:
+                max_history: int = 36, ramps: list[int] = (), baseline_level: float | None = None) -> dict | None:
     """One group's last months against its earlier level: a step test per window, combined over the windows.
 
     For each window ``w`` a negative-binomial regression on the group's
@@ -469,7 +469,11 @@ def level_shift(history: pd.Series, month: pd.Period, windows: list[int], exposu
     each estimate's linear weights on the months under the model without a
     step), never below the single test's. Months in ``set_aside``
     (``{month: fitted}``: surges) are left out of the fits; in ``current``
-    they count at their fitted value.
+    they count at their fitted value. With ``baseline_level``, a month before
+    the longest window whose Pearson residual under the model without a step
+    lies outside the two-sided ``baseline_level`` bound is left out too: one
+    month far above or below the rest must not set the earlier level a
+    window is judged against.
 
     A window needs at least 12 earlier months with orders and at least 5
     orders per parameter. Returns ``window`` (the largest ``|z|``), ``kind``
@@ -494,6 +498,16 @@ def level_shift(history: pd.Series, month: pd.Period, windows: list[int], exposu
     null = _nb_fit(y, np.column_stack([np.ones(len(y)), harmonics(kept.index.month, 1)]), off, alpha)
     if null is None:
         return None
+    if baseline_level is not None:
+        span = max([*windows, *ramps])
+        mu = null.fittedvalues
+        r = (y - mu) / np.sqrt(max(scale, 1.0) * mu * (1 + alpha * mu))
+        odd = (ages >= span) & (np.abs(r) > sps.norm.isf((1 - baseline_level) / 2))  # before every window
+        if odd.any():
+            kept, y, off, ages = kept[~odd], y[~odd], off[~odd], ages[~odd]
+            null = _nb_fit(y, np.column_stack([np.ones(len(y)), harmonics(kept.index.month, 1)]), off, alpha)
+            if null is None:
+                return None
     w0 = null.fittedvalues / (1 + alpha * null.fittedvalues)  # IRLS weights under no step
     tests = []
     for kind, w in [("step", w) for w in windows] + [("ramp", w) for w in ramps]:
@@ -562,7 +576,8 @@ def year_on_year(history: pd.Series, year: int, alpha: float = 0.0, scale: float
 def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value: str = "net_complaints",
                by: str = S.DEPARTMENT, alpha: float = 0.05, exposure: pd.Series | None = None,
                disp: Dispersion | None = None, outlier_level: float | None = None,
-               recent: int = 0, max_history: int = 36, ramps: list[int] = ()) -> pd.DataFrame:
+               recent: int = 0, max_history: int = 36, ramps: list[int] = (),
+               baseline_level: float | None = None) -> pd.DataFrame:
     """A group's trend: its last 1, 2, 3, 6 or 12 months (``windows``; ``ramps``: a steady change over the
     window) against its earlier level.
 
@@ -586,7 +601,7 @@ def trend_scan(table: pd.DataFrame, month: pd.Period, windows: list[int], value:
         s = g.set_index(MONTH)[value].sort_index()
         sg = disp.surges[disp.surges.group == name]
         r = level_shift(s, month, windows, exposure, disp.alpha, float(disp.factor([name])[0]),
-                        dict(zip(sg[MONTH], sg.fitted)), max_history, list(ramps))
+                        dict(zip(sg[MONTH], sg.fitted)), max_history, list(ramps), baseline_level)
         rows.append({by: name, **(r or {})})
     cols = ["window", "current", "base", "ratio", "z", "p_value", "set_aside"]
     out = pd.DataFrame(rows).reindex(columns=[by, "kind", *cols])

@@ -235,6 +235,7 @@ class Trend(_Section):
     alpha: float
     history_months: int
     outlier_level: float
+    baseline_outlier_level: float
     mk_window_months: int
 
 

@@ -41,6 +41,27 @@ def test_level_shift_by_hand():
     assert nb["z"] == pytest.approx(np.log(0.6) / np.sqrt(var), rel=1e-4)
 
 
+def test_one_odd_month_before_the_windows_does_not_set_the_earlier_level():
+    """23 months of exactly 100 but one of 300 (2019-03, before every window), then a window month of 100.
+    Kept, the 300 lifts the earlier level's fit (its constant to about log(2500 / 24) and the March harmonic), so
+    the window reads as a fall; left out (its Pearson residual far beyond the 99.9% bound), the other 23 months
+    fit exactly and the window's ratio is 1 with z = 0."""
+    y = [100.0] * 25
+    y[2] = 300.0
+    s = pd.Series(y, index=pd.period_range("2019-01", periods=25, freq="M"))
+    month = pd.Period("2021-01", "M")
+    kept = CM.level_shift(s, month, [1])
+    left = CM.level_shift(s, month, [1], baseline_level=0.999)
+    assert kept["ratio"] < 0.97 and kept["z"] < 0
+    assert left["ratio"] == pytest.approx(1.0, abs=1e-6) and left["z"] == pytest.approx(0.0, abs=1e-4)
+    assert left["base"] == pytest.approx(100.0, rel=1e-6)
+    # a month inside a window is never left out this way: a window of 12 reaches back to 2020-02, and 2019-03 is
+    # still before it; moved into the window (2020-06), the odd month stays and is the window's to judge
+    y[2], y[17] = 100.0, 300.0
+    inside = CM.level_shift(pd.Series(y, index=s.index), month, [1, 12], baseline_level=0.999)
+    assert inside["window"] == 12 and inside["z"] > 0
+
+
 def test_level_shift_baseline_with_season_by_hand():
     # 17 months of 100 then 60: the baseline is not whole years, so the first harmonic's estimates are
     # correlated with the level; the prediction variance at the window month from the baseline design

@@ -53,7 +53,8 @@ def half(half_store):
 def scan(vol: pd.DataFrame, month, exposure: pd.Series) -> pd.DataFrame:
     """The trend scan as the month's build runs it (outlier months set aside, the common dispersion)."""
     return CM.trend_scan(vol, month, list(SETTINGS.trend.windows), alpha=SETTINGS.trend.alpha, exposure=exposure,
-                         outlier_level=SETTINGS.trend.outlier_level, recent=SETTINGS.flags.surge.recent_months,
+                         outlier_level=SETTINGS.trend.outlier_level,
+                         baseline_level=SETTINGS.trend.baseline_outlier_level, recent=SETTINGS.flags.surge.recent_months,
                          max_history=SETTINGS.trend.history_months, ramps=list(SETTINGS.trend.ramps))
 
 

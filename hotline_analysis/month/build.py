@@ -188,6 +188,7 @@ def department_table(history: pd.DataFrame, month: pd.Period, settings: Settings
     surge = surge_flags(vol, month, settings, exposure=exposure, disp=disp).set_index(S.DEPARTMENT)
     trend = trend_scan(vol, month, list(settings.trend.windows), alpha=settings.trend.alpha, exposure=exposure,
                        disp=disp, outlier_level=settings.trend.outlier_level,
+                       baseline_level=settings.trend.baseline_outlier_level,
                        recent=settings.flags.surge.recent_months,
                        max_history=settings.trend.history_months,
                        ramps=list(settings.trend.ramps)).set_index(S.DEPARTMENT)
