@@ -175,3 +175,13 @@ def test_the_zh_home_of_an_english_named_store_carries_the_note(city, zibo, tmp_
     assert note == f"{PARKS}、{WATER}、{PERMITS}、Ward 3"  # the units in rank order (11, 5, 3), then the district
     assert "名称说明" not in write_index(zibo, tmp_path, "zh", [], []).read_text("utf-8")
     assert "Names without" not in write_index(city, tmp_path, "en", [], []).read_text("utf-8")
+
+
+def test_the_english_workbook_says_on_its_first_sheet_where_it_quotes_chinese(zibo, city):
+    from hotline_analysis.pack.workbook import workbook_tables
+
+    first = workbook_tables(zibo, "en")["overview"]
+    assert first.iloc[-1].tolist() == [len(first), "The citizens' own words (issue labels, keywords, excerpts) are "
+                                       "quoted in the original Chinese (sheets issues, emerging issues, questions)."]
+    assert "original Chinese" not in workbook_tables(zibo, "zh")["总览"].to_string()
+    assert "original Chinese" not in workbook_tables(city, "en")["overview"].to_string()  # categories: names

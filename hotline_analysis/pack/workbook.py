@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import labels as L
 from .. import schema as S
-from . import tables
+from . import tables, text
 
 #: Sheet names (Excel allows 31 characters).
 SHEETS = {
@@ -38,7 +38,11 @@ def _width(v) -> int:
 def workbook_tables(report, lang: str) -> dict[str, pd.DataFrame]:
     """The sheets of the workbook, by sheet name."""
     names = SHEETS[L.check_lang(lang)]
-    out = {names["overview"]: tables.overview(report, lang), names["departments"]: tables.departments(report, lang)}
+    overview = tables.overview(report, lang)
+    if text.quotes_chinese(report, lang):  # the issues, emerging issues and questions sheets quote them
+        sheets = ", ".join(names[k] for k in ("issues", "emerging", "questions"))
+        overview.loc[len(overview)] = [len(overview) + 1, f"{L.QUOTED_EN} (sheets {sheets})."]
+    out = {names["overview"]: overview, names["departments"]: tables.departments(report, lang)}
     for dim in (S.REQUEST_TYPE, S.CHANNEL, S.DISTRICT):
         out[names[dim]] = tables.breakdown(report, dim, lang)
     out[names["city_handling"]] = tables.city_handling(report, lang)
