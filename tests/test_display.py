@@ -108,11 +108,14 @@ def test_a_trend_verdict_names_the_test_it_rests_on_without_claiming_every_month
 
     from hotline_analysis.pack.text import trend_word
 
-    ramp = SimpleNamespace(complete=True, trend="rising", trend_window=6.0, trend_kind="ramp")
-    step = SimpleNamespace(complete=True, trend="falling", trend_window=3.0, trend_kind="step")
-    assert trend_word(ramp, "en") == "rising (trend line over the last 6 months, against its earlier level)"
-    assert trend_word(ramp, "zh") == "上升（近6个月趋势线上行，对比此前水平）"
-    assert trend_word(step, "en") == "falling (last 3 months against its earlier level)"
+    ramp = SimpleNamespace(complete=True, trend="rising", trend_window=6.0, trend_kind="ramp", trend_current=293.0,
+                           trend_base=231.6)
+    step = SimpleNamespace(complete=True, trend="falling", trend_window=3.0, trend_kind="step", trend_current=1204.0,
+                           trend_base=1410.4)
+    assert trend_word(ramp, "en") == "rising (trend line over the last 6 months: 293 against 232 at its earlier level)"
+    assert trend_word(ramp, "zh") == "上升（近6个月趋势线上行：293件，按此前水平应为232件）"
+    assert trend_word(step, "en") == "falling (last 3 months: 1,204 against 1,410 at its earlier level)"
+    assert trend_word(step, "zh") == "下降（近3个月：1,204件，按此前水平应为1,410件）"
     assert "逐月" not in trend_word(ramp.__class__(**{**vars(ramp), "trend": "falling"}), "zh")
 
 

@@ -218,30 +218,35 @@ def incompleteness(report, lang: str) -> str:
     return L.sentence("incomplete", lang, reason=reason)
 
 
+def trend_span(r, lang: str) -> str:
+    """The window a trend verdict rests on: 近6个月 / last 6 months, 近12个月趋势线下行 / trend line over the last 12
+    months (a steady change, not a claim that every month fell)."""
+    w = int(r.trend_window)
+    span = ("本月" if w == 1 else f"近{w}个月") if lang == "zh" else ("this month" if w == 1 else f"last {w} months")
+    if r.trend_kind != "ramp":
+        return span
+    return f"{span}趋势线{'下行' if r.trend == 'falling' else '上行'}" if lang == "zh" else f"trend line over the {span}"
+
+
 def trend_word(r, lang: str) -> str:
-    """A department's trend verdict with the window it rests on: 下降（近6个月，对比此前水平）, 下降（近12个月趋势线下行，对比此前水平）: a
-    trend line, not a claim that every month fell."""
+    """A department's trend verdict with the figures it rests on: 下降（近6个月：120件，按此前水平应为180件）, so a
+    verdict reads beside this month's own changes, which may go the other way."""
     if not r.complete:
         return L.word("trend", "incomplete", lang)
     word = L.word("trend", r.trend, lang)
     if r.trend == "no_trend" or pd.isna(r.trend_window):
         return word
-    w = int(r.trend_window)
-    if r.trend_kind == "ramp":
-        return (f"{word}（近{w}个月趋势线{'下行' if r.trend == 'falling' else '上行'}，对比此前水平）" if lang == "zh" else
-                f"{word} (trend line over the last {w} months, against its earlier level)")
-    if lang == "zh":
-        return f"{word}（{'本月' if w == 1 else f'近{w}个月'}，对比此前水平）"
-    return f"{word} ({'this month' if w == 1 else f'last {w} months'} against its earlier level)"
+    cur, base = r.trend_current, r.trend_base
+    return (f"{word}（{trend_span(r, lang)}：{cur:,.0f}件，按此前水平应为{base:,.0f}件）" if lang == "zh" else
+            f"{word} ({trend_span(r, lang)}: {cur:,.0f} against {base:,.0f} at its earlier level)")
 
 
 def reason(report, department: str, code: str, lang: str) -> str:
     """Why a department is on the action list, with the figures behind it."""
     d = report.departments.set_index("department").loc[department]
     if code == "rising":
-        w, pct = int(d.trend_window), (d.trend_ratio - 1) * 100
-        span = ("本月" if w == 1 else f"近{w}个月") if lang == "zh" else ("this month" if w == 1 else f"the last {w} months")
-        return (f"{span}净投诉{d.trend_current:,.0f}件，按此前水平（已考虑季节和全市总量变化）应为{d.trend_base:,.0f}件，"
+        pct, span = (d.trend_ratio - 1) * 100, trend_span(d, lang)
+        return (f"{span}：净投诉{d.trend_current:,.0f}件，按此前水平（已考虑季节和全市总量变化）应为{d.trend_base:,.0f}件，"
                 f"{change(pct, lang)}" if lang == "zh" else
                 f"{span}: {d.trend_current:,.0f} net complaints against {d.trend_base:,.0f} expected at its earlier "
                 f"level (allowing for season and the city's volume), {change(pct, lang)}")
