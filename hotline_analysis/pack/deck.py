@@ -3,14 +3,17 @@ Long lists are split across slides so nothing overflows."""
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .. import labels as L
 from ..month import FLAGS
-from . import tables, text
+from . import pages, tables, text
 
 #: At most this many lines on a slide of bullets, and of questions (which are longer).
 MAX_LINES = 8
@@ -134,8 +137,69 @@ def handling_lines(report, lang: str) -> list[str]:
             f"Reassigned above {std.max_reassign_rate * 100:g}% beyond doubt: {re or none}"]
 
 
+def _page_sentences(h, lang: str) -> list[str]:
+    """The sentences of a review page's paragraphs (:mod:`hotline_analysis.pack.pages`), unescaped, one a line: the
+    slides say what the page says, in its words."""
+    paras = [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", h.data, re.S)]
+    cut = r"(?<=。)" if lang == "zh" else r"(?<=\.) (?=[A-Z])"
+    return [x.strip() for p in paras for x in re.split(cut, p) if x.strip()]
+
+
+def lookback_lines(lookback: pd.DataFrame, did: pd.DataFrame, lang: str) -> list[str]:
+    """The look-back slide: how many of the supervised units clearly fell (the page's sentence), each unit with
+    its verdict, rate ratio after/before and interval as its table shows them, then the difference in differences
+    (the page's sentence; none without a comparison group)."""
+    lines = _page_sentences(pages.lookback_summary(lookback, lang), lang)
+    for dep, month, _, ratio, ci, verdict in tables.lookback(lookback, lang).itertuples(index=False):
+        head = f"{dep}（{month}监督）：{verdict}" if lang == "zh" else f"{dep} (supervised {month}): {verdict}"
+        if ci:
+            head += (f"，前后比{ratio:.2f}（95%置信区间{ci}）" if lang == "zh" else
+                     f", rate ratio {ratio:.2f} (95% interval {ci})")
+        lines.append(head)
+    if len(did):
+        lines += _page_sentences(pages.did_sentence(did, lang), lang)
+    return lines
+
+
+def annual_lines(annual: pd.DataFrame, year: int, lang: str) -> list[str]:
+    """The annual review slide: the candidates and how a rise is tested (the page's sentences), then each
+    candidate by rank with why it is one, its annual net complaints and its change on the year before with the
+    change's 95% interval (as the page's table; no change when the store lacks that year)."""
+    lines = _page_sentences(pages.annual_summary(annual, year, lang), lang)
+    t = annual[annual.candidate.astype(bool).to_numpy()]
+    shown = tables.annual(t, lang)
+    for r, why in zip(t.itertuples(), shown.iloc[:, -1]):
+        name, n = L.name(r.department, lang), f"{int(r.annual):,}"
+        ci = (f"{(r.ci_low - 1) * 100:+.1f}% – {(r.ci_high - 1) * 100:+.1f}%"
+              if pd.notna(r.ci_low) and pd.notna(r.ci_high) else "")
+        if lang == "zh":
+            line = f"{name}（{why}）：全年净投诉{n}件，第{r.rank}位"
+            if np.isfinite(r.change_pct):
+                line += f"；比上年{text.change(r.change_pct, lang)}" + (f"，95%置信区间{ci}" if ci else "")
+        else:
+            line = f"{name} ({why}): {n} net complaints, rank {r.rank}"
+            if np.isfinite(r.change_pct):
+                line += f"; {text.change(r.change_pct, lang)} on the year before" + (f", 95% interval {ci}" if ci else "")
+        lines.append(line)
+    return lines
+
+
+def review_slides(report, lang: str) -> list[Slide]:
+    """The look-back (回头看) and the annual review when the month's result carries them (the pack's lookback.html
+    and annual_review.html), so a reader of the deck alone sees them; none otherwise."""
+    out = []
+    if len(report.lookback):
+        out += _bullets(L.title("lookback", lang), lookback_lines(report.lookback, report.lookback_did, lang))
+    if len(report.annual):
+        year = report.month.year - 1
+        title = f"{L.title('annual_review', lang)} · {year}{'年' if lang == 'zh' else ''}"
+        out += _bullets(title, annual_lines(report.annual, year, lang), small=True)
+    return out
+
+
 def slides(report, figures: Path, lang: str) -> list[Slide]:
-    """The deck: title, headlines, ranking, flags, satisfaction, issues, actions, the questions per department. In
+    """The deck: title, headlines, ranking, flags, satisfaction, issues, actions, the look-back and annual review
+    when due (:func:`review_slides`), the questions per department. In
     an en pack the issues' chart and the first slide of questions on issues note once that the citizens' words
     are quoted in Chinese (:func:`hotline_analysis.pack.text.quotes_chinese`)."""
     b = report.settings.bulletin
@@ -161,6 +225,7 @@ def slides(report, figures: Path, lang: str) -> list[Slide]:
     lines = [f"{r.iloc[0]}（{r.iloc[1]}）{colon}{r.iloc[2]}" if lang == "zh" else f"{r.iloc[0]} ({r.iloc[1]}): {r.iloc[2]}"
              for _, r in acts.iterrows()]
     out += _bullets(L.title("06_actions", lang), lines or ["无" if lang == "zh" else "none"], MAX_QUESTIONS)
+    out += review_slides(report, lang)
     q = tables.questions(report, lang, example=False)
     for dep, g in q.groupby(q.columns[0], sort=False):
         head = f"{dep} · {L.title('questions', lang)}"
