@@ -12,16 +12,18 @@ from .. import labels as L
 from .. import schema as S
 from . import tables, text
 
-#: Sheet names (Excel allows 31 characters).
+#: Sheet names (Excel allows 31 characters); the annual review's names the year reviewed.
 SHEETS = {
     "zh": {"overview": "总览", "departments": "部门", S.REQUEST_TYPE: "诉求类型", S.CHANNEL: "受理渠道",
            S.DISTRICT: "区县", "city_handling": "全市办理情况", "handling": "各单位办理情况",
            "overdue": "超期未办结", "satisfaction": "满意度", "issues": "热点问题", "emerging": "新出现问题",
-           "actions": "研判与行动", "questions": "询问问题清单", "lookback": "回头看"},
+           "actions": "研判与行动", "questions": "询问问题清单", "lookback": "回头看",
+           "annual": "{year}年度评议"},
     "en": {"overview": "overview", "departments": "departments", S.REQUEST_TYPE: "request types",
            S.CHANNEL: "channels", S.DISTRICT: "districts", "city_handling": "city handling",
            "handling": "handling by unit", "overdue": "overdue orders", "satisfaction": "satisfaction", "issues": "issues",
-           "emerging": "emerging issues", "actions": "actions", "questions": "questions", "lookback": "look-back"},
+           "emerging": "emerging issues", "actions": "actions", "questions": "questions", "lookback": "look-back",
+           "annual": "annual review {year}"},
 }
 
 
@@ -49,12 +51,14 @@ def workbook_tables(report, lang: str) -> dict[str, pd.DataFrame]:
     out[names["handling"]] = tables.handling(report, lang)
     out[names["overdue"]] = tables.overdue(report, lang)
     out[names["satisfaction"]] = tables.satisfaction(report, lang)
-    out[names["issues"]] = tables.issues(report, lang)
-    out[names["emerging"]] = tables.issues(report, lang, report.emerging)
-    out[names["actions"]] = tables.actions(report, lang)
+    out[names["issues"]] = tables.noted(tables.issues(report, lang), text.no_issues(report, lang), lang)
+    out[names["emerging"]] = tables.emerging(report, lang)  # one row saying why when there is none
+    out[names["actions"]] = tables.action_table(report, lang)
     out[names["questions"]] = tables.questions(report, lang)
     if len(report.lookback):
         out[names["lookback"]] = tables.lookback(report.lookback, lang)
+    if len(report.annual):  # January and February: the year before's review candidates
+        out[names["annual"].format(year=report.month.year - 1)] = tables.annual(report.annual, lang)
     return out
 
 
