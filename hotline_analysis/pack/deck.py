@@ -150,7 +150,10 @@ def lookback_lines(lookback: pd.DataFrame, did: pd.DataFrame, lang: str) -> list
     its verdict, rate ratio after/before and interval as its table shows them, then the difference in differences
     (the page's sentence; none without a comparison group)."""
     lines = _page_sentences(pages.lookback_summary(lookback, lang), lang)
-    for dep, month, _, ratio, ci, verdict in tables.lookback(lookback, lang).itertuples(index=False):
+    h = L.headers(lang)
+    for r in tables.lookback(lookback, lang).to_dict("records"):
+        dep, month, verdict = r[h["department"]], r[h["supervised"]], r[h["verdict"]]
+        ratio, ci = r[h["rate_ratio"]], r[h["ratio_ci"]]
         head = f"{dep}（{month}监督）：{verdict}" if lang == "zh" else f"{dep} (supervised {month}): {verdict}"
         if ci:
             head += (f"，前后比{ratio:.2f}（95%置信区间{ci}）" if lang == "zh" else
@@ -168,7 +171,7 @@ def annual_lines(annual: pd.DataFrame, year: int, lang: str) -> list[str]:
     lines = _page_sentences(pages.annual_summary(annual, year, lang), lang)
     t = annual[annual.candidate.astype(bool).to_numpy()]
     shown = tables.annual(t, lang)
-    for r, why in zip(t.itertuples(), shown.iloc[:, -1]):
+    for r, why in zip(t.itertuples(), shown[L.headers(lang)["candidate"]]):
         name, n = L.name(r.department, lang), f"{int(r.annual):,}"
         ci = (f"{(r.ci_low - 1) * 100:+.1f}% – {(r.ci_high - 1) * 100:+.1f}%"
               if pd.notna(r.ci_low) and pd.notna(r.ci_high) else "")
@@ -179,7 +182,8 @@ def annual_lines(annual: pd.DataFrame, year: int, lang: str) -> list[str]:
         else:
             line = f"{name} ({why}): {n} net complaints, rank {r.rank}"
             if np.isfinite(r.change_pct):
-                line += f"; {text.change(r.change_pct, lang)} on the year before" + (f", 95% interval {ci}" if ci else "")
+                line += f"; {text.change(r.change_pct, lang)} on the year before"
+                line += f", 95% interval {ci}" if ci else ""
         lines.append(line)
     return lines
 
