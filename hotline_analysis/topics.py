@@ -680,7 +680,8 @@ def extract_issues(current: pd.DataFrame, baseline: pd.DataFrame | None = None,
     orders, so a busier month does not make every issue rise) both the
     trailing months and, when given, the same month a year earlier (so a
     seasonal return is not news), its rate ratio against the trailing months
-    is at least ``min_ratio``, and the Benjamini-Hochberg false discovery rate
+    (its share of the frames' orders now over its share then) is at least
+    ``min_ratio``, and the Benjamini-Hochberg false discovery rate
     across the issues holds. Settings: ``settings.topics`` (default: :func:`~hotline_analysis.settings.load_settings`).
     """
     s = (settings or load_settings()).topics
@@ -748,7 +749,10 @@ def _test_change(issues: pd.DataFrame, n_current: int, base: pd.DataFrame | None
     """Add each issue's change against the trailing months and its test (see :func:`extract_issues`)."""
     issues["baseline_mean"] = issues.base_orders / k_months if base is not None and k_months else np.nan
     issues["change"] = issues.orders - issues.baseline_mean
-    issues["rate_ratio"] = issues.orders / issues.baseline_mean.where(issues.baseline_mean > 0)
+    # the issue's share of all orders now against its share in the trailing months: in a month when the whole
+    # hotline falls (the Spring Festival's) a steady issue is not falling, nor a doubling only a 1.4
+    volume = n_current / len(base) * k_months if base is not None and k_months and len(base) else np.nan
+    issues["rate_ratio"] = issues.orders / (issues.baseline_mean * volume).where(issues.baseline_mean > 0)
     p = np.full(len(issues), np.nan)
     if base is not None and k_months:
         p = np.array([rate_ratio_test(a, b, "greater", exposure_ratio=n_current / len(base))
@@ -850,7 +854,7 @@ def _category_issues(g: str, part: pd.DataFrame, refs: dict) -> tuple[list, list
 # --- from the store -----------------------------------------------------------------------------------------
 
 #: Bumped when the cached result of :func:`month_topics` would differ for the same store and settings.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 #: Store columns topic extraction reads (the net-complaint rules' columns, the text and the category).
 COLUMNS = [S.ORDER_ID, S.RECEIVED_AT, S.DEPARTMENT, S.CATEGORY_L1, S.CATEGORY_L2, S.REQUEST_TYPE, S.IS_VALID,
            S.IS_REASONABLE, S.STATUS, S.DUPLICATE_OF, S.CONTENT]

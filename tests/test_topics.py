@@ -90,6 +90,23 @@ def test_issues_counts_baseline_and_emerging_by_hand():
     assert fee.examples[0] == "张店区华光路物业公司擅自上调物业费，业主不认可。"
 
 
+def test_a_rise_is_judged_against_the_hotline_volume():
+    """Now 134 orders (lifts 9, fees 10, lamps 15, buses 100), in the three months before 681 (227 a month): the
+    rate ratio is an issue's share now over its share then. Lifts (9 / 134) / (6 / 681) = 7.62, not the raw
+    9 / 2 = 4.5; fees keep their 10 a month while the city falls to 134 / 227 of its level, (10 / 134) / (30 / 681)
+    = 1.69, not 1.0. The test was already against the city's volume: P(X >= 10 | n = 40, p = 134 / 815)."""
+    cur, base = _corpus()
+    cur = pd.concat([cur[cur.department.eq("A")].iloc[:9], cur[cur.department.eq("A")].iloc[20:30],
+                     cur[cur.department.eq("B")], cur[cur.department.eq("C")].iloc[:100]], ignore_index=True)
+    r = T.extract_issues(cur, base, month="2021-02", baseline_months=3, settings=load_settings())
+    a = r.top("A").set_index("category")
+    assert len(cur) == 134 and len(base) == 681
+    assert a.loc["电梯", "rate_ratio"] == pytest.approx((9 / 134) / (6 / 681), rel=1e-9)
+    assert a.loc["物业", "rate_ratio"] == pytest.approx((10 / 134) / (30 / 681), rel=1e-9)
+    assert a.loc["物业", "baseline_mean"] == pytest.approx(10.0) and a.loc["物业", "change"] == pytest.approx(0.0)
+    assert a.loc["物业", "p_value"] == pytest.approx(binom.sf(9, 40, 134 / (134 + 681)), rel=1e-9)
+
+
 def test_data_without_text_get_one_issue_per_category():
     cur, base = _corpus()
     cur["content"], base["content"] = None, None

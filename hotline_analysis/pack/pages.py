@@ -61,6 +61,12 @@ APPENDIX = {
           "is for reference.",
 }
 NO_EMERGING = {"zh": "本月没有显著上升的问题。", "en": "No issue rose significantly this month."}
+#: How the issues page judges an issue rising (the test of :func:`hotline_analysis.topics.extract_issues`).
+EMERGING_RULE = {"zh": "显著上升：问题件数占全市工单的比重比前{months}个月和去年同月都显著升高，且至少是前{months}个月的{ratio:g}倍"
+                       "（按全市工单总量折算，全市总量下降的月份也能看出上升）。",
+                 "en": " Rising significantly: the issue's share of all the hotline's orders is significantly above "
+                       "its share in the {months} months before and in the same month a year earlier, and at least "
+                       "{ratio:g} times the former (so a rise shows in a month when the whole hotline falls)."}
 #: The opening paragraph of the issues page when they do not come from the citizens' words (the month result's
 #: ``topics_from``: ``categories``, an export without text or ``--topics categories``; ``none``, neither).
 TOPICS_INTROS = {
@@ -223,6 +229,9 @@ def heading(page: str, report, lang: str) -> HTML:
     source = getattr(report, "topics_from", "text")
     own = TOPICS_INTROS.get(source) if page == "05_topics" else None
     intro = (own[lang] if own else INTROS[lang].get(page, "")).format(hotline=L.hotline(report.settings.bulletin, lang))
+    if page == "05_topics" and source != "none":
+        intro += EMERGING_RULE[lang].format(ratio=report.settings.topics.min_ratio,
+                                            months=report.settings.topics.baseline_months)
     if page in QUOTING_PAGES and text.quotes_chinese(report, lang):
         intro += f" {L.QUOTED_EN}."
     note = text.incomplete_note(report, lang) if text.incomplete(report) and page not in HEADLINE_PAGES else ""
