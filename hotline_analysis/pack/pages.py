@@ -424,12 +424,11 @@ def annual_summary(table: pd.DataFrame, year: int, lang: str) -> HTML:
          f"Review candidates {year} (most annual net complaints, or a significant rise): {sep.join(names) or 'none'}.")
     n = int(table.previous.notna().sum())
     if n:
-        s += (f"显著上升：该单位两年24个月净投诉量的负二项回归（已考虑季节和月度波动），单侧检验；{n}个单位同时检验，"
-              "经Benjamini-Hochberg多重比较校正后仍显著才算，所以变化的95%置信区间（未校正）不含0还不够。" if lang == "zh" else
-              f" A significant rise: a negative-binomial regression of the unit's 24 monthly net complaints (season and "
-              f"month-to-month variation allowed for), one-sided; with {n} units tested at once, a rise counts only if "
-              "it stays significant after the Benjamini-Hochberg correction, so a 95% interval of the change "
-              "(unadjusted) above zero is not enough.")
+        s += (f"显著上升：全年净投诉的增幅大于该单位各月正常波动所能解释的范围（按两年24个月的负二项回归检验，已考虑季节；"
+              f"{n}个单位同时检验，已作多重比较校正，所以变化的95%置信区间不含0还不够）。" if lang == "zh" else
+              " A significant rise: the increase is larger than the unit's month-to-month variation can explain (a "
+              f"negative-binomial regression of its 24 months with their season; with {n} units tested at once, "
+              "corrected for multiple comparisons, so a 95% interval of the change above zero is not enough).")
     if len(table) and table.previous.isna().all():
         s += (f"库中没有{year - 1}年全年的工单，无法与上年比较，也无法检验是否显著上升。" if lang == "zh" else
               f" The store does not hold the whole of {year - 1}: no comparison with the year before and no test "
