@@ -220,7 +220,7 @@ STYLE = ("<style>.jp-RenderedHTMLCommon table{font-size:13px} .jp-RenderedHTMLCo
          " .jp-RenderedHTMLCommon div.table-scroll table{table-layout:auto;margin:0}"
          " .jp-RenderedHTMLCommon td.num,.jp-RenderedHTMLCommon th.num{text-align:right !important;"
          "font-variant-numeric:tabular-nums}"
-         " .jp-RenderedHTMLCommon thead th{background:#f0f0f0}</style>")
+         " .jp-RenderedHTMLCommon thead th{background:#f0f0f0;min-width:3.2em}</style>")
 
 
 def heading(page: str, report, lang: str) -> HTML:
