@@ -59,7 +59,8 @@ WORDS = {
         "handling": {"dispatched": "转派件数", "handled_directly": "热线直接办结", "direct_share": "直接办结占比（%）",
                      "on_time_rate": "按期办结率（%）", "early_rate": "提前办结率（%）", "closure_rate": "当月办结率（%）",
                      "response_rate": "响应率（%）", "reassign_rate": "重派率（%）", "open": "月末未办结",
-                     "overdue": "超期未办结", "carried_over": "上月结转", "extension_requested": "申请延期",
+                     "overdue": "超期未办结", "open_stale": "其中{since}以前受理", "carried_over": "上月结转",
+                     "extension_requested": "申请延期",
                      "extension_granted": "同意延期", "escalated": "督办件", "repeat_rate": "重复投诉率（%）",
                      "resolution_rate": "解决率（%）", "satisfaction_rate": "转派工单满意率（%）", "dissatisfied": "不满意件数",
                      "composite": "三率综合（%）", "reasonable_satisfaction_rate": "合理诉求办理结果满意率（%）"},
@@ -80,7 +81,8 @@ WORDS = {
                      "direct_share": "Settled by the hotline (%)", "on_time_rate": "Closed on time (%)",
                      "early_rate": "Closed early (%)", "closure_rate": "Closed within the month (%)",
                      "response_rate": "Responded in time (%)", "reassign_rate": "Reassigned (%)",
-                     "open": "Open at month end", "overdue": "Open past due", "carried_over": "Carried over",
+                     "open": "Open at month end", "open_stale": "Of which received before {since}",
+                     "overdue": "Open past due", "carried_over": "Carried over",
                      "extension_requested": "Extensions asked", "extension_granted": "Extensions granted",
                      "escalated": "Escalated", "repeat_rate": "Repeat complaints (%)",
                      "resolution_rate": "Resolved (%)", "satisfaction_rate": "Satisfied, dispatched orders (%)",
@@ -203,15 +205,15 @@ def axis(key: str, lang: str) -> str:
 
 #: The headline block's sentences (key -> (zh, en)); fields are filled by hotline_analysis.pack.text.headline.
 HEADLINE = {
-    "totals": ("{departments}个监督单位净投诉{net:,}件，同比{yoy}，环比{mom}；{fell}个单位环比下降，{rose}个上升",
-               "The {departments} supervised units: {net:,} net complaints, {yoy} year on year and {mom} month on "
+    "totals": ("{units}净投诉{net:,}件，同比{yoy}，环比{mom}；{fell}个单位环比下降，{rose}个上升",
+               "{units}: {net:,} net complaints, {yoy} year on year and {mom} month on "
                "month; {fell} fell on last month, {rose} rose"),
-    "totals_incomplete": ("{departments}个监督单位净投诉{net:,}件（本月数据不完整，与上月、去年同月不可比）",
-                          "The {departments} supervised units: {net:,} net complaints (the month is incomplete: not "
+    "totals_incomplete": ("{units}净投诉{net:,}件（本月数据不完整，与上月、去年同月不可比）",
+                          "{units}: {net:,} net complaints (the month is incomplete: not "
                           "comparable with last month or a year ago)"),
-    "hotline": ("全市{hotline}受理工单{records:,}件（各类诉求），其中净投诉{hotline_net:,}件（{scope}），监督单位占{net:,}件",
+    "hotline": ("全市{hotline}受理工单{records:,}件（各类诉求），其中净投诉{hotline_net:,}件（{scope}），{holders}占{net:,}件",
                 "The whole {hotline}: {records:,} work orders of every kind, of which {hotline_net:,} net "
-                "complaints ({scope}); the supervised units hold {net:,}"),
+                "complaints ({scope}); {holders} hold {net:,}"),
     "top": ("净投诉量最多的是{top}，{top_net:,}件，同比{top_yoy}，环比{top_mom}",
             "Most net complaints: {top}, {top_net:,}, {top_yoy} year on year, {top_mom} month on month"),
     "top_incomplete": ("净投诉量最多的是{top}，{top_net:,}件", "Most net complaints: {top}, {top_net:,}"),
@@ -220,22 +222,52 @@ HEADLINE = {
                "months and the trend line over the last 6 and 12 against the unit's earlier level, allowing for "
                "season and the city's volume)"),
     "trends_incomplete": ("趋势检验：{not_judged}", "Trend tests: {not_judged}"),
-    "handling": ("转派承办单位{dispatched:,}件，按期办结率{on_time}（上月{on_time_prev}）；月末未办结{open:,}件，"
+    "handling": ("转派承办单位{dispatched:,}件，按期办结率{on_time}（上月{on_time_prev}）；月末未办结{open:,}件{stale}，"
                  "其中超期未办结{overdue:,}件；按期办结率低于{on_time_standard}的单位{below}个，其中确定低于（置信区间上限也低于）的{slow}个",
                  "Dispatched to units: {dispatched:,}, closed on time {on_time} (last month {on_time_prev}); open at "
-                 "month end {open:,}, of which {overdue:,} past their due time; units below the on-time standard of "
+                 "month end {open:,}{stale}, of which {overdue:,} past their due time; units below the on-time "
+                 "standard of "
                  "{on_time_standard}: {below}, of which {slow} below it beyond doubt (the interval's upper end too)"),
     "incomplete": ("本月数据不完整：{reason}；本月不作趋势、激增和表扬判断",
                    "This month's data are incomplete: {reason}; no trend, surge or commendation is judged from it"),
     "early_end": ("工单截至{last}，比月末早{gap}天", "the orders end on {last}, {gap} days before the month does"),
     "low_volume": ("本月{now:,.0f}件，仅为此前{months}个月中位数（{median:,.0f}件）的{share:.0%}",
                    "{now:,.0f} orders, {share:.0%} of the median of the previous {months} months ({median:,.0f})"),
-    "actions_only": ("建议专题询问{calls}个单位，表扬典型{commends}",
+    "actions_only": ("建议专题询问{calls}，表扬典型{commends}",
                      "Proposed for a special inquiry: {calls}; commended as examples: {commends}"),
-    "actions": ("建议专题询问{calls}个单位，表扬典型{commends}；满意率低于{standard}的单位{below}",
+    "actions": ("建议专题询问{calls}，表扬典型{commends}；满意率低于{standard}的单位{below}",
                 "Proposed for a special inquiry: {calls}; commended as examples: {commends}; satisfaction below "
                 "{standard}: {below}"),
 }
+
+
+#: The units a pack reports, by why they are those (:data:`hotline_analysis.reviews.SCOPES`, the month ledger's
+#: ``unit_scope``): (the units counted, opening a sentence; "of the units", before a noun; who holds a count), as
+#: (zh, en). A pack says "supervised units" only when the alias table named them.
+UNIT_SCOPE = {
+    "departments": (("{n}个监督单位", "The {n} supervised units"), ("各监督单位", "the supervised units"),
+                    ("监督单位", "the supervised units")),
+    "all_units": (("全部{n}个单位（按要求报告所有单位）", "All {n} units (every unit reported, as asked)"),
+                  ("各单位（按要求报告所有单位）", "every unit (all reported, as asked)"),
+                  ("这些单位", "these units")),
+    "unnamed": (("全部{n}个单位（导出数据未标明监督单位）", "All {n} units (the export names no supervised units)"),
+                ("各单位（导出数据未标明监督单位）", "every unit (the export names no supervised units)"),
+                ("这些单位", "these units")),
+}
+
+
+def unit_scope(scope: str | None, lang: str, n: int = 0) -> tuple[str, str, str]:
+    """The words for the units a pack reports (:data:`UNIT_SCOPE`) by the month ledger's ``unit_scope`` (None, a
+    result built before it was recorded: the supervised units).
+
+    >>> unit_scope("no_alias_table", "en", 18)[0]
+    'All 18 units (the export names no supervised units)'
+    >>> unit_scope(None, "zh", 3)
+    ('3个监督单位', '各监督单位', '监督单位')
+    """
+    key = scope if scope in ("departments", "all_units") else "unnamed" if scope else "departments"
+    i = LANGS.index(check_lang(lang))
+    return tuple(w[i].format(n=n) for w in UNIT_SCOPE[key])
 
 
 #: What an English page or slide says once where it quotes the citizens' own words as they wrote them, in Chinese

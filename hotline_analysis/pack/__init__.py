@@ -129,7 +129,7 @@ def write_pack(report: MonthReport, out: Path, lang: str = "zh", store="", confi
     write_slides(slides, out / "slides.html", L.pack_title(report.settings.bulletin, report.month, lang), lang)
     pages += [(L.title("slides", lang), "slides.html"), (L.title("briefing", lang), "briefing.pptx")]
     index.write_index(report, out, lang, pages, figs)
-    fonts.embed_font(sorted(out.glob("*.html")))
+    fonts.embed_font(sorted(out.glob("*.html")), lang)
     return out
 
 
@@ -141,7 +141,7 @@ def review_page(notebook: str, params: dict, out: Path, lang: str) -> Path:
     from .notebooks import run_notebooks
 
     [page] = run_notebooks([(paths.NOTEBOOKS_DIR / f"{notebook}.ipynb", L.title(notebook, lang), params)], out, lang)
-    fonts.embed_font([page])
+    fonts.embed_font([page], lang)
     return page
 
 

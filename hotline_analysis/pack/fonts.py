@@ -7,11 +7,23 @@ import io
 from pathlib import Path
 
 
-def embed_font(pages: list[Path]) -> None:
+def unicode_range(lang: str) -> str:
+    """The ``unicode-range`` of the embedded font's face: every character in a zh page; in an en page all but
+    general punctuation (U+2010-2027: the CJK font's quotes, dashes and ellipsis are full-width, MAYOR’S would read
+    MAYOR’ S), which the Latin fonts after it in the stack draw.
+
+    >>> unicode_range("en")
+    'U+0-200F, U+2028-10FFFF'
+    """
+    return "U+0-10FFFF" if lang == "zh" else "U+0-200F, U+2028-10FFFF"
+
+
+def embed_font(pages: list[Path], lang: str = "zh") -> None:
     """Give every page the bundled Noto Sans CJK font, cut down to the characters the pages use.
 
     The font travels inside the HTML as a data URL (about 0.1 MB), so Chinese
-    renders the same on a machine without any CJK font, and nothing is fetched.
+    renders the same on a machine without any CJK font, and nothing is fetched. In an English pack
+    (``lang`` en) the font leaves general punctuation (’ “ ” – — …) to the Latin fonts after it.
     """
     from fontTools import subset
     from mplfonts.conf import FONT_DIR
@@ -29,9 +41,9 @@ def embed_font(pages: list[Path]) -> None:
     subset.save_font(font, buf, options)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     style = ("<style>@font-face{font-family:'Noto Sans CJK SC report';"
-             f"src:url(data:font/woff;base64,{data}) format('woff');}}"
+             f"src:url(data:font/woff;base64,{data}) format('woff');unicode-range:{unicode_range(lang)};}}"
              "body,h1,h2,h3,.reveal,.reveal h1,.reveal h2,.reveal h3,.jp-RenderedHTMLCommon"
-             "{font-family:'Noto Sans CJK SC report',sans-serif !important}</style>")
+             "{font-family:'Noto Sans CJK SC report','Noto Sans','DejaVu Sans',Arial,sans-serif !important}</style>")
     for p in pages:
         page = p.read_text("utf-8")
         p.write_text(page.replace("</head>", style + "</head>", 1), encoding="utf-8")
