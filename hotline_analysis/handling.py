@@ -29,7 +29,8 @@ Snapshot at an instant T (:func:`open_at`)
 ------------------------------------------
 ``open``  未办结: dispatched orders received before T and held by a unit at T: closed at or after T, or open
 (status open, no closing time); returned and cancelled orders and closed ones without a closing time are not; ``overdue``  超期未办结: those of them due before T. 上月结转 is the
-snapshot at the month's start.
+snapshot at the month's start. ``open_stale``: the open orders received before the last ``handling.stale_months``
+months (records of an export that were never closed, not this year's backlog).
 """
 
 from __future__ import annotations
@@ -178,13 +179,23 @@ def _held(d: pd.DataFrame, at: pd.Timestamp) -> np.ndarray:
     return ((d[S.RECEIVED_AT] < at) & (later | still)).to_numpy()
 
 
-def open_at(df: pd.DataFrame, at: pd.Timestamp, by: str = S.DEPARTMENT) -> pd.DataFrame:
-    """未办结 and 超期未办结 at the instant ``at`` per ``by``: ``by, open, overdue`` (see the module docstring)."""
+#: The measure (:data:`NEEDS`) an open-order snapshot column of the month result belongs to.
+MEASURE_OF_SNAPSHOT = {"open": "open", "open_stale": "open", "carried_over": "open", "overdue": "overdue"}
+
+
+def open_at(df: pd.DataFrame, at: pd.Timestamp, by: str = S.DEPARTMENT,
+            stale_before: pd.Timestamp | None = None) -> pd.DataFrame:
+    """未办结 and 超期未办结 at the instant ``at`` per ``by``: ``by, open, overdue``, and ``open_stale``: those
+    open received before ``stale_before`` (when given; see the module docstring)."""
     d = df[dispatched(df).to_numpy()]
     held = _held(d, at)
     overdue = held & (d[S.DUE_AT] < at).fillna(False).to_numpy()
     t = pd.DataFrame({by: d[by].to_numpy(), "open": held.astype(int), "overdue": overdue.astype(int)})
-    return t.groupby(by, observed=True, dropna=False)[["open", "overdue"]].sum().reset_index()
+    cols = ["open", "overdue"]
+    if stale_before is not None:
+        t["open_stale"] = (held & (d[S.RECEIVED_AT] < stale_before).to_numpy()).astype(int)
+        cols.append("open_stale")
+    return t.groupby(by, observed=True, dropna=False)[cols].sum().reset_index()
 
 
 def oldest_overdue(df: pd.DataFrame, at: pd.Timestamp, n: int) -> pd.DataFrame:

@@ -63,14 +63,13 @@ SCOPES = {
 def unit_scope(st: Store, history: pd.DataFrame, all_units: bool = False) -> tuple[list[str], str]:
     """The supervised units that ``summary``, ``report``, ``annual`` and the look-back's comparison use, and
     why (a key of :data:`SCOPES`): the store's departments (:func:`store_departments`) that hold orders in
-    ``history``; every unit of ``history`` with ``all_units``, or when there are none."""
+    ``history``; every unit of ``history`` with ``all_units`` ("all_units"), or when there are none (then the
+    reason, also with ``all_units``: the export names no supervised unit)."""
     known = set(history[S.DEPARTMENT].dropna().unique())
-    if all_units:
-        return sorted(known), "all_units"
     kinds = st.unit_kinds()
     deps = sorted(store_departments(st, kinds) & known)
     if deps:
-        return deps, "departments"
+        return (sorted(known), "all_units") if all_units else (deps, "departments")
     return sorted(known), "unrecorded" if kinds is None else "no_alias_table" if not kinds else "no_department"
 
 

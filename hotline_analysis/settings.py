@@ -158,6 +158,7 @@ class Handling(_Section):
     weights_source_en: str
     grades: Grades
     oldest: int
+    stale_months: int = 12
 
 
 @dataclass(frozen=True)

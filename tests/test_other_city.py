@@ -177,12 +177,12 @@ def test_an_incomplete_month_gives_counts_without_changes_on_every_page(may, apr
     assert text.incomplete(may) and not text.incomplete(april)
     lines = text.headline(may, "en")
     assert lines[0].startswith("This month's data are incomplete: the orders end on 2023-05-08, 23 days before")
-    assert lines[1] == ("The 3 supervised units: 7 net complaints (the month is incomplete: not comparable with last "
-                        "month or a year ago)")
+    assert lines[1] == ("All 3 units (every unit reported, as asked): 7 net complaints (the month is incomplete: not "
+                        "comparable with last month or a year ago)")  # --all-units: not only the supervised ones
     assert "Most net complaints: City Water Utility, 4" in lines
     assert not any("fell on last month" in x or "month on month" in x for x in lines)
     zh = text.headline(may, "zh")
-    assert zh[1] == "3个监督单位净投诉7件（本月数据不完整，与上月、去年同月不可比）"
+    assert zh[1] == "全部3个单位（按要求报告所有单位）净投诉7件（本月数据不完整，与上月、去年同月不可比）"
     never = "not comparable (month incomplete)"
     d = tables.departments(may, "en")
     assert (d["MoM (%)"] == never).all() and (d["YoY (%)"] == never).all()

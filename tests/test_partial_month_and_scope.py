@@ -42,10 +42,15 @@ def test_every_change_of_an_incomplete_month_is_not_comparable(may):
 def test_verdicts_not_made_from_an_incomplete_month_say_so(may):
     lines = text.headline(may, "en")
     assert lines[-2] == "Trend tests: not judged (month incomplete)"
-    assert lines[-1] == "Proposed for a special inquiry: 0; commended as examples: not judged (month incomplete)"
+    # no ground of an inquiry could be judged: what was not, never a count of 0
+    assert lines[-1] == ("Proposed for a special inquiry: not judged: surge and rising trend (month incomplete), "
+                         "satisfaction drop and satisfaction below standard (no column for Satisfaction), on-time "
+                         "closure below standard (no column for Due at, Closed at), reassignment above standard (no "
+                         "column for Times reassigned); commended as examples: not judged (month incomplete)")
     zh = text.headline(may, "zh")
     assert zh[-2] == "趋势检验：未判断（本月数据不完整）"
-    assert zh[-1] == "建议专题询问0个单位，表扬典型未判断（本月数据不完整）"
+    assert zh[-1] == ("建议专题询问未判断：激增和趋势上升（本月数据不完整）、满意率显著下降和满意率低于标准（缺少字段：满意度）、"
+                      "按期办结率未达标（缺少字段：办理时限、办结时间）、重派率超标（缺少字段：重派次数），表扬典型未判断（本月数据不完整）")
     flags = deck._flag_lines(may, "en")
     assert flags[:4] == ["Surge: not judged (month incomplete)",
                          "Satisfaction drop: not in this export (no column for Satisfaction)",

@@ -22,7 +22,7 @@ from .handling import handling_tables, stored_columns
 def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str | None, all_units: bool,
                 topics: str, register: str | Path | None):
     """See :meth:`hotline_analysis.month.MonthReport.build`."""
-    from ..reviews import open_store, supervised_units
+    from ..reviews import open_store, unit_scope
 
     st = open_store(store)
     settings = with_store_bulletin(settings, st)
@@ -30,7 +30,7 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
     if not (history[M.MONTH] == month).any():
         raise DataError(f"{st.root}: no work orders received in {month} (the store holds "
                         f"{history[M.MONTH].min()} to {history[M.MONTH].max()})")
-    deps = supervised_units(st, history, all_units)
+    deps, scope = unit_scope(st, history, all_units)
     exposure = city_volume(history)
     city = city_completeness(exposure, orders, month, settings)
     table, volumes = department_table(history, month, settings, deps, city, exposure)
@@ -45,13 +45,17 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
                                   & table.pop("enough_sample").fillna(False).astype(bool)
                                   & table.complete.astype(bool))
     issues, emerging = month_issues(st, orders, month, settings, deps, topics, city.complete)
+    if issue_source(topics, present) == "categories":  # a Descriptor alone ("APARTMENT ONLY") says too little
+        paths_of = category_paths(orders[(orders[M.MONTH] == month).to_numpy()])
+        issues, emerging = (with_category_paths(f, paths_of) for f in (issues, emerging))
     order = {d: i for i, d in enumerate(table.department)}  # departments in rank order, issues by their rank
     issues = issues.assign(_o=issues.department.map(order)).sort_values(["_o", "rank"], kind="stable")
     issues = issues.drop(columns="_o").reset_index(drop=True)
     report = cls(dataset=dataset or st.root.name, month=month, settings=settings,
                  city_satisfaction=city_satisfaction(orders, month, settings),
                  ledger=month_ledger(history, month) | {"completeness": city.to_dict(),
-                                                        "net_scope": net_scope(st, settings, everywhere, history)},
+                                                        "net_scope": net_scope(st, settings, everywhere, history),
+                                                        "unit_scope": scope},
                  topics_from=issue_source(topics, present), departments=table,
                  history=volumes[[S.DEPARTMENT, M.MONTH, "net_complaints"]],
                  long_trends=long_trends(volumes, month, settings),
@@ -417,6 +421,37 @@ def month_issues(st: Store, orders: pd.DataFrame, month: pd.Period, settings: Se
                            "orders": top.orders, "baseline_mean": np.nan, "change": np.nan, "emerging": False,
                            "category": top["_category"].astype(str), "examples": [[] for _ in range(len(top))]})
     return issues.reset_index(drop=True), issues.iloc[:0]
+
+
+def category_paths(orders: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(department, finer category) -> the category's path ``coarser: finer``, where the orders give both levels
+    and the finer one does not already name the coarser (its most frequent coarser category in the department).
+
+    >>> o = pd.DataFrame({"department": ["HPD", "HPD", "DOT"], "category_l1": ["HEAT/HOT WATER", "HEAT/HOT WATER",
+    ...                   "Street Condition"], "category_l2": ["APARTMENT ONLY", "APARTMENT ONLY", None]})
+    >>> category_paths(o)
+    {('HPD', 'APARTMENT ONLY'): 'HEAT/HOT WATER: APARTMENT ONLY'}
+    """
+    if S.CATEGORY_L1 not in orders or S.CATEGORY_L2 not in orders:
+        return {}
+    both = pd.DataFrame({S.DEPARTMENT: orders[S.DEPARTMENT].astype("string"),
+                         "l1": orders[S.CATEGORY_L1].astype("string").str.strip(),
+                         "l2": orders[S.CATEGORY_L2].astype("string").str.strip()}).dropna()
+    both = both[(both.l1 != "") & (both.l2 != "") & (both.l1 != both.l2)]
+    out = {}
+    for (dep, l2), g in both.groupby([S.DEPARTMENT, "l2"], sort=True):
+        l1 = g.l1.value_counts().index[0]
+        if l1 not in l2:
+            out[(str(dep), str(l2))] = f"{l1}: {l2}"
+    return out
+
+
+def with_category_paths(issues: pd.DataFrame, paths_of: dict[tuple[str, str], str]) -> pd.DataFrame:
+    """``issues`` (one per category) labelled with their category's path (:func:`category_paths`)."""
+    if issues.empty or not paths_of:
+        return issues
+    labels = [paths_of.get((d, lab), lab) for d, lab in zip(issues.department.astype(str), issues.label.astype(str))]
+    return issues.assign(label=labels)
 
 
 def lookback_if_due(st: Store, month: pd.Period, settings: Settings, register: str | Path | None,

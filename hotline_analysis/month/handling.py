@@ -30,10 +30,11 @@ def handling_tables(st: Store, orders: pd.DataFrame, month: pd.Period, settings:
     as_of = store_end(st)
     units = orders[orders[S.DEPARTMENT].isin(deps).to_numpy()]
     measured = H.month_measures(units, settings, present, as_of=as_of)
+    stale = settings.handling.stale_months
     per_unit = _with_open(_every_unit(measured, deps, month, settings, present), snap, month, S.DEPARTMENT,
-                          present)
+                          present, stale)
     city = _with_open(H.month_measures(orders.assign(_city=CITY), settings, present, by="_city", as_of=as_of),
-                      snap.assign(_city=CITY), month, "_city", present).drop(columns="_city")
+                      snap.assign(_city=CITY), month, "_city", present, stale).drop(columns="_city")
     city = city.merge(direct_share(orders, present), on=M.MONTH, how="left")
     now = per_unit[per_unit[M.MONTH] == month]
     judged = H.standards_missed(now, settings)[[S.DEPARTMENT, "below_on_time", "slow", "reassign_high"]]
@@ -58,23 +59,27 @@ def _end(month: pd.Period) -> pd.Timestamp:
 
 
 def _with_open(table: pd.DataFrame, snap: pd.DataFrame, month: pd.Period, by: str,
-               present: set[str]) -> pd.DataFrame:
-    """``table`` with ``open``/``overdue`` at the end of this month and last month and ``carried_over`` (open at
-    the month's start); NaN a year ago (the store is not read that far back for open orders)."""
+               present: set[str], stale_months: int = 12) -> pd.DataFrame:
+    """``table`` with ``open``/``overdue`` at the end of this month and last month, ``open_stale`` (those of the
+    open received before the last ``stale_months`` months: an export's records never closed) and ``carried_over``
+    (open at the month's start); NaN a year ago (the store is not read that far back for open orders), and NaN
+    for a snapshot whose measure the month's orders cannot give (:data:`hotline_analysis.handling.NEEDS`: no
+    closing time, or no due time for ``overdue``), never 0."""
     frames = []
     for m in (month, month - 1):
-        end, start = H.open_at(snap, _end(m), by), H.open_at(snap, m.start_time, by)
+        end, start = H.open_at(snap, _end(m), by, (m - stale_months + 1).start_time), H.open_at(snap, m.start_time, by)
         t = end.merge(start[[by, "open"]].rename(columns={"open": "carried_over"}), on=by, how="outer")
         frames.append(t.assign(**{M.MONTH: m}))
     snaps = pd.concat(frames, ignore_index=True)
     snaps[M.MONTH] = snaps[M.MONTH].astype(table[M.MONTH].dtype)
     out = table.merge(snaps, on=[by, M.MONTH], how="left")
-    cols = ["open", "overdue", "carried_over"]
-    if S.CLOSED_AT not in present:
-        out[cols] = float("nan")
-    else:  # a unit holding nothing holds zero orders (a year ago stays unknown: not read)
-        recent = out[M.MONTH].isin([month, month - 1])
-        out.loc[recent, cols] = out.loc[recent, cols].fillna(0)
+    cols = ["open", "open_stale", "overdue", "carried_over"]
+    recent = out[M.MONTH].isin([month, month - 1])
+    out.loc[recent, cols] = out.loc[recent, cols].fillna(0)  # a unit holding nothing holds zero orders
+    absent = H.absent_measures(present)
+    for col in cols:  # a year ago stays unknown (not read), and so does what the export cannot give
+        if H.MEASURE_OF_SNAPSHOT[col] in absent:
+            out[col] = float("nan")
     return out
 
 

@@ -60,7 +60,8 @@ def _department(d, change, surveyed_known: bool = True, comparable: bool = True,
         "satisfaction_judged": judged,
         "satisfaction_not_judged_reason": None if judged else _too_few(surveyed, min_surveyed),
         "satisfaction_change_pp": _points(d.delta_pp) if judged and comparable else None,
-        "trend": d.trend,
+        "trend": d.trend if d.complete else None,  # not judged from an incomplete month: incomplete_reason says why
+        "trend_not_judged_reason": None if d.complete else f"month incomplete: {d.incomplete_reason}",
         "complete": bool(d.complete),
         "incomplete_reason": d.incomplete_reason or None,
         "flags": flags,
@@ -90,9 +91,14 @@ def _count(x) -> int | None:
     return None if pd.isna(x) else int(x)
 
 
-def _handling_figures(row) -> dict:
+def _handling_figures(row, absent=()) -> dict:
+    """A row of the handling table as summary.json gives it; a measure of ``absent`` (the month result's) null,
+    as the pages leave it out, whatever the row holds."""
     out = {k: _rate(getattr(row, k)) for k in HANDLING_RATES} | {k: _count(getattr(row, k)) for k in HANDLING_COUNTS}
-    return out | {"grade": row.grade if isinstance(row.grade, str) else None}
+    out |= {"grade": row.grade if isinstance(row.grade, str) else None,
+            "open_stale": _count(getattr(row, "open_stale", None))}
+    of = {"carried_over": "open", "open_stale": "open", "grade": "composite"}
+    return {k: None if of.get(k, k) in absent else v for k, v in out.items()}
 
 
 def _handling(report) -> dict:
@@ -108,10 +114,11 @@ def _handling(report) -> dict:
     h = report.handling[report.handling[M.MONTH] == report.month]
     hs = report.settings.handling
     return {
-        "city": _handling_figures(now) | {
+        "city": _handling_figures(now, report.absent) | {
             "handled_directly": _count(now.handled_directly), "direct_share": _rate(now.direct_share),
             "on_time_rate_prev_month": None if prev is None else _rate(prev.on_time_rate),
-            "open_prev_month": None if prev is None else _count(prev.open),
+            "open_prev_month": None if prev is None or "open" in report.absent else _count(prev.open),
+            "stale_months": hs.stale_months,
             "reasonable_satisfaction_rate": _reasonable_rate(report)},
         "absent": {m: _absent_reason(cols, report.empty_columns) for m, cols in report.absent.items() if m in NEEDS},
         "standards": hs.standards.to_dict() | {"satisfaction": report.settings.satisfaction.standard},
@@ -184,7 +191,8 @@ def summary_dict(report) -> dict:
                         s.satisfaction.min_surveyed) for d in deps.itertuples()]
     h = report.handling[report.handling[M.MONTH] == report.month].set_index("department")
     for r in rows:
-        r["handling"] = _handling_figures(h.loc[r["department"]]) if r["department"] in h.index else None
+        r["handling"] = (_handling_figures(h.loc[r["department"]], report.absent) if r["department"] in h.index
+                         else None)
     rules = s.to_dict()
     summary = {
         "dataset": report.dataset,

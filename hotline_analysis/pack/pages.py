@@ -17,7 +17,7 @@ from . import text
 INTROS = {
     "zh": {
         "01_overview": "全市{hotline}本月受理工单的总体情况：绝对数与相对数，环比和同比变化。基数不足5件的变化不予计算。",
-        "02_departments": "各监督单位的净投诉量、排名、环比和同比变化，以及趋势判断：近1、2、3、6、12个月的水平"
+        "02_departments": "{units_of}的净投诉量、排名、环比和同比变化，以及趋势判断：近1、2、3、6、12个月的水平"
                           "以及近6、12个月的趋势线分别与该单位此前的水平比较（已考虑季节规律和全市总量变化），经统计检验（考虑月度波动、剔除一次性激增月份）后判定为"
                           "“下降”“上升”或“无明显变化”。",
         "03_handling": "转派给承办单位的工单如何办理：按期办结率（按办理时限办结的比例）、提前办结率、当月办结率、响应率、"
@@ -30,7 +30,7 @@ INTROS = {
     "en": {
         "01_overview": "The whole hotline this month: absolute and relative numbers, with month-on-month and "
                        "year-on-year change. A change on a base below five orders is not computed.",
-        "02_departments": "Net complaints of the supervised units, their rank and change, and the trend verdict: the "
+        "02_departments": "Net complaints of {units_of}, their rank and change, and the trend verdict: the "
                           "last 1, 2, 3, 6 and 12 months each against the unit's earlier level, as a level or "
                           "(6 and 12 months) a steady monthly change (allowing for its "
                           "season and the city's volume), tested allowing for month-to-month variation and setting "
@@ -60,7 +60,6 @@ APPENDIX = {
           "(the last 1 to 12 months against the unit's earlier level) is the one that counts, this table "
           "is for reference.",
 }
-NO_EMERGING = {"zh": "本月没有显著上升的问题。", "en": "No issue rose significantly this month."}
 #: How the issues page judges an issue rising (the test of :func:`hotline_analysis.topics.extract_issues`).
 EMERGING_RULE = {"zh": "显著上升：问题件数占全市工单的比重比前{months}个月和去年同月都显著升高，且至少是前{months}个月的{ratio:g}倍"
                        "（按全市工单总量折算，全市总量下降的月份也能看出上升）。",
@@ -77,14 +76,10 @@ TOPICS_INTROS = {
     "none": {"zh": text.NO_ISSUES["zh"] + "。", "en": text.NO_ISSUES["en"] + "."},
 }
 def no_emerging(report, lang: str) -> HTML:
-    """What the emerging section says when no issue is emerging: none rose, none is judged (an incomplete month),
-    or the export has no issues at all."""
-    if getattr(report, "topics_from", "text") == "none":
-        return prose(TOPICS_INTROS["none"][lang])
-    if text.incomplete(report):
-        return prose("本月数据不完整，不判断问题是否显著上升。" if lang == "zh" else
-                     "The month is incomplete: no issue is judged to be rising.")
-    return prose(NO_EMERGING[lang])
+    """What the emerging section says when no issue is emerging (:func:`hotline_analysis.pack.text.no_emerging`):
+    none rose, none is judged (an incomplete month, issues counted without the months before), or the export
+    has no issues at all."""
+    return prose(text.no_emerging(report, lang))
 
 
 #: Pages that open with the headline block, whose first line already says the month is incomplete.
@@ -228,7 +223,9 @@ def heading(page: str, report, lang: str) -> HTML:
     name = f"{L.title(page, lang)} · {L.month_name(report.month, lang)}"
     source = getattr(report, "topics_from", "text")
     own = TOPICS_INTROS.get(source) if page == "05_topics" else None
-    intro = (own[lang] if own else INTROS[lang].get(page, "")).format(hotline=L.hotline(report.settings.bulletin, lang))
+    intro = (own[lang] if own else INTROS[lang].get(page, "")).format(
+        hotline=L.hotline(report.settings.bulletin, lang),
+        units_of=L.unit_scope(report.ledger.get("unit_scope"), lang)[1])
     if page == "05_topics" and source != "none":
         intro += EMERGING_RULE[lang].format(ratio=report.settings.topics.min_ratio,
                                             months=report.settings.topics.baseline_months)
@@ -302,7 +299,7 @@ def table(t: pd.DataFrame) -> HTML:
     of a measure not in the export (:func:`hotline_analysis.pack.tables.absent_note`) is its sentence; a table
     without columns shows nothing. A numeric column is right-aligned, every value with the same number of
     decimals."""
-    if t.attrs.get("absent"):
+    if t.attrs.get("sentence"):  # a measure not in the export, or an empty table's reason
         return prose(t.attrs["sentence"])
     if not len(t.columns):
         return HTML("")

@@ -151,7 +151,11 @@ def long_trends(report, lang: str) -> pd.DataFrame:
 def issues(report, lang: str, frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """Issues per department (default: the top issues, departments in rank order) with keywords, counts, change
     ("not comparable" in an incomplete month) and examples; no columns when the export has neither text nor
-    categories (``topics_from`` ``none``: the page says so)."""
+    categories (``topics_from`` ``none``: the page says so). Columns that cannot hold a value are left out: for
+    issues that are the export's categories their keywords, main category and examples; the months before
+    when the issues were counted without them (``--topics categories``); "rising significantly" when nothing
+    was judged rising (an incomplete month, or no months before: :func:`hotline_analysis.pack.text.no_emerging`
+    says why)."""
     if report.topics_from == "none":
         return pd.DataFrame()
     t = report.issues if frame is None else frame
@@ -163,7 +167,37 @@ def issues(report, lang: str, frame: pd.DataFrame | None = None) -> pd.DataFrame
                         "baseline_mean": _round(t.baseline_mean, 1), "change": change,
                         "emerging": t.emerging.map(lambda v: L.word("bool", True, lang) if v else ""),
                         "category": _names(t.category, lang), "examples": t.examples.map(lambda e: " / ".join(e))})
-    return _headed(out, lang)
+    gone = []
+    if report.topics_from == "categories":
+        gone += ["keywords", "category", "examples"]
+    if len(report.issues) and report.issues.baseline_mean.isna().all():
+        gone += ["baseline_mean", "change"]
+    if text.incomplete(report) or gone[-1:] == ["change"]:
+        gone.append("emerging")
+    return _headed(out.drop(columns=gone), lang)
+
+
+def noted(t: pd.DataFrame, sentence: str, lang: str) -> pd.DataFrame:
+    """``t``, or when it has no row, one row saying why (a page shows it as the sentence, as
+    :func:`absent_note`), never a bare header."""
+    if len(t):
+        return t
+    out = pd.DataFrame({L.headers(lang)["note"]: [sentence.rstrip("。.")]})
+    out.attrs.update(sentence=sentence)
+    return out
+
+
+def emerging(report, lang: str) -> pd.DataFrame:
+    """The emerging issues (:func:`issues`), or one row saying why there are none
+    (:func:`hotline_analysis.pack.text.no_emerging`)."""
+    return noted(issues(report, lang, report.emerging) if len(report.emerging) else pd.DataFrame(),
+                 text.no_emerging(report, lang), lang)
+
+
+def action_table(report, lang: str) -> pd.DataFrame:
+    """The action list (:func:`actions`), or one row saying why it names nobody: none found, or what could not be
+    judged (:func:`hotline_analysis.pack.text.no_actions`)."""
+    return noted(actions(report, lang), text.no_actions(report, lang), lang)
 
 
 def actions(report, lang: str) -> pd.DataFrame:
@@ -226,7 +260,8 @@ def overview(report, lang: str) -> pd.DataFrame:
 
 #: A handling column shown under another measure's name (column -> the measure of
 #: :data:`hotline_analysis.handling.NEEDS` that must be in the export to show it); others are their own measure.
-MEASURE_OF = {"on_time_mom_pp": "on_time_rate", "carried_over": "open", "extensions": "extension_requested",
+MEASURE_OF = {"on_time_mom_pp": "on_time_rate", "carried_over": "open", "open_stale": "open",
+              "extensions": "extension_requested",
               "composite_rank": "composite", "grade": "composite", "handled_directly": "direct_share"}
 
 
@@ -259,17 +294,28 @@ def handling(report, lang: str) -> pd.DataFrame:
         "on_time_rate": _pct(now.on_time_rate), "on_time_mom_pp": mom,
         "early_rate": _pct(now.early_rate), "closure_rate": _pct(now.closure_rate),
         "response_rate": _pct(now.response_rate), "reassign_rate": _pct(now.reassign_rate),
-        "open": now.open, "overdue": now.overdue, "carried_over": now.carried_over, "extensions": ext,
+        "open": now.open, "open_stale": now.open_stale if "open_stale" in now else np.nan, "overdue": now.overdue,
+        "carried_over": now.carried_over, "extensions": ext,
         "escalated": now.escalated, "composite": _pct(now.composite),
         "composite_rank": now.composite.rank(ascending=False, method="min").astype("Int64"), "grade": now.grade,
         "standards_missed": [_missed(r, lang) for r in now.itertuples()]})
+    if not t.open_stale.fillna(0).astype(bool).any():  # none open from long ago: no column of zeros
+        t = t.drop(columns="open_stale")
+    t = t.rename(columns={"open_stale": stale_word(report, lang)})
     return _headed(t[[c for c in t.columns if _shown(c, report)]], lang)
+
+
+def stale_word(report, lang: str) -> str:
+    """The open orders received before the last ``handling.stale_months`` months: 其中2020年1月以前受理."""
+    since = L.month_name(report.month - report.settings.handling.stale_months + 1, lang)
+    return L.word("handling", "open_stale", lang).format(since=since)
 
 
 #: The city handling table's rows: (measure, kind); rates change in points, counts in percent.
 CITY_MEASURES = (("dispatched", "count"), ("handled_directly", "count"), ("direct_share", "rate"),
                  ("on_time_rate", "rate"), ("early_rate", "rate"), ("closure_rate", "rate"),
-                 ("response_rate", "rate"), ("reassign_rate", "rate"), ("open", "count"), ("overdue", "count"),
+                 ("response_rate", "rate"), ("reassign_rate", "rate"), ("open", "count"), ("open_stale", "count"),
+                 ("overdue", "count"),
                  ("carried_over", "count"), ("extension_requested", "count"), ("extension_granted", "count"),
                  ("escalated", "count"), ("repeat_rate", "rate"), ("resolution_rate", "rate"),
                  ("satisfaction_rate", "rate"), ("dissatisfied", "count"), ("composite", "rate"))
@@ -289,10 +335,10 @@ def city_handling(report, lang: str) -> pd.DataFrame:
     partial = text.incomplete(report)
     rows = []
     for measure, kind in CITY_MEASURES:
-        if not _shown(measure, report):
+        if not _shown(measure, report) or measure not in c:
             continue
         cur = c[measure].get(m)
-        if pd.isna(cur):
+        if pd.isna(cur) or (measure == "open_stale" and not cur):  # none open from long ago: no row of 0
             continue
         before = [c[measure].get(p) for p in (m - 1, m - 12)]
         if kind == "rate":
@@ -302,7 +348,8 @@ def city_handling(report, lang: str) -> pd.DataFrame:
             shown = [int(cur), *(None if np.isnan(p) else f"{p:+.{digits}f}%" for p in pct)]
         if partial:
             shown[1:] = [text.not_comparable(lang)] * 2
-        rows.append((L.word("handling", measure, lang), *shown))
+        rows.append((stale_word(report, lang) if measure == "open_stale" else L.word("handling", measure, lang),
+                     *shown))
     t = pd.DataFrame(rows, columns=["measure", "this_month", "mom", "yoy"], dtype=object)  # counts stay whole
     return _headed(t, lang)
 

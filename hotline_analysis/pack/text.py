@@ -170,12 +170,14 @@ def headline(report, lang: str) -> list[str]:
     In an incomplete month (:func:`incomplete`) the counts are given without changes or how many fell."""
     t, d = report.totals(), report.departments
     partial = incomplete(report)
-    fields = {"departments": t["departments"], "net": t["net_complaints"], "yoy": change(t["yoy_pct"], lang),
+    scope = L.unit_scope(report.ledger.get("unit_scope"), lang, t["departments"])
+    fields = {"departments": t["departments"], "units": scope[0], "holders": scope[2],
+              "net": t["net_complaints"], "yoy": change(t["yoy_pct"], lang),
               "mom": change(t["mom_pct"], lang), "fell": t["fell_mom"], "rose": t["rose_mom"],
               "records": report.ledger["records"], "hotline_net": report.ledger["net_complaints"],
               "falling": int((d.trend == "falling").sum()), "rising": int((d.trend == "rising").sum()),
               "falling_units": units(int((d.trend == "falling").sum()), lang),
-              "calls": int((report.actions.action == "call").sum()),
+              "calls": calls(report, lang),
               "commends": _count(int((report.actions.action == "commend").sum()), lang),
               "below": (_count(int(report.satisfaction.below_standard.fillna(False).sum()), lang)
                         if callbacks_judged(report) else too_few_callbacks(report, lang)),
@@ -203,6 +205,96 @@ def headline(report, lang: str) -> list[str]:
 def _count(n: int, lang: str) -> str:
     """A count of units in a headline verdict: 2个; 2."""
     return f"{n}个" if lang == "zh" else str(n)
+
+
+#: The grounds a unit is proposed for a special inquiry on (:func:`hotline_analysis.month.actions.action_list`).
+GROUNDS = ("surge", "satisfaction_drop", "satisfaction_below", "rising", "slow", "reassign_high")
+GROUND_WORDS = {"zh": {"surge": "激增", "satisfaction_drop": "满意率显著下降", "satisfaction_below": "满意率低于标准",
+                       "rising": "趋势上升", "slow": "按期办结率未达标", "reassign_high": "重派率超标"},
+                "en": {"surge": "surge", "satisfaction_drop": "satisfaction drop",
+                       "satisfaction_below": "satisfaction below standard", "rising": "rising trend",
+                       "slow": "on-time closure below standard", "reassign_high": "reassignment above standard"}}
+
+
+def unjudged_grounds(report, lang: str) -> list[tuple[str, str]]:
+    """The grounds of a special inquiry (:data:`GROUNDS`) this month could not judge, as (ground, why) in order:
+    a measure the export lacks (or holds empty this month), no unit with the call-backs a rate needs, an
+    incomplete month (no surge, trend or satisfaction drop)."""
+    empty = getattr(report, "empty_columns", ())
+    measure = {"satisfaction_drop": "satisfaction_rate", "satisfaction_below": "satisfaction_rate",
+               "slow": "on_time_rate", "reassign_high": "reassign_rate"}
+    few = (f"没有单位回访达到{report.settings.satisfaction.min_surveyed}件" if lang == "zh" else
+           f"no unit had the {report.settings.satisfaction.min_surveyed} call-backs needed")
+    out = []
+    for g in GROUNDS:
+        m = measure.get(g)
+        if m in report.absent:
+            why = L.missing_columns(report.absent[m], lang, empty)
+        elif m == "satisfaction_rate" and not callbacks_judged(report):
+            why = few
+        elif g in ("surge", "rising", "satisfaction_drop") and incomplete(report):
+            why = "本月数据不完整" if lang == "zh" else "month incomplete"
+        else:
+            continue
+        out.append((GROUND_WORDS[lang][g], why))
+    return out
+
+
+def not_judged_grounds(report, lang: str) -> str:
+    """The grounds not judged, grouped by why: 未判断：激增和趋势上升（本月数据不完整）、…; '' when every one was."""
+    groups: dict[str, list[str]] = {}
+    for ground, why in unjudged_grounds(report, lang):
+        groups.setdefault(why, []).append(ground)
+    if not groups:
+        return ""
+    words = [f"{_join(g, lang)}（{why}）" if lang == "zh" else f"{_join(g, lang)} ({why})" for why, g in groups.items()]
+    return ("未判断：" + "、".join(words)) if lang == "zh" else "not judged: " + ", ".join(words)
+
+
+def calls(report, lang: str) -> str:
+    """How many units are proposed for a special inquiry, and what could not be judged: a count of 0 is a finding
+    only where its grounds were judged; with none judged, only what was not (:func:`not_judged_grounds`)."""
+    n = int((report.actions.action == "call").sum())
+    unjudged = not_judged_grounds(report, lang)
+    if unjudged and not n and len(unjudged_grounds(report, lang)) == len(GROUNDS):
+        return unjudged
+    count = f"{n}个单位" if lang == "zh" else str(n)
+    return (f"{count}（{unjudged}）" if lang == "zh" else f"{count}, {unjudged}") if unjudged else count
+
+
+def no_actions(report, lang: str) -> str:
+    """What the action list says when it names nobody: none was found, or what could not be judged."""
+    if not unjudged_grounds(report, lang) and not incomplete(report):
+        return ("本月没有建议专题询问或表扬的单位。" if lang == "zh" else
+                "No unit is proposed for a special inquiry or commended this month.")
+    commends = not_judged(lang) if incomplete(report) else _count(0, lang)
+    end = "。" if lang == "zh" else "."
+    return L.sentence("actions_only", lang, calls=calls(report, lang), commends=commends) + end
+
+
+def no_issues(report, lang: str) -> str:
+    """Why a month has no issue: the export has neither text nor a category, or no unit's complaints formed one."""
+    if getattr(report, "topics_from", "text") == "none":
+        return NO_ISSUES[lang] + ("。" if lang == "zh" else ".")
+    return "本月各单位的投诉没有形成问题。" if lang == "zh" else "No unit's complaints formed an issue this month."
+
+
+#: What the emerging issues say when none is emerging (:func:`no_emerging`).
+NO_EMERGING = {"zh": "本月没有显著上升的问题。", "en": "No issue rose significantly this month."}
+
+
+def no_emerging(report, lang: str) -> str:
+    """Why no issue is emerging: the export has no issues, the month is incomplete (none judged), the issues were
+    counted by category without the months before (none tested), or none rose."""
+    if getattr(report, "topics_from", "text") == "none":
+        return NO_ISSUES[lang] + ("。" if lang == "zh" else ".")
+    if incomplete(report):
+        return ("本月数据不完整，不判断问题是否显著上升。" if lang == "zh" else
+                "The month is incomplete: no issue is judged to be rising.")
+    if len(report.issues) and report.issues.baseline_mean.isna().all():
+        return ("问题按分类计数，未与此前各月比较，不判断是否显著上升。" if lang == "zh" else
+                "The issues were counted by category without the months before: none is judged rising.")
+    return NO_EMERGING[lang]
 
 
 def incompleteness(report, lang: str) -> str:
@@ -304,10 +396,22 @@ def handling_line(report, lang: str) -> str:
     prev = c.loc[report.month - 1].on_time_rate if report.month - 1 in c.index else None
     h = report.handling[report.handling.month == report.month]
     return L.sentence("handling", lang, dispatched=int(now.dispatched), on_time=rate(now.on_time_rate, lang),
-                      on_time_prev=rate(prev, lang), open=int(now.open), overdue=int(now.overdue),
+                      on_time_prev=rate(prev, lang), open=int(now.open), stale=stale(report, now, lang),
+                      overdue=int(now.overdue),
                       on_time_standard=f"{report.settings.handling.standards.on_time * 100:g}%",
                       below=int(h.below_on_time.fillna(False).astype(bool).sum()),
                       slow=int(h.slow.fillna(False).astype(bool).sum()))
+
+
+def stale(report, row, lang: str) -> str:
+    """Of a row's open orders, those received before the last ``handling.stale_months`` months (an export's records
+    never closed, not the month's backlog): （其中46件为2020年1月以前受理） / (46 of them received before January
+    2020); '' when there are none."""
+    n = getattr(row, "open_stale", None)
+    if n is None or pd.isna(n) or not n:
+        return ""
+    since = L.month_name(report.month - report.settings.handling.stale_months + 1, lang)
+    return f"（其中{int(n):,}件为{since}以前受理）" if lang == "zh" else f" ({int(n):,} of them received before {since})"
 
 
 def handling_missing(report, city: pd.DataFrame, lang: str) -> str:
@@ -322,7 +426,8 @@ def handling_missing(report, city: pd.DataFrame, lang: str) -> str:
             known.append(f"当月办结率{rate(now.closure_rate, lang)}" if lang == "zh" else
                          f"closed within the month {rate(now.closure_rate, lang)}")
         if pd.notna(now.open):
-            known.append(f"月末未办结{int(now.open):,}件" if lang == "zh" else f"open at month end {int(now.open):,}")
+            known.append((f"月末未办结{int(now.open):,}件" if lang == "zh" else f"open at month end {int(now.open):,}")
+                         + stale(report, now, lang))
     cols = report.absent.get("on_time_rate")
     if cols:
         why = L.missing_columns(cols, lang, getattr(report, "empty_columns", ()))
