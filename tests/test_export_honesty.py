@@ -7,6 +7,8 @@ from __future__ import annotations
 import warnings
 from dataclasses import replace
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -119,7 +121,12 @@ def test_no_inquiry_ground_judged_says_what_was_not_instead_of_zero(may):
     sheets = workbook.workbook_tables(may, "en")
     assert sheets["actions"].shape == (1, 1)
     assert sheets["emerging issues"].iloc[0, 0] == "The month is incomplete: no issue is judged to be rising"
-    assert len(tables.actions(may, "en")) == 0  # the slides' list is still the bare list
+    assert len(tables.actions(may, "en")) == 0  # nobody is named ...
+    from hotline_analysis.pack.deck import slides
+
+    act = [x for x in slides(may, Path("no-figures"), "en") if x.title == "Assessment and actions"]
+    assert [x.lines for x in act] == [(f"Proposed for a special inquiry: {why}; commended as examples: not judged "
+                                       "(month incomplete).",)]  # ... and the slide says why, not "none"
 
 
 def test_a_zero_stays_a_finding_where_its_grounds_were_judged(may):

@@ -228,7 +228,7 @@ def slides(report, figures: Path, lang: str) -> list[Slide]:
     colon = "：" if lang == "zh" else ": "
     lines = [f"{r.iloc[0]}（{r.iloc[1]}）{colon}{r.iloc[2]}" if lang == "zh" else f"{r.iloc[0]} ({r.iloc[1]}): {r.iloc[2]}"
              for _, r in acts.iterrows()]
-    out += _bullets(L.title("06_actions", lang), lines or ["无" if lang == "zh" else "none"], MAX_QUESTIONS)
+    out += _bullets(L.title("06_actions", lang), lines or [text.no_actions(report, lang)], MAX_QUESTIONS)
     out += review_slides(report, lang)
     q = tables.questions(report, lang, example=False)
     for dep, g in q.groupby(q.columns[0], sort=False):
