@@ -97,11 +97,28 @@ def _wrap(text: str, lang: str, width: int) -> str:
     return textwrap.fill(text, width)
 
 
+#: Trend panels: how many in a row, and the figure's width (inches), so that a page about 1,100 px wide (the figure
+#: shrunk to it) shows panel titles at about 14 px and tick labels at about 13 px (:data:`PANEL_FONT`).
+PANEL_COLS, PANEL_WIDTH = 4, 13.0
+#: Font sizes (points) of a trend panel's title, and of its tick labels and y label.
+PANEL_FONT = {"title": 12, "ticks": 11}
+#: At most this many year ticks on a panel's x axis (:func:`year_step`).
+YEAR_TICKS = 4
+
+
+def year_step(first: int, last: int, most: int = YEAR_TICKS) -> int:
+    """Every how many years an x tick goes so that at most ``most`` fall from year ``first`` to ``last``: 2019-2021
+    every year, 2010-2020 (11 years) every third, so a long history's labels do not run together."""
+    return max(1, -(-(last - first + 1) // most))
+
+
 def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = "department",
-                  colors: dict | None = None, lang: str = "zh", title: str = "", ncols: int = 6,
+                  colors: dict | None = None, lang: str = "zh", title: str = "", ncols: int = PANEL_COLS,
                   order: list | None = None, verdicts: pd.DataFrame | None = None,
                   incomplete=()) -> plt.Figure:
-    """Small multiples: one panel per group, its monthly series.
+    """Small multiples: one panel per group, its monthly series, ``ncols`` a row (the figure
+    :data:`PANEL_WIDTH` wide whatever ``ncols``); every panel has its year ticks (thinned, :func:`year_step`),
+    integer counts on its y axis, and the first of a row names the y axis (``value``).
 
     With ``verdicts`` (indexed by group: ``trend``, ``trend_window``, ``trend_ratio``) each line takes its
     verdict's colour (:data:`VERDICT_COLORS`), the months the verdict rests on are shaded and the title gives
@@ -114,10 +131,13 @@ def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = 
     groups = [(k, groups[k]) for k in (order or groups) if k in groups]  # panels in the given order (e.g. rank)
     nrows = int(np.ceil(len(groups) / ncols))
     legend = verdicts is not None
-    two_lines = any(len(str(k)) > 24 and str(k).isascii() for k, _ in groups)  # titles wrapped below
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, (2.1 if two_lines else 1.8) * nrows + 0.5 * legend),
+    two_lines = any(len(str(k)) > 24 and _latin(k) for k, _ in groups)  # titles wrapped below
+    row_h = 2.6 if two_lines else 2.3  # title, panel and year ticks
+    fig, axes = plt.subplots(nrows, ncols, figsize=(PANEL_WIDTH, row_h * nrows + 1.2 + 0.9 * legend),
                              sharex=True, squeeze=False)
-    for ax, (name, g) in zip(axes.flat, groups):
+    months = table[MONTH].dt.to_timestamp()
+    step = year_step(months.min().year, months.max().year) if len(months) else 1
+    for i, (ax, (name, g)) in enumerate(zip(axes.flat, groups)):
         g = g.sort_values(MONTH)
         when = g[MONTH].dt.to_timestamp()
         color, label = (colors or {}).get(name, "C0"), str(name)
@@ -132,24 +152,33 @@ def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = 
             _last_month_apart(ax, when, g[value], color)
         else:
             ax.plot(when, g[value], color=color, lw=1.4)
-        label = textwrap.fill(label, 32) if str(name).isascii() else label  # long English names on two lines
-        ax.xaxis.set_major_locator(mdates.YearLocator())
+        label = textwrap.fill(label, 32) if _latin(name) else label  # long English names on two lines
+        ax.xaxis.set_major_locator(mdates.YearLocator(base=step))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-        ax.set_title(label, fontsize=9, color=color if legend else "black")
-        ax.tick_params(labelsize=7)
+        ax.yaxis.set_major_locator(mticker.MaxNLocator(nbins=4, integer=True))  # counts: no 0.25 of an order
+        ax.set_title(label, fontsize=PANEL_FONT["title"], color=color if legend else "black")
+        ax.tick_params(labelsize=PANEL_FONT["ticks"], labelbottom=True)  # years under every panel, not the last only
+        if i % ncols == 0:
+            ax.set_ylabel(axis(value, lang), fontsize=PANEL_FONT["ticks"])
     for ax in list(axes.flat)[len(groups):]:
         ax.set_visible(False)
-    fig.suptitle(title)
+    fig.suptitle(title, fontsize=14, y=1 - 0.2 / fig.get_figheight(), va="top")
     if any(name in incomplete for name, _ in groups):
         fig.legend(handles=[_incomplete_handle()], labels=[axis("incomplete_month", lang)], loc="upper right",
                    fontsize=11, frameon=False)
-    bottom = 0.04
+    bottom = 0.5 / fig.get_figheight()
     if legend:
-        fig.text(0.04, 0.01, _wrap(VERDICT_LEGEND[lang], lang, 80 if lang == "zh" else 150), fontsize=11, va="bottom")
-        bottom = 0.9 / fig.get_figheight()
-    fig.subplots_adjust(left=0.04, right=0.99, bottom=bottom, top=1 - (1.1 if two_lines else 0.9) / fig.get_figheight(),
-                        hspace=0.7 if two_lines else 0.45, wspace=0.3)
+        fig.text(0.04, 0.01, _wrap(VERDICT_LEGEND[lang], lang, 70 if lang == "zh" else 130), fontsize=11, va="bottom")
+        bottom = 1.4 / fig.get_figheight()
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=bottom, top=1 - (1.3 if two_lines else 1.1) / fig.get_figheight(),
+                        hspace=0.75 if two_lines else 0.6, wspace=0.35)
     return fig
+
+
+def _latin(name) -> bool:
+    """Whether a name is written without CJK characters (``MAYOR’S OFFICE``, whose ’ is not ASCII, too): such a
+    name wraps between words."""
+    return not any(ord(c) >= 0x2E80 for c in str(name))
 
 
 def _last_month_apart(ax: plt.Axes, when: pd.Series, values: pd.Series, color) -> None:
