@@ -145,6 +145,10 @@ def test_summary_gives_no_satisfaction_change_in_an_incomplete_month(partial, wh
         [(None, None)] * 2
     assert rows["Unit A"]["satisfaction_rate"] == 0.0 and rows["Unit B"]["satisfaction_rate"] == 0.95
     assert s["ledger"]["completeness"]["complete"] is False  # the reason, once
+    why = "month incomplete: orders end on 2024-05-08, 23 days before the month does"
+    assert s["flags"]["not_judged"] == {"surge": why, "commend": why, "satisfaction_drop": why}
+    assert validate_summary(whole.to_json())["flags"]["not_judged"] == dict.fromkeys(("surge", "commend",
+                                                                                      "satisfaction_drop"))
     b = {d["department"]: d for d in validate_summary(whole.to_json())["departments"]}["Unit B"]
     assert b["satisfaction_change_pp"] == -5.0
 

@@ -133,6 +133,16 @@ def _handling(report) -> dict:
     }
 
 
+def _flags_not_judged(report) -> dict:
+    """Why a flag's list is empty without a judgement (None where it was judged): an incomplete month judges no
+    surge, commendation or satisfaction drop; without call-backs there is no satisfaction drop."""
+    c = report.ledger.get("completeness") or {}
+    month = None if c.get("complete", True) else f"month incomplete: {c.get('reason')}"
+    sat = (_absent_reason(report.absent["satisfaction_rate"], report.empty_columns)
+           if "satisfaction_rate" in report.absent else None)
+    return {"surge": month, "commend": month, "satisfaction_drop": month or sat}
+
+
 def _absent_reason(columns: list[str], empty) -> str:
     """Why a measure is null: the columns the export lacks ("not in this export: needs ...") and those it has
     that are empty this month ("empty this month: ...")."""
@@ -201,7 +211,8 @@ def summary_dict(report) -> dict:
         "rules": {k: rules[k] for k in ("net_complaint", "flags", "change", "trend", "topics", "satisfaction")},
         "ledger": report.ledger,
         "departments": rows,
-        "flags": {f: [r["department"] for r in rows if f in r["flags"]] for f in FLAGS},
+        "flags": {**{f: [r["department"] for r in rows if f in r["flags"]] for f in FLAGS},
+                  "not_judged": _flags_not_judged(report)},
         "topics": _topics(report),
         "handling": _handling(report),
         "city_satisfaction": _city_satisfaction(report),
