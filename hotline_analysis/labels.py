@@ -70,6 +70,7 @@ WORDS = {
         "candidacy": {"top_n": "全年净投诉量居前", "significant_rise": "比上年显著上升"},
         "dimension": {S.REQUEST_TYPE: "诉求类型", S.CHANNEL: "受理渠道", S.DISTRICT: "区县"},
         "unknown": "未知",
+        "lowest_by": {"on_time_rate": "按期办结率", "satisfaction_rate": "满意率"},  # plots.shown_of
     },
     "en": {
         "trend": {"falling": "falling", "rising": "rising", "no_trend": "no clear change",
@@ -95,6 +96,7 @@ WORDS = {
         "candidacy": {"top_n": "among the most net complaints", "significant_rise": "significant rise on last year"},
         "dimension": {S.REQUEST_TYPE: "Request type", S.CHANNEL: "Channel", S.DISTRICT: "District"},
         "unknown": "unknown",
+        "lowest_by": {"on_time_rate": "on-time rate", "satisfaction_rate": "satisfaction rate"},
     },
 }
 
@@ -194,6 +196,7 @@ AXES_PAIRS = {
     'annual': ('本年', 'This year'),
     'previous': ('上年', 'Year before'),
     'incomplete_month': ('本月数据不完整', 'month incomplete'),
+    'orders_end': ('工单截至{day}', 'orders end {day}'),
 }
 AXES = {lang: {k: v[i] for k, v in AXES_PAIRS.items()} for i, lang in enumerate(LANGS)}
 

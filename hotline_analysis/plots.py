@@ -22,7 +22,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
 
-from .labels import axis
+from .labels import axis, word
 from .metrics import MONTH
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
@@ -51,31 +51,68 @@ def department_colors(departments: list[str]) -> dict[str, tuple]:
 
 
 def ranking_bar(table: pd.DataFrame, value: str = "net_complaints", label: str = "department", top: int = 15,
-                colors: dict | None = None, lang: str = "zh", title: str = "") -> plt.Figure:
+                colors: dict | None = None, lang: str = "zh", title: str = "",
+                size: tuple[float, float] | None = None) -> plt.Figure:
     """Horizontal bars of the ``top`` groups by ``value`` (largest on top); when there are more groups the title
-    says so (:func:`shown_of`), never cut silently."""
+    says so (:func:`shown_of`), never cut silently. ``size``: see :func:`_rows_size`."""
     use_cjk_font()
     t = table.nlargest(top, value).iloc[::-1]
     title = shown_of(title, len(t), len(table), lang)
-    fig, ax = plt.subplots(figsize=(8, 0.35 * len(t) + 1.2))
+    fig, ax = plt.subplots(figsize=_rows_size(len(t), 0.35, size))
     col = [colors.get(d, "grey") for d in t[label]] if colors else None
     ax.barh(t[label], t[value], color=col)
     for y, v in enumerate(t[value]):
-        ax.text(v, y, f" {v:,.0f}", va="center", fontsize=9)
+        ax.text(v, y, f" {v:,.0f}", va="center", fontsize=ROW_FONT if size else 9)
     ax.set_xlabel(axis(value, lang))
+    _whole_numbers(ax.xaxis)
     ax.set_title(title)
+    _row_fonts(ax, size)
     fig.tight_layout()
     return fig
 
 
-def shown_of(title: str, shown: int, total: int, lang: str) -> str:
-    """``title`` with "top 15 of 37" (前15个，共37个) when a chart shows only ``shown`` of ``total`` rows."""
+def shown_of(title: str, shown: int, total: int, lang: str, lowest: str = "") -> str:
+    """``title`` with "top 15 of 37" (前15个，共37个) when a chart shows only ``shown`` of ``total`` rows; with
+    ``lowest`` (a measure's name, :data:`hotline_analysis.labels.WORDS` ``lowest_by``) "lowest 20 of 37 by
+    on-time rate" (按期办结率最低的20个，共37个)."""
     if shown >= total:
         return title
-    note = f"前{shown}个，共{total}个" if lang == "zh" else f"top {shown} of {total}"
+    if lowest:
+        note = f"{lowest}最低的{shown}个，共{total}个" if lang == "zh" else f"lowest {shown} of {total} by {lowest}"
+    else:
+        note = f"前{shown}个，共{total}个" if lang == "zh" else f"top {shown} of {total}"
     if not title:
         return note
     return f"{title}（{note}）" if lang == "zh" else f"{title} ({note})"
+
+
+def _whole_numbers(axis) -> None:
+    """Ticks of a count at whole numbers only (no 1.25 or 0.5 of an order), as many as matplotlib's default."""
+    axis.set_major_locator(mticker.MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
+
+
+#: Font sizes (points) of a chart of rows drawn at a slide's size (:func:`_rows_size`): shown 1:1 on the slide,
+#: legible when projected.
+ROW_FONT, ROW_TITLE = 12, 14
+
+
+def _rows_size(rows: int, per_row: float, size: tuple[float, float] | None) -> tuple[float, float]:
+    """The figure size (inches) of a chart of ``rows`` rows ``per_row`` inches apart: 8 wide by default; with
+    ``size`` (a slide's body, width x height) that width and at most that height, so the chart fills the slide
+    (its width, or its height once the rows need it) and its fonts are the slide's points."""
+    if size is None:
+        return 8, per_row * rows + 1.2
+    width, height = size
+    return width, min(height, per_row * rows + 1.4)
+
+
+def _row_fonts(ax: plt.Axes, size) -> None:
+    """The fonts of a chart drawn at a slide's size (:data:`ROW_FONT`, :data:`ROW_TITLE`); nothing otherwise."""
+    if size is None:
+        return
+    ax.tick_params(labelsize=ROW_FONT)
+    ax.xaxis.label.set_size(ROW_FONT)
+    ax.title.set_size(ROW_TITLE)
 
 
 #: Line colours of a trend verdict (:func:`monthly_lines`).
@@ -197,20 +234,44 @@ def _incomplete_handle():
     return Line2D([], [], color="#555555", lw=1.2, ls="--", marker="o", ms=5, mfc="white", mec="#555555")
 
 
+def daily_days(daily: pd.Series) -> pd.Series:
+    """Orders per day from the month's first day to the last day with orders, 0 on the days without any (the
+    export leaves them out), so a line does not join across them."""
+    if daily.empty:
+        return daily
+    days = pd.DatetimeIndex(daily.index).normalize()
+    s = pd.Series(daily.to_numpy(), index=days).groupby(level=0).sum()
+    full = pd.date_range(days.min().to_period("M").start_time, days.max(), freq="D")
+    return s.reindex(full, fill_value=0)
+
+
 def daily_series(daily: pd.Series, lang: str = "zh", title: str = "") -> plt.Figure:
-    """Orders per day over a month: ticks on the 1st, 8th, 15th, 22nd and 29th of the days shown, none outside
-    them (no tick on the next month's first day)."""
+    """Orders per day over a month (:func:`daily_days`: 0 on a day without orders), whole orders on the y axis;
+    ticks on the 1st, 8th, 15th, 22nd and 29th, none outside the month (no tick on the next month's first day).
+    When the orders end before the month does, the days after are shaded and labelled with the last day of data
+    (orders end 2020-12-22)."""
     use_cjk_font()
     fig, ax = plt.subplots(figsize=(8, 2.8))
+    daily = daily_days(daily)
     days = pd.DatetimeIndex(daily.index)
     ax.plot(days, daily.to_numpy(), marker="o", ms=3)
     if len(days):
-        first, last = days.min().normalize(), days.max().normalize()
-        ticks = [d for d in pd.date_range(first, last, freq="D") if (d.day - 1) % 7 == 0] or [first]
+        first, last = days.min(), days.max()
+        end = last.to_period("M").end_time.normalize()
+        ticks = [d for d in pd.date_range(first, end, freq="D") if (d.day - 1) % 7 == 0]
         ax.set_xticks(ticks)
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
         ax.xaxis.set_minor_locator(mticker.NullLocator())
-        ax.set_xlim(first - pd.Timedelta(hours=12), last + pd.Timedelta(hours=12))
+        half = pd.Timedelta(hours=12)
+        ax.set_xlim(first - half, end + half)
+        if last < end:  # the export ends early: say where, rather than let the line stop unexplained
+            ax.axvspan(last + half, end + half, color="#bbbbbb", alpha=0.35, lw=0)
+            ax.axvline(last + half, color="#555555", ls="--", lw=1)
+            room = (end - last).days >= 9  # the shaded days hold the label; else it goes left of the line
+            ax.text(last + half, 0.97, f" {axis('orders_end', lang).format(day=f'{last:%Y-%m-%d}')} ",
+                    transform=ax.get_xaxis_transform(), va="top", ha="left" if room else "right", fontsize=9,
+                    color="#333333")
+    _whole_numbers(ax.yaxis)
     ax.set_ylabel(axis("records", lang))
     ax.set_title(title)
     fig.autofmt_xdate()
@@ -220,13 +281,20 @@ def daily_series(daily: pd.Series, lang: str = "zh", title: str = "") -> plt.Fig
 
 def satisfaction_intervals(table: pd.DataFrame, label: str = "department", lang: str = "zh",
                            title: str = "", standard: float | None = None, top: int = 20,
-                           value: str = "satisfaction_rate", marked: str | None = None) -> plt.Figure:
+                           value: str = "satisfaction_rate", marked: str | None = None,
+                           size: tuple[float, float] | None = None) -> plt.Figure:
     """A rate per group (``value``, default satisfaction) with its interval (``ci_low``, ``ci_high``): the
-    ``top`` lowest, lowest on top, the ``standard`` as a dashed line, and the rows where the bool column
-    ``marked`` is true in red."""
+    ``top`` lowest, lowest on top (of equal rates first the one whose interval reaches lower, on fewer
+    call-backs, then by name: which of them a cut leaves out depends neither on the table's order nor on the
+    pack's language), the title saying so when there are more (:func:`shown_of`: "lowest 20 of 22 by
+    satisfaction rate"); the ``standard`` as a dashed line, and the rows where the bool column ``marked`` is true
+    in red.
+    ``size``: see :func:`_rows_size`."""
     use_cjk_font()
-    t = table.dropna(subset=[value]).nsmallest(top, value).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.3 * len(t) + 1.2))
+    rated = table.dropna(subset=[value])
+    t = rated.sort_values([value, "ci_low", label], kind="stable").head(top).iloc[::-1]
+    title = shown_of(title, len(t), len(rated), lang, lowest=word("lowest_by", value, lang))
+    fig, ax = plt.subplots(figsize=_rows_size(len(t), 0.3, size))
     y = np.arange(len(t))
     lower = ((t[value] - t.ci_low) * 100).clip(lower=0)  # rounding can leave -1e-16
     upper = ((t.ci_high - t[value]) * 100).clip(lower=0)
@@ -236,10 +304,12 @@ def satisfaction_intervals(table: pd.DataFrame, label: str = "department", lang:
             ax.errorbar(t[value][sel] * 100, y[sel], xerr=[lower[sel], upper[sel]], fmt="o", ms=4, capsize=2,
                         color=color)
     ax.set_yticks(y, t[label])
+    ax.set_ylim(-0.6, len(t) - 0.4)
     if standard is not None:
         ax.axvline(standard * 100, color="firebrick", ls="--", lw=1)
     ax.set_xlabel(axis(value, lang) + " (%)")
     ax.set_title(title)
+    _row_fonts(ax, size)
     fig.tight_layout()
     return fig
 
@@ -259,6 +329,7 @@ def issue_bars(issues: pd.DataFrame, colors: dict | None = None, lang: str = "zh
     ax.set_yticks(y, [f"{'▲ ' if e else ''}{d}{'：' if lang == 'zh' else ': '}{lab}" for d, lab, e in zip(t["department"], t["label"], t["emerging"])],
                   fontsize=9)
     ax.set_xlabel(axis("orders", lang))
+    _whole_numbers(ax.xaxis)
     if mean.notna().any():
         ax.legend(loc="lower right", fontsize=8)
     ax.set_title(title)

@@ -11,9 +11,14 @@ import pandas as pd
 from .. import labels as L
 from .. import plots
 from . import text
+from .briefing import BODY_H, BODY_W
 
 #: The figures of a monthly pack (file stem -> what it shows).
 FIGURES = ("daily", "ranking", "trends", "handling", "satisfaction", "topics")
+#: The charts of rows a slide shows (ranking, handling, satisfaction) are drawn at the size of the briefing's
+#: body (inches, width x height; :func:`hotline_analysis.plots._rows_size`): the picture fills the slide and its
+#: fonts are the slide's points.
+SLIDE_BODY = (BODY_W, BODY_H)
 
 
 def draw(report, name: str, lang: str):
@@ -24,7 +29,7 @@ def draw(report, name: str, lang: str):
     if name == "daily":
         return plots.daily_series(report.daily.set_index("day")["records"], lang, title=title)
     if name == "ranking":
-        return plots.ranking_bar(report.departments, lang=lang, title=title)
+        return plots.ranking_bar(report.departments, lang=lang, title=title, size=SLIDE_BODY)
     if name == "trends":
         d = report.departments
         verdicts = d.set_index("department")[["trend", "trend_window", "trend_ratio"]]
@@ -38,7 +43,7 @@ def draw(report, name: str, lang: str):
             return None
         sat = report.satisfaction[report.satisfaction.enough_sample.fillna(False).astype(bool)]
         return plots.satisfaction_intervals(sat, lang=lang, title=title, standard=report.settings.satisfaction.standard,
-                                            marked="below_standard_for_sure") if len(sat) else None
+                                            marked="below_standard_for_sure", size=SLIDE_BODY) if len(sat) else None
     if name == "topics":
         city = report.issues.sort_values(["orders", "department"], ascending=[False, True])
         city = city.head(report.settings.topics.top_n)
@@ -52,8 +57,9 @@ def draw(report, name: str, lang: str):
 
 
 def handling_chart(report, lang: str, title: str):
-    """On-time closure of the units with the fewest closed on time, with intervals at ``1 - handling.alpha``,
-    the standard dashed, the units below it beyond doubt in red; None when the export has no closing times."""
+    """On-time closure of the units with the fewest closed on time (the title says how many of how many), with
+    intervals at ``1 - handling.alpha``, the standard dashed, the units below it beyond doubt in red; None when
+    the export has no closing times."""
     from ..metrics import wilson_interval
 
     h = report.handling
@@ -63,7 +69,8 @@ def handling_chart(report, lang: str, title: str):
         return None
     lo, hi = wilson_interval(now.on_time, now.judged, 1 - hs.alpha)
     return plots.satisfaction_intervals(now.assign(ci_low=lo, ci_high=hi), lang=lang, title=title,
-                                        standard=hs.standards.on_time, value="on_time_rate", marked="slow")
+                                        standard=hs.standards.on_time, value="on_time_rate", marked="slow",
+                                        size=SLIDE_BODY)
 
 
 def _translated(report, lang: str):
