@@ -91,7 +91,7 @@ def test_a_drift_before_supervision_sends_the_reader_to_the_units_above_and_no_c
 def test_the_annual_slide_names_the_candidates_and_why_each_is_one():
     lines = annual_lines(annual_table(), 2020, "zh")
     assert lines[0] == "2020年评议候选单位（全年净投诉量前列或显著上升）：市住房和城乡建设局、市农业农村局。"
-    assert lines[1].startswith("显著上升：") and "3个单位同时检验" in lines[1] and lines[1].endswith("还不够。")
+    assert lines[1].startswith("显著上升：") and "3个单位同时检验" in lines[1] and lines[1].endswith("还不够）。")
     assert lines[2:] == ["市住房和城乡建设局（全年净投诉量居前）：全年净投诉1,000件，第1位；比上年下降20.0%，95%置信区间-30.0% – -10.0%",
                          "市农业农村局（比上年显著上升）：全年净投诉900件，第3位；比上年上升50.0%，95%置信区间+10.0% – +50.0%"]
     en = annual_lines(annual_table(), 2020, "en")
