@@ -101,6 +101,11 @@ def test_ratio_axis_reads_as_plain_numbers():
     ax = rate_ratios(t).axes[0]
     assert [x.get_text() for x in ax.get_xticklabels()] == ["0.5", "0.7", "1", "1.5", "2"]  # not 4 x 10^-1
     assert not ax.xaxis.get_minorticklocs().size
+    # the rows top to bottom as the table lists them (甲 first, the larger ratio), not re-sorted by ratio
+    ax = rate_ratios(t.assign(department=["乙", "甲"]).iloc[::-1]).axes[0]
+    top_first = sorted(zip(ax.get_yticks(), [x.get_text() for x in ax.get_yticklabels()]),
+                       key=lambda p: p[0], reverse=ax.yaxis_inverted() is False)
+    assert [name for _, name in top_first] == ["甲", "乙"]
 
 
 def test_a_trend_verdict_names_the_test_it_rests_on_without_claiming_every_month_moved():
@@ -148,3 +153,26 @@ def test_a_wide_table_scrolls_in_its_own_box_and_keeps_names_to_two_lines():
     from hotline_analysis.pack.pages import STYLE
 
     assert "div.table-scroll{overflow-x:auto" in STYLE and "table-layout:auto" in STYLE
+
+
+def test_an_english_chart_draws_latin_punctuation_narrow_and_chinese_from_the_cjk_font():
+    """MAYOR’S: the CJK font's right quote is full-width; an en chart takes it from the Latin font first, and a
+    quoted Chinese word still draws (no missing glyph)."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from hotline_analysis import plots
+
+    def width(lang: str, s: str) -> float:
+        plots.use_cjk_font(lang)
+        fig = plt.figure()
+        t = fig.text(0, 0, s, fontsize=20)
+        w = t.get_window_extent(fig.canvas.get_renderer()).width
+        plt.close(fig)
+        return w
+
+    assert width("en", "’") < 0.6 * width("zh", "’")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph warns
+        width("en", "烂尾楼盘停工")
