@@ -30,18 +30,16 @@ FONT_NAME = "Noto Sans CJK SC"
 
 
 @lru_cache(maxsize=1)
-def use_cjk_font(lang: str = "zh") -> str:
-    """Register the bundled Noto Sans CJK SC font and make it the default sans-serif; return its name. In an
-    en chart a Latin font comes first and the CJK font only draws what it lacks (the citizens' Chinese words):
-    the CJK font's quotes and dashes are full-width (MAYOR’S would read MAYOR’ S)."""
+def use_cjk_font() -> str:
+    """Register the bundled Noto Sans CJK SC font and make it the default sans-serif; return its name."""
     from mplfonts.conf import FONT_DIR
 
     path = Path(FONT_DIR) / FONT_FILE
     font_manager.fontManager.addfont(str(path))
-    fonts = [FONT_NAME, "DejaVu Sans"] if lang == "zh" else ["DejaVu Sans", FONT_NAME]
-    sns.set_theme(style="whitegrid", font=fonts[0], rc={"axes.unicode_minus": False})
-    matplotlib.rcParams["font.family"] = fonts  # a glyph the first lacks is taken from the next
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["font.sans-serif"] = [FONT_NAME, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
+    sns.set_theme(style="whitegrid", font=FONT_NAME, rc={"axes.unicode_minus": False})
     return FONT_NAME
 
 
@@ -57,7 +55,7 @@ def ranking_bar(table: pd.DataFrame, value: str = "net_complaints", label: str =
                 size: tuple[float, float] | None = None) -> plt.Figure:
     """Horizontal bars of the ``top`` groups by ``value`` (largest on top); when there are more groups the title
     says so (:func:`shown_of`), never cut silently. ``size``: see :func:`_rows_size`."""
-    use_cjk_font(lang)
+    use_cjk_font()
     t = table.nlargest(top, value).iloc[::-1]
     title = shown_of(title, len(t), len(table), lang)
     fig, ax = plt.subplots(figsize=_rows_size(len(t), 0.35, size))
@@ -165,7 +163,7 @@ def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = 
     ``incomplete``, whose last month's orders are not all there, draw that month as a hollow point on a dashed
     segment (:func:`_last_month_apart`), so a partial count does not read as a fall; a legend says so.
     """
-    use_cjk_font(lang)
+    use_cjk_font()
     groups = dict(list(table.groupby(by, observed=True)))
     groups = [(k, groups[k]) for k in (order or groups) if k in groups]  # panels in the given order (e.g. rank)
     nrows = int(np.ceil(len(groups) / ncols))
@@ -191,7 +189,7 @@ def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = 
             _last_month_apart(ax, when, g[value], color)
         else:
             ax.plot(when, g[value], color=color, lw=1.4)
-        label = textwrap.fill(label, 32) if _latin(name) else label  # long English names on two lines
+        label = textwrap.fill(label, 27) if _latin(name) else label  # long English names on two lines
         ax.xaxis.set_major_locator(mdates.YearLocator(base=step))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         ax.yaxis.set_major_locator(mticker.MaxNLocator(nbins=4, integer=True))  # counts: no 0.25 of an order
@@ -252,7 +250,7 @@ def daily_series(daily: pd.Series, lang: str = "zh", title: str = "") -> plt.Fig
     ticks on the 1st, 8th, 15th, 22nd and 29th, none outside the month (no tick on the next month's first day).
     When the orders end before the month does, the days after are shaded and labelled with the last day of data
     (orders end 2020-12-22)."""
-    use_cjk_font(lang)
+    use_cjk_font()
     fig, ax = plt.subplots(figsize=(8, 2.8))
     daily = daily_days(daily)
     days = pd.DatetimeIndex(daily.index)
@@ -292,7 +290,7 @@ def satisfaction_intervals(table: pd.DataFrame, label: str = "department", lang:
     satisfaction rate"); the ``standard`` as a dashed line, and the rows where the bool column ``marked`` is true
     in red.
     ``size``: see :func:`_rows_size`."""
-    use_cjk_font(lang)
+    use_cjk_font()
     rated = table.dropna(subset=[value])
     t = rated.sort_values([value, "ci_low", label], kind="stable").head(top).iloc[::-1]
     title = shown_of(title, len(t), len(rated), lang, lowest=word("lowest_by", value, lang))
@@ -320,7 +318,7 @@ def issue_bars(issues: pd.DataFrame, colors: dict | None = None, lang: str = "zh
     """The month's issues (rows of :attr:`hotline_analysis.topics.TopicResult.issues`): orders as bars in the
     department's colour, the trailing monthly mean as a black tick (none, and no legend, where it is missing
     throughout), emerging issues marked with ▲."""
-    use_cjk_font(lang)
+    use_cjk_font()
     t = issues.iloc[::-1]
     fig, ax = plt.subplots(figsize=(9, 0.4 * len(t) + 1.3))
     y = np.arange(len(t))
@@ -364,7 +362,7 @@ def _plain_ratio_ticks(ax: plt.Axes) -> None:
 def rate_ratios(table: pd.DataFrame, label: str = "department", lang: str = "zh", title: str = "") -> plt.Figure:
     """Rate ratio after/before per group with its interval (``rate_ratio``, ``ci_low``, ``ci_high``) on a log
     axis, 1 (no change) dashed; the groups top to bottom in the table's order, as the table beside it lists them."""
-    use_cjk_font(lang)
+    use_cjk_font()
     t = table[np.isfinite(table[["rate_ratio", "ci_low", "ci_high"]].astype(float)).all(axis=1)]
     fig, ax = plt.subplots(figsize=(8, 0.4 * len(t) + 1.3))
     y = np.arange(len(t))
@@ -384,7 +382,7 @@ def annual_bars(table: pd.DataFrame, label: str = "department", top: int = 15, l
                 title: str = "") -> plt.Figure:
     """The ``top`` groups by annual count (``annual``) beside the year before (``previous``; the year alone when
     ``previous`` is missing throughout: the data do not hold the year before)."""
-    use_cjk_font(lang)
+    use_cjk_font()
     t = table.nlargest(top, "annual").iloc[::-1]
     fig, ax = plt.subplots(figsize=(8, 0.4 * len(t) + 1.3))
     y = np.arange(len(t))

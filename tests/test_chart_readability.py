@@ -245,3 +245,23 @@ def test_a_chart_of_rows_fills_the_slide_and_uses_slide_sized_fonts(tmp_path):
         pptx = briefing.write_briefing([Slide("t", image=png)], tmp_path / f"rows{rows}.pptx")
         pic = [s for s in Presentation(str(pptx)).slides[0].shapes if s.shape_type == 13][0]
         assert pic.width / 914400 == pytest.approx(12.333, abs=0.01)
+
+
+def test_english_panel_titles_stay_within_their_panels():
+    """Long English names of the Zibo catalogue, wrapped between words: no title is wider than its panel and half
+    the gaps beside it (measured in the chart's own font), none runs past the figure's edge."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from hotline_analysis import plots
+
+    names = ["Municipal Health Commission ↓44%", "Municipal Housing Provident Fund Management Centre ↓36%",
+             "Municipal State-owned Assets Supervision and Administration Commission ↓32%"]
+    months = pd.period_range("2019-01", periods=26, freq="M")
+    table = pd.DataFrame([(n, m, 10) for n in names for m in months], columns=["department", "month", "net_complaints"])
+    fig = plots.monthly_lines(table, lang="en")
+    r = fig.canvas.get_renderer()
+    for ax in fig.axes[:3]:  # within the gap between panels (a third of a panel), and inside the figure
+        t = ax.title.get_window_extent(r)
+        assert t.width <= ax.get_window_extent(r).width * 1.15 and 0 <= t.x0 and t.x1 <= fig.bbox.width, ax.get_title()
+    plt.close(fig)
