@@ -23,24 +23,26 @@ CITY = "city"
 def handling_tables(st: Store, orders: pd.DataFrame, month: pd.Period, settings: Settings, deps: list[str],
                     present: set[str]) -> dict[str, pd.DataFrame]:
     """``handling`` (per unit of ``deps``; this month, last month, a year ago), ``city_handling`` (the same
-    for every dispatched order, with the hotline's own answers) and ``overdue`` (oldest open past due);
-    ``present``: the columns the month's stored orders hold (:func:`stored_columns`)."""
-    earlier = open_from_earlier(st, month)
-    snap = pd.concat([orders[OPEN_COLUMNS], earlier], ignore_index=True)
+    for every dispatched order, with the hotline's own answers) and ``overdue`` (oldest open past due among the
+    orders of ``deps``, the units the report covers); ``present``: the columns the month's stored orders hold
+    (:func:`stored_columns`)."""
+    recent = orders[orders[M.MONTH].isin([month, month - 1]).to_numpy()]
+    snap = pd.concat([recent[OPEN_COLUMNS], open_from_earlier(st, month)], ignore_index=True)
+    known = snapshot_columns(st, month)
     as_of = store_end(st)
     units = orders[orders[S.DEPARTMENT].isin(deps).to_numpy()]
     measured = H.month_measures(units, settings, present, as_of=as_of)
     stale = settings.handling.stale_months
     per_unit = _with_open(_every_unit(measured, deps, month, settings, present), snap, month, S.DEPARTMENT,
-                          present, stale)
+                          present, stale, known)
     city = _with_open(H.month_measures(orders.assign(_city=CITY), settings, present, by="_city", as_of=as_of),
-                      snap.assign(_city=CITY), month, "_city", present, stale).drop(columns="_city")
+                      snap.assign(_city=CITY), month, "_city", present, stale, known).drop(columns="_city")
     city = city.merge(direct_share(orders, present), on=M.MONTH, how="left")
     now = per_unit[per_unit[M.MONTH] == month]
     judged = H.standards_missed(now, settings)[[S.DEPARTMENT, "below_on_time", "slow", "reassign_high"]]
     per_unit = per_unit.merge(judged, on=S.DEPARTMENT, how="left")
     per_unit.loc[per_unit[M.MONTH] != month, ["below_on_time", "slow", "reassign_high"]] = False
-    overdue = H.oldest_overdue(snap, _end(month), settings.handling.oldest)
+    overdue = H.oldest_overdue(snap[snap[S.DEPARTMENT].isin(deps).to_numpy()], _end(month), settings.handling.oldest)
     return {"handling": per_unit.sort_values([M.MONTH, S.DEPARTMENT], ascending=[False, True]).reset_index(drop=True),
             "city_handling": city.sort_values(M.MONTH, ascending=False).reset_index(drop=True),
             "overdue": overdue}
@@ -59,14 +61,18 @@ def _end(month: pd.Period) -> pd.Timestamp:
 
 
 def _with_open(table: pd.DataFrame, snap: pd.DataFrame, month: pd.Period, by: str,
-               present: set[str], stale_months: int = 12) -> pd.DataFrame:
-    """``table`` with ``open``/``overdue`` at the end of this month and last month, ``open_stale`` (those of the
-    open received before the last ``stale_months`` months: an export's records never closed) and ``carried_over``
-    (open at the month's start); NaN a year ago (the store is not read that far back for open orders), and NaN
-    for a snapshot whose measure the month's orders cannot give (:data:`hotline_analysis.handling.NEEDS`: no
-    closing time, or no due time for ``overdue``), never 0."""
+               present: set[str], stale_months: int = 12,
+               known: dict[pd.Period, set[str]] | None = None) -> pd.DataFrame:
+    """``table`` with ``open``/``overdue`` at the end of this month, last month and the same month a year ago,
+    ``open_stale`` (those of the open received before the ``stale_months`` months up to that month: an export's
+    records never closed) and ``carried_over`` (open at the month's start); ``snap``: every order a unit may have
+    held at those instants (:func:`open_from_earlier`). NaN for a snapshot whose measure the month's orders cannot
+    give (:data:`hotline_analysis.handling.NEEDS`: no closing time, or no due time for ``overdue``), never 0; and
+    NaN for last month and a year ago where ``known`` (the columns the store holds per month,
+    :func:`snapshot_columns`; None: all) lacks that month or its columns, or, for ``carried_over``, the month
+    before it (the store cannot say what was open then)."""
     frames = []
-    for m in (month, month - 1):
+    for m in (month, month - 1, month - 12):
         end, start = H.open_at(snap, _end(m), by, (m - stale_months + 1).start_time), H.open_at(snap, m.start_time, by)
         t = end.merge(start[[by, "open"]].rename(columns={"open": "carried_over"}), on=by, how="outer")
         frames.append(t.assign(**{M.MONTH: m}))
@@ -74,13 +80,41 @@ def _with_open(table: pd.DataFrame, snap: pd.DataFrame, month: pd.Period, by: st
     snaps[M.MONTH] = snaps[M.MONTH].astype(table[M.MONTH].dtype)
     out = table.merge(snaps, on=[by, M.MONTH], how="left")
     cols = ["open", "open_stale", "overdue", "carried_over"]
-    recent = out[M.MONTH].isin([month, month - 1])
-    out.loc[recent, cols] = out.loc[recent, cols].fillna(0)  # a unit holding nothing holds zero orders
+    out[cols] = out[cols].fillna(0)  # a unit holding nothing holds zero orders
     absent = H.absent_measures(present)
-    for col in cols:  # a year ago stays unknown (not read), and so does what the export cannot give
+    for col in cols:  # what the export cannot give stays unknown, and so does a month the store cannot tell
         if H.MEASURE_OF_SNAPSHOT[col] in absent:
             out[col] = float("nan")
+            continue
+        for m in (month - 1, month - 12):
+            if not snapshot_known(col, m, known):
+                out.loc[(out[M.MONTH] == m).to_numpy(), col] = float("nan")
     return out
+
+
+def snapshot_known(col: str, m: pd.Period, known: dict[pd.Period, set[str]] | None) -> bool:
+    """Whether the store can give the snapshot column ``col`` of month ``m``: it holds ``m`` with the columns the
+    measure needs (:data:`hotline_analysis.handling.NEEDS`), and for ``carried_over`` (open at ``m``'s start) the
+    month before too.
+
+    >>> m = pd.Period("2020-02", "M")
+    >>> k = {m: {"closed_at"}}
+    >>> snapshot_known("open", m, k), snapshot_known("carried_over", m, k)
+    (True, False)
+    """
+    if known is None:
+        return True
+    needs = set(H.NEEDS[H.MEASURE_OF_SNAPSHOT[col]])
+    months = [m, m - 1] if col == "carried_over" else [m]
+    return all(p in known and needs <= known[p] for p in months)
+
+
+def snapshot_columns(st: Store, month: pd.Period) -> dict[pd.Period, set[str]]:
+    """The columns the store holds (:func:`stored_columns`) in each month a snapshot of last month or a year ago
+    needs: those months and the months before them."""
+    held = set(st.months())
+    wanted = [m for m in (month - 1, month - 2, month - 12, month - 13) if str(m) in held]
+    return {m: stored_columns(st, [m]) for m in wanted}
 
 
 def direct_share(orders: pd.DataFrame, present: set[str]) -> pd.DataFrame:
@@ -95,10 +129,17 @@ def direct_share(orders: pd.DataFrame, present: set[str]) -> pd.DataFrame:
 
 
 def open_from_earlier(st: Store, month: pd.Period) -> pd.DataFrame:
-    """Orders received before last month that were still open when it began (for the open-order snapshots)."""
-    start = pa.scalar((month - 1).start_time.to_pydatetime(), pa.timestamp("ns"))
-    closed = ds.field(S.CLOSED_AT)
-    where = (ds.field(S.RECEIVED_AT) < start) & (closed.is_null() | (closed >= start))
+    """Stored orders received before last month that a unit may have held at an instant of last month or this
+    month (still open when last month began), and those received up to the end of the same month a year ago that
+    were still open when that month began (for the open-order snapshots, :func:`_with_open`). With the orders of
+    this month and last month, each order once."""
+    def ts(m: pd.Period) -> pa.Scalar:
+        return pa.scalar(m.start_time.to_pydatetime(), pa.timestamp("ns"))
+
+    closed, received = ds.field(S.CLOSED_AT), ds.field(S.RECEIVED_AT)
+    last, year_ago = ts(month - 1), ts(month - 12)
+    where = (((received < last) & (closed.is_null() | (closed >= last)))
+             | ((received < ts(month - 11)) & (closed.is_null() | (closed >= year_ago))))
     return st.read_table(OPEN_COLUMNS, where=where).to_pandas()
 
 

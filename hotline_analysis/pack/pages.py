@@ -60,6 +60,14 @@ APPENDIX = {
           "(the last 1 to 12 months against the unit's earlier level) is the one that counts, this table "
           "is for reference.",
 }
+
+
+def overdue_note(report, lang: str) -> HTML:
+    """Whose orders the list of the oldest overdue orders holds, and how many of theirs were overdue
+    (:func:`hotline_analysis.pack.text.overdue_scope`); nothing when the list is a sentence of its own."""
+    return prose(text.overdue_scope(report, lang)) if text.overdue_scope(report, lang) else HTML("")
+
+
 #: How the issues page judges an issue rising (the test of :func:`hotline_analysis.topics.extract_issues`).
 EMERGING_RULE = {"zh": "显著上升：问题件数占全市工单的比重比前{months}个月和去年同月都显著升高，且至少是前{months}个月的{ratio:g}倍"
                        "（按全市工单总量折算，全市总量下降的月份也能看出上升）。",

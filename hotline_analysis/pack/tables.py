@@ -328,8 +328,10 @@ def _points(x: float, lang: str) -> str:
 
 def city_handling(report, lang: str) -> pd.DataFrame:
     """The city's handling this month against last month and a year ago (rates in percent with changes in
-    points; counts with changes in percent; "not comparable" in an incomplete month,
-    :func:`hotline_analysis.pack.text.incomplete`); measures the export lacks are left out."""
+    points; counts with changes in percent, "new" or "n/a" on a base below ``change.min_base`` as
+    :func:`changes`; "n/a" where the base month is not known: not in the store, or for 上月结转 the month before
+    it not either; "not comparable" in an incomplete month, :func:`hotline_analysis.pack.text.incomplete`);
+    measures the export lacks are left out."""
     c = report.city_handling.set_index("month")
     m, mb, digits = report.month, report.settings.change.min_base, report.settings.change.decimals
     partial = text.incomplete(report)
@@ -342,10 +344,12 @@ def city_handling(report, lang: str) -> pd.DataFrame:
             continue
         before = [c[measure].get(p) for p in (m - 1, m - 12)]
         if kind == "rate":
-            shown = [round(cur * 100, 2), *(_points(cur - b, lang) if pd.notna(b) else None for b in before)]
+            shown = [round(cur * 100, 2), *(_points(cur - b, lang) if pd.notna(b) else text.small_base("n/a", lang)
+                                            for b in before)]
         else:
-            pct = [float(M.change_pct([cur], [b], mb)[0][0]) if pd.notna(b) else np.nan for b in before]
-            shown = [int(cur), *(None if np.isnan(p) else f"{p:+.{digits}f}%" for p in pct)]
+            changed = [M.change_pct([cur], [np.nan if pd.isna(b) else b], mb) for b in before]
+            shown = [int(cur), *(f"{p[0]:+.{digits}f}%" if st[0] == "ok" else text.small_base(st[0], lang)
+                                 for p, st in changed)]
         if partial:
             shown[1:] = [text.not_comparable(lang)] * 2
         rows.append((stale_word(report, lang) if measure == "open_stale" else L.word("handling", measure, lang),
@@ -355,12 +359,13 @@ def city_handling(report, lang: str) -> pd.DataFrame:
 
 
 def overdue(report, lang: str) -> pd.DataFrame:
-    """The orders open longest past their due time at the month's end (one row saying it is not in this export
-    when the export has no due or closing times)."""
+    """The orders of the report's units open longest past their due time at the month's end (the page says whose,
+    :func:`hotline_analysis.pack.text.overdue_scope`); one row saying it is not in this export when the export has
+    no due or closing times, or that none was overdue (:func:`noted`)."""
     if "overdue" in report.absent:
         return absent_note(report, "overdue", lang)
     o = report.overdue
     t = pd.DataFrame({"order_id": o.order_id, "department": _names(o.department, lang),
                       "received_at": o.received_at.dt.strftime("%Y-%m-%d %H:%M"),
                       "due_at": o.due_at.dt.strftime("%Y-%m-%d %H:%M"), "days_overdue": o.days_overdue})
-    return _headed(t, lang)
+    return noted(_headed(t, lang), text.overdue_none(report, lang), lang)

@@ -158,6 +158,33 @@ def untested(months: int, needs: int, lang: str) -> str:
             f"not tested: needs {needs} months (has {months})")
 
 
+def overdue_scope(report, lang: str) -> str:
+    """The sentence over the oldest overdue orders: whose orders they are (the report's units, never the other
+    units of the hotline) and how many of theirs were open past due at the month's end; '' when the list is a
+    sentence of its own (none overdue, or not in this export: :func:`hotline_analysis.pack.tables.overdue`)."""
+    if "overdue" in report.absent or not len(report.overdue):
+        return ""
+    scope = report.ledger.get("unit_scope")
+    h = report.handling
+    total, shown = int(h.loc[h.month == report.month, "overdue"].sum()), len(report.overdue)
+    of = L.unit_scope(scope, lang)[1]
+    only = scope in (None, "departments")
+    if lang == "zh":
+        listed = "全部列于下表" if shown == total else f"下表列出其中超期最久的{shown}件"
+        return (f"{of}月末超期未办结工单{total:,}件，{listed}"
+                + ("（只列监督单位的工单，热线其他承办单位的不在此列）" if only else "") + "。")
+    listed = "all listed below" if shown == total else f"below, the {shown} overdue longest"
+    return (f"Orders of {of} open past their due time at the month's end: {total:,}; {listed}"
+            + (" (only the supervised units' orders, not those of the hotline's other units)" if only else "") + ".")
+
+
+def overdue_none(report, lang: str) -> str:
+    """Why the list of the oldest overdue orders is empty: none of the report's units held one."""
+    of = L.unit_scope(report.ledger.get("unit_scope"), lang)[1]
+    return (f"{of}月末没有超期未办结的工单。" if lang == "zh" else
+            f"No order of {of} was open past its due time at the month's end.")
+
+
 def units(n: int, lang: str) -> str:
     """A number of units: 3个单位; 1 unit, 2 units."""
     return f"{n}个单位" if lang == "zh" else f"{n} unit{'' if n == 1 else 's'}"
