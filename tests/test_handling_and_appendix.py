@@ -175,3 +175,24 @@ def test_with_none_overdue_the_list_says_so(stores):
     assert t.attrs["sentence"] == "No order of the supervised units was open past its due time at the month's end."
     assert text.overdue_scope(r, "en") == "" and pages.table(t).data.endswith(
         "No order of the supervised units was open past its due time at the month&#x27;s end.</p>")
+
+
+# --- 3. the appendix of an incomplete month ---------------------------------------------------------------------
+
+
+def test_a_whole_month_tests_the_24_months_up_to_it(may):
+    lt = may.long_trends.set_index("department")
+    assert lt.loc["Dept A", "months"] == 24  # June 2022 to May 2024
+    assert tables.long_trends(may, "en")["Trend"].tolist() == ["no clear change"]  # two a month, a third in five months
+    assert text.appendix_months(may, "en") == ""
+
+
+def test_an_incomplete_month_is_left_out_of_the_appendix_and_the_page_says_so(stores):
+    r = MonthReport.build(stores[1], "2024-05", ONE)
+    assert text.incomplete(r)  # May's orders end on the 3rd
+    assert r.long_trends.set_index("department").loc["Dept A", "months"] == 23  # June 2022 to April 2024
+    assert tables.long_trends(r, "en")["Trend"].tolist() == ["not tested: needs 24 months (has 23)"]
+    assert tables.long_trends(r, "zh")["趋势"].tolist() == ["未检验：需24个月数据（现有23个月）"]
+    assert pages.appendix(r, "en").data.endswith(
+        "This month is incomplete: the table leaves it out and tests the last 24 months up to April 2024.</p>")
+    assert "本月数据不完整，本表不含本月，按截至2024年4月的最近24个月检验。" in pages.appendix(r, "zh").data

@@ -20,7 +20,8 @@ Tables (one row per supervised department unless said otherwise):
 ``history``
     net complaints per department and month up to the month.
 ``long_trends``
-    seasonal Mann-Kendall with Sen's slope per department.
+    seasonal Mann-Kendall with Sen's slope per department over the last months up to the month (in an
+    incomplete month up to the month before).
 ``breakdowns``
     ``dimension, value, records, share, prev_month, mom_pct, prev_year,
     yoy_pct`` for request type, channel and district (all orders).

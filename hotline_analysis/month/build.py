@@ -58,7 +58,7 @@ def build_month(cls, store, month: pd.Period, settings: Settings, dataset: str |
                                                         "unit_scope": scope},
                  topics_from=issue_source(topics, present), departments=table,
                  history=volumes[[S.DEPARTMENT, M.MONTH, "net_complaints"]],
-                 long_trends=long_trends(volumes, month, settings),
+                 long_trends=long_trends(volumes, month if city.complete else month - 1, settings),
                  breakdowns=breakdowns(orders, month, settings), daily=daily_counts(orders, month),
                  satisfaction=sat, **handling_tables(st, orders, month, settings, deps, present), issues=issues,
                  emerging=emerging, absent=absent,
@@ -261,8 +261,10 @@ def quiet_incomplete(t: pd.DataFrame, vol: pd.DataFrame, month: pd.Period, setti
 MK_MIN_MONTHS = 24
 
 
-def long_trends(volumes: pd.DataFrame, month: pd.Period, settings: Settings) -> pd.DataFrame:
-    """Seasonal Mann-Kendall with Sen's slope over the last ``trend.mk_window_months`` months per department.
+def long_trends(volumes: pd.DataFrame, through: pd.Period, settings: Settings) -> pd.DataFrame:
+    """Seasonal Mann-Kendall with Sen's slope over the last ``trend.mk_window_months`` months up to ``through``
+    per department (the month reported, or in an incomplete month the one before: a partial count is no month of
+    the series).
 
     Columns: ``department, months, slope_per_year, p_value, q_value, direction`` (BH across departments at
     ``trend.alpha``; ``no_trend`` unless q is below it; untested, slope and q missing, under
@@ -272,7 +274,7 @@ def long_trends(volumes: pd.DataFrame, month: pd.Period, settings: Settings) -> 
 
     rows = []
     window = settings.trend.mk_window_months
-    for dep, g in volumes.groupby(S.DEPARTMENT, observed=True):
+    for dep, g in volumes[(volumes[M.MONTH] <= through).to_numpy()].groupby(S.DEPARTMENT, observed=True):
         s = g.sort_values(M.MONTH).set_index(M.MONTH)["net_complaints"].astype(float).iloc[-window:]
         r = trend_test(s.reset_index(drop=True)) if len(s) >= MK_MIN_MONTHS else None
         rows.append((dep, len(s), *((r.slope_per_year, r.p_value, r.z) if r else (np.nan,) * 3)))

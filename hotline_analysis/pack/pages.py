@@ -62,6 +62,12 @@ APPENDIX = {
 }
 
 
+def appendix(report, lang: str) -> HTML:
+    """The appendix's explanation (:data:`APPENDIX`), and in an incomplete month which months it tests
+    (:func:`hotline_analysis.pack.text.appendix_months`)."""
+    return prose(APPENDIX[lang] + text.appendix_months(report, lang))
+
+
 def overdue_note(report, lang: str) -> HTML:
     """Whose orders the list of the oldest overdue orders holds, and how many of theirs were overdue
     (:func:`hotline_analysis.pack.text.overdue_scope`); nothing when the list is a sentence of its own."""

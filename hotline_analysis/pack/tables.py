@@ -135,9 +135,10 @@ def satisfaction(report, lang: str) -> pd.DataFrame:
 
 
 def long_trends(report, lang: str) -> pd.DataFrame:
-    """Seasonal Mann-Kendall per department (the appendix's longer view); a department with fewer months than
-    the test needs (:data:`hotline_analysis.month.build.MK_MIN_MONTHS`) is "not tested", never "no clear
-    change"."""
+    """Seasonal Mann-Kendall per department (the appendix's longer view; in an incomplete month over the months up
+    to the one before, as the page says: :func:`hotline_analysis.pack.text.appendix_months`); a department with
+    fewer months than the test needs (:data:`hotline_analysis.month.build.MK_MIN_MONTHS`) is "not tested", never
+    "no clear change"."""
     from ..month.build import MK_MIN_MONTHS
 
     t = report.long_trends

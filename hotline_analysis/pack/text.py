@@ -158,6 +158,17 @@ def untested(months: int, needs: int, lang: str) -> str:
             f"not tested: needs {needs} months (has {months})")
 
 
+def appendix_months(report, lang: str) -> str:
+    """In an incomplete month, the months the appendix's seasonal Mann-Kendall test covers (up to the month before,
+    :func:`hotline_analysis.month.build.long_trends`), as a sentence after the appendix's explanation; '' in a
+    complete month."""
+    if not incomplete(report):
+        return ""
+    n, last = report.settings.trend.mk_window_months, L.month_name(report.month - 1, lang)
+    return (f"本月数据不完整，本表不含本月，按截至{last}的最近{n}个月检验。" if lang == "zh" else
+            f" This month is incomplete: the table leaves it out and tests the last {n} months up to {last}.")
+
+
 def overdue_scope(report, lang: str) -> str:
     """The sentence over the oldest overdue orders: whose orders they are (the report's units, never the other
     units of the hotline) and how many of theirs were open past due at the month's end; '' when the list is a
