@@ -4,7 +4,6 @@ table). Two tiny exports written here, every expected figure counted by hand fro
 
 from __future__ import annotations
 
-import warnings
 
 import pandas as pd
 import pytest
@@ -14,6 +13,8 @@ from hotline_analysis.month.summary import validate_summary
 from hotline_analysis.pack import deck, pages, tables, text
 from hotline_analysis.pack.workbook import workbook_tables
 from hotline_analysis.settings import settings_from_dict
+
+from .written import ingest_written
 
 #: One call-back is enough for a rate, so the hand-worked rates below are shown.
 SETTINGS = settings_from_dict({"satisfaction": {"min_surveyed": 1}})
@@ -53,9 +54,6 @@ HANDLING = "due_at, closed_at, status, contacted, resolved, phone, content"
 
 def tiny_store(folder, satisfaction: bool, reasonable: bool):
     """The rows above as an export with the columns asked for, ingested: the store's folder."""
-    from hotline_analysis.ingest.pipeline import ingest
-    from hotline_analysis.ingest.presets import load_preset
-
     df = pd.DataFrame(ROWS, columns=["编号", "受理时间", "承办单位", "回访结果", "是否合理"])
     extra, absent = "", [HANDLING]
     if satisfaction:
@@ -66,14 +64,7 @@ def tiny_store(folder, satisfaction: bool, reasonable: bool):
         extra += "  is_reasonable: 是否合理\n"
     else:
         df, absent = df.drop(columns="是否合理"), absent + ["is_reasonable"]
-    folder.mkdir(parents=True)
-    df.to_csv(folder / "tiny.csv", index=False, encoding="utf-8")
-    (folder / "tiny.yaml").write_text(PRESET.format(extra=extra, absent=", ".join(absent)), "utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the preset warns that measures will be absent: that is the point
-        ingest([folder / "tiny.csv"], load_preset(folder / "tiny.yaml"), folder / "store", progress=False,
-               now=pd.Timestamp("2024-06-05"))
-    return folder / "store"
+    return ingest_written(folder, df, PRESET.format(extra=extra, absent=", ".join(absent)), "tiny")
 
 
 def build(store) -> MonthReport:

@@ -4,7 +4,6 @@ summary.json, pages, sheets and headline. The export is written here; every figu
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import replace
 
 from pathlib import Path
@@ -16,6 +15,8 @@ from hotline_analysis.month import MonthReport
 from hotline_analysis.month.build import category_paths
 from hotline_analysis.month.summary import validate_summary
 from hotline_analysis.pack import fonts, pages, tables, text, workbook
+
+from .written import ingest_written
 
 #: S1 received in March 2023 and never closed (due 20 March); April 2024 has no due times either way; May 2024
 #: has none and ends on the 4th (27 days early); M2 is still open. Unit A's complaints are HEAT/HOT WATER:
@@ -54,18 +55,10 @@ INCOMPLETE = "month incomplete: orders end on 2024-05-04, 27 days before the mon
 
 @pytest.fixture(scope="module")
 def may(tmp_path_factory):
-    from hotline_analysis.ingest.pipeline import ingest
-    from hotline_analysis.ingest.presets import load_preset
-
-    folder = tmp_path_factory.mktemp("city311")
-    pd.DataFrame(ROWS, columns=["Unique Key", "Created Date", "Agency", "Complaint Type", "Descriptor", "Closed Date",
-                                "Due Date", "Status"]).to_csv(folder / "city311.csv", index=False)
-    (folder / "city311.yaml").write_text(PRESET, "utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the preset warns of the measures it lacks
-        ingest([folder / "city311.csv"], load_preset(folder / "city311.yaml"), folder / "store", progress=False,
-               now=pd.Timestamp("2024-06-05"))
-    return MonthReport.build(folder / "store", "2024-05", all_units=True)
+    rows = pd.DataFrame(ROWS, columns=["Unique Key", "Created Date", "Agency", "Complaint Type", "Descriptor",
+                                       "Closed Date", "Due Date", "Status"])
+    store = ingest_written(tmp_path_factory.mktemp("city311"), rows, PRESET, "city311")
+    return MonthReport.build(store, "2024-05", all_units=True)
 
 
 def test_summary_says_null_with_the_reason_where_the_pages_say_not_measured_or_not_judged(may):

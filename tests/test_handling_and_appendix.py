@@ -4,7 +4,6 @@ counted by hand from its rows."""
 
 from __future__ import annotations
 
-import warnings
 
 import pandas as pd
 import pytest
@@ -13,6 +12,8 @@ from hotline_analysis.month import MonthReport
 from hotline_analysis.month.summary import validate_summary
 from hotline_analysis.pack import pages, tables, text
 from hotline_analysis.settings import settings_from_dict
+
+from .written import ingest_written
 
 UNITS = "alias,name,kind\nDept A,Dept A,department\nPower Co,Power Co,enterprise\n"
 PRESET = """name: handled
@@ -63,19 +64,8 @@ def rows(complete: bool) -> list[tuple]:
 
 
 def store(folder, complete: bool):
-    from hotline_analysis.ingest.pipeline import ingest
-    from hotline_analysis.ingest.presets import load_preset
-
-    folder.mkdir(parents=True)
-    pd.DataFrame(rows(complete), columns=["Key", "Created", "Unit", "Closed", "Due", "Status"]).to_csv(
-        folder / "x.csv", index=False)
-    (folder / "units.csv").write_text(UNITS, "utf-8")
-    (folder / "x.yaml").write_text(PRESET, "utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the preset warns of the measures it lacks
-        ingest([folder / "x.csv"], load_preset(folder / "x.yaml"), folder / "store", progress=False,
-               now=pd.Timestamp("2024-06-05"))
-    return folder / "store"
+    frame = pd.DataFrame(rows(complete), columns=["Key", "Created", "Unit", "Closed", "Due", "Status"])
+    return ingest_written(folder, frame, PRESET, files={"units.csv": UNITS})
 
 
 #: A base of 1 or 2 orders gives a change here (the default, 5, would make every one "n/a" or "new").

@@ -6,7 +6,6 @@ written here; every figure counted by hand from its rows."""
 from __future__ import annotations
 
 import html
-import warnings
 
 import pandas as pd
 import pytest
@@ -18,6 +17,7 @@ from hotline_analysis.pack.workbook import workbook_tables
 from hotline_analysis.settings import settings_from_dict
 
 from .test_absent_measures import HANDLING, PRESET
+from .written import ingest_written
 
 NEVER = {"en": "not comparable (month incomplete)", "zh": "不可比（本月数据不完整）"}
 NOT_JUDGED = {"en": "not judged (month incomplete)", "zh": "未判断（本月数据不完整）"}
@@ -46,19 +46,9 @@ def _rows(may_days: int) -> list[tuple]:
 
 def store(folder, may_days: int):
     """The rows as an export with a satisfaction column and nothing of handling, ingested: the store's folder."""
-    from hotline_analysis.ingest.pipeline import ingest
-    from hotline_analysis.ingest.presets import load_preset
-
-    folder.mkdir(parents=True)
-    pd.DataFrame(_rows(may_days), columns=["编号", "受理时间", "承办单位", "回访结果"]).to_csv(
-        folder / "tiny.csv", index=False, encoding="utf-8")
+    frame = pd.DataFrame(_rows(may_days), columns=["编号", "受理时间", "承办单位", "回访结果"])
     absent = ", ".join([HANDLING, "is_reasonable"])
-    (folder / "tiny.yaml").write_text(PRESET.format(extra="  satisfaction: 回访结果\n", absent=absent), "utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the preset warns that measures will be absent
-        ingest([folder / "tiny.csv"], load_preset(folder / "tiny.yaml"), folder / "store", progress=False,
-               now=pd.Timestamp("2024-06-05"))
-    return folder / "store"
+    return ingest_written(folder, frame, PRESET.format(extra="  satisfaction: 回访结果\n", absent=absent), "tiny")
 
 
 #: Ten call-backs are enough here, so both units' May rates are judged.

@@ -4,7 +4,6 @@ columns named as a reader knows them. Small exports written here; every figure c
 
 from __future__ import annotations
 
-import warnings
 
 import pandas as pd
 import pytest
@@ -17,6 +16,7 @@ from hotline_analysis.settings import settings_from_dict
 
 from .test_absent_measures import tiny_store
 from .test_other_city import ingest as ingest_city
+from .written import ingest_written
 
 NEVER = "not comparable (month incomplete)"
 
@@ -106,18 +106,8 @@ departments: null
 
 @pytest.fixture(scope="module")
 def due_store(tmp_path_factory):
-    from hotline_analysis.ingest.pipeline import ingest
-    from hotline_analysis.ingest.presets import load_preset
-
-    folder = tmp_path_factory.mktemp("due")
-    pd.DataFrame(DUE_ROWS, columns=["编号", "受理时间", "承办单位", "办结时间", "办理时限", "状态"]).to_csv(
-        folder / "due.csv", index=False, encoding="utf-8")
-    (folder / "due.yaml").write_text(DUE_PRESET, "utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ingest([folder / "due.csv"], load_preset(folder / "due.yaml"), folder / "store", progress=False,
-               now=pd.Timestamp("2024-06-05"))
-    return folder / "store"
+    frame = pd.DataFrame(DUE_ROWS, columns=["编号", "受理时间", "承办单位", "办结时间", "办理时限", "状态"])
+    return ingest_written(tmp_path_factory.mktemp("due"), frame, DUE_PRESET, "due")
 
 
 @pytest.fixture(scope="module")
