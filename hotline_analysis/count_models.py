@@ -495,19 +495,21 @@ def level_shift(history: pd.Series, month: pd.Period, windows: list[int], exposu
     y = kept.to_numpy()
     off = np.zeros(len(y)) if exposure is None else np.log(exposure.reindex(kept.index).to_numpy(float))
     ages = np.array([(month - m).n for m in kept.index])
-    null = _nb_fit(y, np.column_stack([np.ones(len(y)), harmonics(kept.index.month, 1)]), off, alpha)
-    if null is None:
-        return None
-    if baseline_level is not None:
-        span = max([*windows, *ramps])
+
+    def no_step():  # the fit without a change, on the months kept
+        return _nb_fit(y, np.column_stack([np.ones(len(y)), harmonics(kept.index.month, 1)]), off, alpha)
+
+    null = no_step()
+    if null is not None and baseline_level is not None:
         mu = null.fittedvalues
         r = (y - mu) / np.sqrt(max(scale, 1.0) * mu * (1 + alpha * mu))
-        odd = (ages >= span) & (np.abs(r) > sps.norm.isf((1 - baseline_level) / 2))  # before every window
+        early = ages >= max([*windows, *ramps])  # before every window
+        odd = early & (np.abs(r) > sps.norm.isf((1 - baseline_level) / 2))
         if odd.any():
             kept, y, off, ages = kept[~odd], y[~odd], off[~odd], ages[~odd]
-            null = _nb_fit(y, np.column_stack([np.ones(len(y)), harmonics(kept.index.month, 1)]), off, alpha)
-            if null is None:
-                return None
+            null = no_step()
+    if null is None:
+        return None
     w0 = null.fittedvalues / (1 + alpha * null.fittedvalues)  # IRLS weights under no step
     tests = []
     for kind, w in [("step", w) for w in windows] + [("ramp", w) for w in ramps]:

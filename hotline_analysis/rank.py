@@ -63,10 +63,10 @@ def review_candidates(table: pd.DataFrame, year: int, settings: Settings, value:
     tests = pd.DataFrame(index=out.index, columns=["ratio", "ci_low", "ci_high", "p_value"], dtype=float)
     if prev.notna().any():
         disp = dispersion(table, pd.Period(f"{year}-12", "M"), value, by)
+        months = {name: g.set_index(MONTH)[value] for name, g in table.groupby(by, observed=True)}
         for i, name in zip(out.index, out[by]):
             if not np.isnan(out.previous[i]):
-                s = table[table[by] == name].set_index(MONTH)[value]
-                tests.loc[i] = year_on_year(s, year, disp.alpha, float(disp.factor([name])[0]))
+                tests.loc[i] = year_on_year(months[name], year, disp.alpha, float(disp.factor([name])[0]))
     out = pd.concat([out, tests], axis=1)
     reject, out["q_value"] = bh_adjust(out.p_value, settings.flags.commend.alpha)
     out["top_n"] = out["rank"] <= settings.ranking.review_top_n

@@ -751,11 +751,11 @@ def _test_change(issues: pd.DataFrame, n_current: int, base: pd.DataFrame | None
     issues["change"] = issues.orders - issues.baseline_mean
     # the issue's share of all orders now against its share in the trailing months: in a month when the whole
     # hotline falls (the Spring Festival's) a steady issue is not falling, nor a doubling only a 1.4
-    volume = n_current / len(base) * k_months if base is not None and k_months and len(base) else np.nan
-    issues["rate_ratio"] = issues.orders / (issues.baseline_mean * volume).where(issues.baseline_mean > 0)
+    volume = n_current / len(base) if base is not None and len(base) else np.nan
+    issues["rate_ratio"] = issues.orders / (issues.base_orders * volume).where(issues.baseline_mean > 0)
     p = np.full(len(issues), np.nan)
     if base is not None and k_months:
-        p = np.array([rate_ratio_test(a, b, "greater", exposure_ratio=n_current / len(base))
+        p = np.array([rate_ratio_test(a, b, "greater", exposure_ratio=volume)
                       for a, b in zip(issues.orders, issues.base_orders)])
         if year is not None:  # intersection-union test: above the trailing months and last year
             p = np.maximum(p, [rate_ratio_test(a, b, "greater", exposure_ratio=n_current / len(year))

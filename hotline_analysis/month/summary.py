@@ -42,10 +42,9 @@ def _department(d, change, surveyed_known: bool = True, comparable: bool = True,
     0: nothing was surveyed that the export records); ``comparable`` False in an incomplete month (the changes
     null: its reason is the ledger's ``completeness``, stated once). A rate on fewer than ``min_surveyed``
     call-backs is given as measured but not judged (``satisfaction_judged`` false, with the reason): no change
-    on last month and no satisfaction flag rest on it."""
+    on last month rests on it (nor a satisfaction-drop flag, which the month's build does not raise)."""
     surveyed = (int(d.surveyed) if not pd.isna(d.surveyed) else 0) if surveyed_known else None
     judged = surveyed is not None and surveyed >= min_surveyed
-    flags = [f for f in FLAGS if bool(getattr(d, f)) and (judged or f != "satisfaction_drop")]
     return {
         "department": d.department,
         "net_complaints": int(d.net_complaints),
@@ -64,7 +63,7 @@ def _department(d, change, surveyed_known: bool = True, comparable: bool = True,
         "trend_not_judged_reason": None if d.complete else f"month incomplete: {d.incomplete_reason}",
         "complete": bool(d.complete),
         "incomplete_reason": d.incomplete_reason or None,
-        "flags": flags,
+        "flags": [f for f in FLAGS if bool(getattr(d, f))],  # none on too few call-backs: month.build
     }
 
 

@@ -121,11 +121,9 @@ def satisfaction(report, lang: str) -> pd.DataFrame:
           for lo, hi, ok in zip(s.ci_low, s.ci_high, s.enough_sample)]
     yes, no = L.word("bool", True, lang), ""
     delta = _round(s.delta_pp, 2).where(s.enough_sample)
-    if text.incomplete(report):  # part of a month against a whole one: no change shown
-        delta = uncompared(s.index, lang)
     significant = s.department.isin(text.judged_shifts(report).department).map(lambda v: yes if v else no)
-    if text.incomplete(report):
-        significant = pd.Series(text.not_judged(lang), index=s.index)
+    if text.incomplete(report):  # part of a month against a whole one: no change shown, none judged
+        delta, significant = uncompared(s.index, lang), pd.Series(text.not_judged(lang), index=s.index)
     t = pd.DataFrame({"department": _names(s.department, lang), "surveyed": s.surveyed,
                       "satisfaction_rate": _sat_rate(s.satisfaction_rate, s.enough_sample, lang), "ci": ci,
                       "vs_city_pp": _round(s.vs_city_pp, 2).where(s.enough_sample), "delta_pp": delta,

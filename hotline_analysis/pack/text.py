@@ -66,11 +66,16 @@ def not_judged(lang: str) -> str:
     return L.word("trend", "incomplete", lang)
 
 
+def _no_callbacks(report, lang: str) -> str:
+    """That no unit had the call-backs a rate needs (``satisfaction.min_surveyed``)."""
+    n = report.settings.satisfaction.min_surveyed
+    return f"没有单位回访达到{n}件" if lang == "zh" else f"no unit had the {n} call-backs needed"
+
+
 def too_few_callbacks(report, lang: str) -> str:
     """What the units below the satisfaction standard read when no unit had enough call-backs to judge."""
-    n = report.settings.satisfaction.min_surveyed
-    return (f"未判断（没有单位回访达到{n}件）" if lang == "zh" else
-            f"not judged (no unit had the {n} call-backs needed to judge)")
+    few = _no_callbacks(report, lang)
+    return f"未判断（{few}）" if lang == "zh" else f"not judged ({few} to judge)"
 
 
 def callbacks_judged(report) -> bool:
@@ -114,12 +119,11 @@ def net_scope(report, lang: str) -> str:
     """What the hotline's net complaints are: the request types counted and the exclusions made, and the
     exclusions the export did not allow (the month ledger's ``net_scope``; a result without it: every exclusion
     the settings enable)."""
+    from ..month.build import EXCLUSIONS
+
     rules = report.settings.net_complaint.rules
     scope = report.ledger.get("net_scope") or {
-        "type": True, "not_made": {},
-        "applied": [e for r, e in (("exclude_invalid", "invalid"), ("exclude_duplicates", "repeat"),
-                                   ("exclude_unreasonable", "unreasonable"), ("exclude_returned", "returned"))
-                    if getattr(rules, r)]}
+        "type": True, "not_made": {}, "applied": [e for r, e in EXCLUSIONS.items() if getattr(rules, r)]}
     i = 0 if lang == "zh" else 1
     made = [MADE[e][i] for e in scope["applied"]]
     if scope["type"]:
@@ -261,8 +265,7 @@ def unjudged_grounds(report, lang: str) -> list[tuple[str, str]]:
     empty = getattr(report, "empty_columns", ())
     measure = {"satisfaction_drop": "satisfaction_rate", "satisfaction_below": "satisfaction_rate",
                "slow": "on_time_rate", "reassign_high": "reassign_rate"}
-    few = (f"没有单位回访达到{report.settings.satisfaction.min_surveyed}件" if lang == "zh" else
-           f"no unit had the {report.settings.satisfaction.min_surveyed} call-backs needed")
+    few = _no_callbacks(report, lang)
     out = []
     for g in GROUNDS:
         m = measure.get(g)
