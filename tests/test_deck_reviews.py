@@ -92,13 +92,13 @@ def test_the_annual_slide_names_the_candidates_and_why_each_is_one():
     lines = annual_lines(annual_table(), 2020, "zh")
     assert lines[0] == "2020年评议候选单位（全年净投诉量前列或显著上升）：市住房和城乡建设局、市农业农村局。"
     assert lines[1].startswith("显著上升：") and "3个单位同时检验" in lines[1] and lines[1].endswith("还不够）。")
-    assert lines[2:] == ["市住房和城乡建设局（全年净投诉量居前）：全年净投诉1,000件，第1位；比上年下降20.0%，95%置信区间-30.0% – -10.0%",
+    assert lines[2:] == ["市住房和城乡建设局（全年净投诉量居前）：全年净投诉1,000件，第1位；比上年下降20.0%，95%置信区间−30.0% – −10.0%",
                          "市农业农村局（比上年显著上升）：全年净投诉900件，第3位；比上年上升50.0%，95%置信区间+10.0% – +50.0%"]
     en = annual_lines(annual_table(), 2020, "en")
     assert en[0] == f"Review candidates 2020 (most annual net complaints, or a significant rise): {HOUSING_EN}, {AGRI_EN}."
     assert en[1].startswith("A significant rise: ") and "with 3 units tested at once" in en[1]
     assert en[2:] == [f"{HOUSING_EN} (among the most net complaints): 1,000 net complaints, rank 1; down 20.0% on the "
-                      "year before, 95% interval -30.0% – -10.0%",
+                      "year before, 95% interval −30.0% – −10.0%",
                       f"{AGRI_EN} (significant rise on last year): 900 net complaints, rank 3; up 50.0% on the year "
                       "before, 95% interval +10.0% – +50.0%"]
 
@@ -187,11 +187,13 @@ def test_the_workbook_has_the_annual_review_sheet_in_either_language(due, tmp_pa
     assert list(zh.columns) == ["排名", "承办单位", "全年净投诉", "上年", "变化（%）", "变化的95%置信区间（%）", "评议候选依据"]
     assert zh["承办单位"].tolist() == [HOUSING, HEALTH, AGRI]
     assert zh["评议候选依据"].tolist() == ["全年净投诉量居前", "", "比上年显著上升"]
-    assert zh["变化的95%置信区间（%）"].tolist() == ["-30.0 – -10.0", "-20.0 – +10.0", "+10.0 – +50.0"]
+    assert zh["变化的95%置信区间（%）"].tolist() == ["−30.0 – −10.0", "−20.0 – +10.0", "+10.0 – +50.0"]
+    assert zh["变化（%）"].tolist() == ["−20.0", "−5.0", "+50.0"]  # 1,000 on 1,250; 950 on 1,000; 900 on 600
     en = workbook_tables(due, "en")
     assert en["annual review 2020"]["Department"].tolist()[0] == HOUSING_EN
     written = pd.read_excel(write_workbook(en, tmp_path / "t.xlsx"), sheet_name=None, engine="calamine")
     assert written["annual review 2020"]["Annual net complaints"].tolist() == [1000, 950, 900]
+    assert written["annual review 2020"]["Change (%)"].tolist() == ["−20.0", "−5.0", "+50.0"]  # as shown
     assert "look-back" in written
 
 

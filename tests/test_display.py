@@ -154,3 +154,18 @@ def test_a_wide_table_scrolls_in_its_own_box_and_keeps_names_to_two_lines():
 
     assert "div.table-scroll{overflow-x:auto" in STYLE and "table-layout:auto" in STYLE
 
+
+
+def test_a_change_always_shows_its_sign_a_zero_none():
+    from hotline_analysis.pack.text import signed
+
+    assert signed(8.41) == "+8.41" and signed(-29.9) == "−29.90"  # the minus is U+2212, as wide as the plus
+    assert signed(10.154, 2, "个百分点") == "+10.15个百分点" and signed(-3.44, 2, " pts") == "−3.44 pts"
+    assert signed(-0.004) == "0.00" and signed(0) == "0.00"  # rounds to no change: no sign, never "−0.00"
+    assert signed(1234.56, 1, "%") == "+1,234.6%" and signed(float("nan")) is None and signed(None) is None
+
+
+def test_signed_changes_beside_words_are_aligned_as_figures():
+    t = pd.DataFrame({"mom": ["+8.41", "−29.90", "0.00", "新增", None]})
+    assert cells(table(t).data) == [(' class="num"', v) for v in ("+8.41", "−29.90", "0.00", "新增", "")]
+

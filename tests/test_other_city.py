@@ -160,7 +160,7 @@ def test_small_bases_show_new_or_n_a_as_the_readme_says(april):
     mom, yoy = "MoM (%)", "YoY (%)"
     assert d.loc[PARKS, mom] == "n/a"  # 11 on a base of 4 (below 5)
     assert d.loc[PERMITS, mom] == "new"  # 3 on a base of 0
-    assert d.loc[WATER, mom] == 0  # 5 on 5
+    assert d.loc[WATER, mom] == "0.00"  # 5 on 5: no change, so no sign
     assert (d[yoy] == "n/a").all()  # 2022-04 is not in the store
     zh = tables.departments(april, "zh")
     assert zh[zh.iloc[:, 1] == PERMITS].iloc[0, 4] == "新增"

@@ -185,3 +185,30 @@ def test_the_english_workbook_says_on_its_first_sheet_where_it_quotes_chinese(zi
                                        "quoted in the original Chinese (sheets issues, emerging issues, questions)."]
     assert "original Chinese" not in workbook_tables(zibo, "zh")["总览"].to_string()
     assert "original Chinese" not in workbook_tables(city, "en")["overview"].to_string()  # categories: names
+
+
+# --- 7. one sign rule for every change ---------------------------------------------------------------------------
+
+#: Columns of changes and of levels (header keys, :data:`hotline_analysis.labels.HEADERS_PAIRS`).
+CHANGES = ("mom_pct", "yoy_pct", "delta_pp", "vs_city_pp", "on_time_mom_pp", "change", "slope_per_year", "mom", "yoy",
+           "change_pct")
+LEVELS = ("net_complaints", "prev_month", "prev_year", "satisfaction_rate", "records", "share", "on_time_rate",
+          "this_month", "orders", "baseline_mean", "rate_ratio")
+SIGNED = re.compile(r"^([+−]\d[\d,]*(\.\d+)?|0(\.0+)?)(%|个百分点| pts)?$")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_change_shows_its_sign_and_no_level_does(zibo, lang):
+    from hotline_analysis.pack.pages import PLACEHOLDERS
+    from hotline_analysis.pack.workbook import workbook_tables
+
+    h, seen = L.headers(lang), []
+    for name, t in workbook_tables(zibo, lang).items():  # the frames the pages and slides show too
+        for key in CHANGES:
+            for v in t.get(h[key], pd.Series(dtype=object)).dropna():
+                assert isinstance(v, str) and (SIGNED.match(v) or v in PLACEHOLDERS), (name, key, v)
+                seen.append(v[:1])
+        for key in LEVELS:
+            for v in t.get(h[key], pd.Series(dtype=object)).dropna():
+                assert not str(v).startswith(("+", "−", "-")), (name, key, v)
+    assert {"+", "−"} <= set(seen)

@@ -107,7 +107,7 @@ def satisfaction_lines(report, lang: str) -> list[str]:
     sure = sep.join(L.name(r.department, lang) for r in below.itertuples() if r.below_standard_for_sure)
     if low:
         low += f"（确定低于标准：{sure or none}）" if lang == "zh" else f" (below it beyond doubt: {sure or none})"
-    moved = sep.join(f"{L.name(r.department, lang)} {r.delta_pp:+.2f}" for r in text.judged_shifts(report).itertuples())
+    moved = sep.join(f"{L.name(r.department, lang)} {text.signed(r.delta_pp, 2)}" for r in text.judged_shifts(report).itertuples())
     moved = text.not_judged(lang) if text.incomplete(report) else moved  # part of a month: nothing judged
     city = text.headline_satisfaction(report, lang)
     if "satisfaction_rate" in report.absent:
@@ -173,7 +173,7 @@ def annual_lines(annual: pd.DataFrame, year: int, lang: str) -> list[str]:
     shown = tables.annual(t, lang)
     for r, why in zip(t.itertuples(), shown[L.headers(lang)["candidate"]]):
         name, n = L.name(r.department, lang), f"{int(r.annual):,}"
-        ci = (f"{(r.ci_low - 1) * 100:+.1f}% – {(r.ci_high - 1) * 100:+.1f}%"
+        ci = (f"{text.signed((r.ci_low - 1) * 100, 1, '%')} – {text.signed((r.ci_high - 1) * 100, 1, '%')}"
               if pd.notna(r.ci_low) and pd.notna(r.ci_high) else "")
         if lang == "zh":
             line = f"{name}（{why}）：全年净投诉{n}件，第{r.rank}位"

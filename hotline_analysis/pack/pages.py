@@ -214,7 +214,7 @@ def satisfaction_shifts(report, lang: str) -> HTML:
         return prose("与上月相比，没有单位的满意率发生显著变化。" if lang == "zh"
                      else "No unit's satisfaction changed significantly against last month.")
     unit = "个百分点" if lang == "zh" else " points"
-    shown = [f"{x:+.2f}{unit}" for x in sig.delta_pp]
+    shown = [text.signed(x, 2, unit) for x in sig.delta_pp]
     lines = [f"{L.name(d, lang)}{'：' if lang == 'zh' else ': '}{x}" for d, x in zip(sig.department, shown)]
     return HTML(section("与上月相比的显著变化" if lang == "zh" else "Significant changes against last month").data
                 + bullets(lines).data)

@@ -55,6 +55,13 @@ def _sat_rate(rate: pd.Series, enough: pd.Series, lang: str) -> pd.Series:
     return shown.where(enough.fillna(False).astype(bool), too_few(lang)).where(rate.notna(), None)
 
 
+def _signed(s: pd.Series, digits: int, unit: str = "") -> pd.Series:
+    """A change column as figures with their sign (:func:`hotline_analysis.pack.text.signed`); None where
+    missing."""
+    return pd.Series([text.signed(v, digits, unit) for v in pd.to_numeric(s, errors="coerce")], index=s.index,
+                     dtype=object)
+
+
 def uncompared(index, lang: str) -> pd.Series:
     """A change column of an incomplete month: "not comparable" (:func:`hotline_analysis.pack.text.not_comparable`)
     in every row."""
@@ -62,14 +69,14 @@ def uncompared(index, lang: str) -> pd.Series:
 
 
 def changes(report, pct: pd.Series, current: pd.Series, base: pd.Series, lang: str) -> pd.Series:
-    """A change column as displayed: the percent, rounded; on a base below ``change.min_base`` "new" (a base of
+    """A change column as displayed: the percent, rounded, with its sign (:func:`_signed`); on a base below ``change.min_base`` "new" (a base of
     0) or "n/a" (:func:`hotline_analysis.metrics.change_pct`, :func:`hotline_analysis.pack.text.small_base`); in
     an incomplete month (:func:`hotline_analysis.pack.text.incomplete`) "not comparable" in every row."""
     if text.incomplete(report):
         return uncompared(pct.index, lang)
     _, status = M.change_pct(current, base, report.settings.change.min_base)
     words = pd.Series([text.small_base(s, lang) for s in status], index=pct.index, dtype=object)
-    return _round(pct, report.settings.change.decimals).astype(object).where(pct.notna(), words)
+    return _signed(pct, report.settings.change.decimals).where(pct.notna(), words)
 
 
 def departments(report, lang: str) -> pd.DataFrame:
@@ -78,7 +85,6 @@ def departments(report, lang: str) -> pd.DataFrame:
     flags."""
     d = report.departments
     sat = report.satisfaction.set_index("department")
-    digits = report.settings.change.decimals
     t = pd.DataFrame({
         "rank": d["rank"], "department": _names(d.department, lang), "net_complaints": d.net_complaints,
         "prev_month": d.prev_month, "mom_pct": changes(report, d.mom_pct, d.net_complaints, d.prev_month, lang),
@@ -120,13 +126,14 @@ def satisfaction(report, lang: str) -> pd.DataFrame:
     ci = [f"{lo * 100:.2f}–{hi * 100:.2f}" if ok and not np.isnan(lo) else ""
           for lo, hi, ok in zip(s.ci_low, s.ci_high, s.enough_sample)]
     yes, no = L.word("bool", True, lang), ""
-    delta = _round(s.delta_pp, 2).where(s.enough_sample)
+    delta = _signed(s.delta_pp, 2).where(s.enough_sample.fillna(False).astype(bool), None)
     significant = s.department.isin(text.judged_shifts(report).department).map(lambda v: yes if v else no)
     if text.incomplete(report):  # part of a month against a whole one: no change shown, none judged
         delta, significant = uncompared(s.index, lang), pd.Series(text.not_judged(lang), index=s.index)
     t = pd.DataFrame({"department": _names(s.department, lang), "surveyed": s.surveyed,
                       "satisfaction_rate": _sat_rate(s.satisfaction_rate, s.enough_sample, lang), "ci": ci,
-                      "vs_city_pp": _round(s.vs_city_pp, 2).where(s.enough_sample), "delta_pp": delta,
+                      "vs_city_pp": _signed(s.vs_city_pp, 2).where(s.enough_sample.fillna(False).astype(bool), None),
+                      "delta_pp": delta,
                       "significant": significant,
                       "below_standard": s.below_standard.fillna(False).map(lambda v: yes if v else no)})
     return _headed(t, lang)
@@ -142,7 +149,7 @@ def long_trends(report, lang: str) -> pd.DataFrame:
     t = report.long_trends
     verdict = [text.untested(int(n), MK_MIN_MONTHS, lang) if n < MK_MIN_MONTHS else L.word("trend", v, lang)
                for n, v in zip(t.months, t.direction)]
-    out = pd.DataFrame({"department": _names(t.department, lang), "slope_per_year": _round(t.slope_per_year, 1),
+    out = pd.DataFrame({"department": _names(t.department, lang), "slope_per_year": _signed(t.slope_per_year, 1),
                         "q_value": _round(t.q_value, 3), "trend": verdict})
     return _headed(out, lang)
 
@@ -160,7 +167,7 @@ def issues(report, lang: str, frame: pd.DataFrame | None = None) -> pd.DataFrame
     t = report.issues if frame is None else frame
     sep = "、" if lang == "zh" else ", "
     change = (pd.Series(text.not_comparable(lang), index=t.index, dtype=object) if text.incomplete(report)
-              else _round(t.change, 1))
+              else _signed(t.change, 1))
     out = pd.DataFrame({"department": _names(t.department, lang), "rank": t["rank"], "label": t.label,
                         "keywords": t.keywords.map(lambda k: sep.join(k)), "orders": t.orders,
                         "baseline_mean": _round(t.baseline_mean, 1), "change": change,
@@ -238,13 +245,13 @@ def annual(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     year before with its 95% interval (of the rise test, :func:`hotline_analysis.count_models.year_on_year`) and
     why a unit is a candidate; without the previous year's columns when the store does not hold that year (the
     page says so)."""
-    ci = [f"{(lo - 1) * 100:+.1f} – {(hi - 1) * 100:+.1f}" if np.isfinite([lo, hi]).all() else ""
+    ci = [f"{text.signed((lo - 1) * 100, 1)} – {text.signed((hi - 1) * 100, 1)}" if np.isfinite([lo, hi]).all() else ""
           for lo, hi in zip(pd.to_numeric(table.ci_low), pd.to_numeric(table.ci_high))]
     why = [("；" if lang == "zh" else "; ").join(L.word("candidacy", k, lang) for k, on in
                                                   (("top_n", top), ("significant_rise", rise)) if on)
            for top, rise in zip(table.top_n.astype(bool), table.significant_rise.astype(bool))]
     out = pd.DataFrame({"rank": table["rank"], "department": _names(table.department, lang), "annual": table.annual,
-                        "previous": table.previous, "change_pct": _round(table.change_pct, 1), "change_ci": ci,
+                        "previous": table.previous, "change_pct": _signed(table.change_pct, 1), "change_ci": ci,
                         "candidate": why})
     if len(table) and table.previous.isna().all():
         out = out.drop(columns=["previous", "change_pct", "change_ci"])
@@ -285,7 +292,7 @@ def handling(report, lang: str) -> pd.DataFrame:
     prev = h[h.month == report.month - 1].set_index("department").on_time_rate
     ext = [f"{int(a)}/{int(b)}" if pd.notna(a) and pd.notna(b) else None
            for a, b in zip(now.extension_requested, now.extension_granted)]
-    mom = _round((now.on_time_rate - now.department.map(prev)) * 100, 2)
+    mom = _signed((now.on_time_rate - now.department.map(prev)) * 100, 2)
     if text.incomplete(report):  # part of a month against a whole one: no change
         mom = uncompared(now.index, lang)
     t = pd.DataFrame({
@@ -321,8 +328,8 @@ CITY_MEASURES = (("dispatched", "count"), ("handled_directly", "count"), ("direc
 
 
 def _points(x: float, lang: str) -> str:
-    """A change of a rate in percentage points, signed: +1.25个百分点 / +1.25 pts."""
-    return f"{x * 100:+.2f}" + ("个百分点" if lang == "zh" else " pts")
+    """A change of a rate in percentage points, signed: +1.25个百分点 / −1.25 pts."""
+    return text.signed(x * 100, 2, text.POINTS[lang])
 
 
 def city_handling(report, lang: str) -> pd.DataFrame:
@@ -347,7 +354,7 @@ def city_handling(report, lang: str) -> pd.DataFrame:
                                             for b in before)]
         else:
             changed = [M.change_pct([cur], [np.nan if pd.isna(b) else b], mb) for b in before]
-            shown = [int(cur), *(f"{p[0]:+.{digits}f}%" if st[0] == "ok" else text.small_base(st[0], lang)
+            shown = [int(cur), *(text.signed(p[0], digits, "%") if st[0] == "ok" else text.small_base(st[0], lang)
                                  for p, st in changed)]
         if partial:
             shown[1:] = [text.not_comparable(lang)] * 2

@@ -19,6 +19,29 @@ def change(x, lang: str, digits: int = 1) -> str:
     return f"{'up' if x > 0 else 'down'} {abs(x):.{digits}f}%"
 
 
+#: The minus of a change shown as a figure (U+2212: as wide as the plus beside it).
+MINUS = "\u2212"
+
+
+#: A change of a rate in percentage points, after its figure.
+POINTS = {"zh": "个百分点", "en": " pts"}
+
+
+def signed(x, digits: int = 2, unit: str = "") -> str | None:
+    """A change as a figure, the one rule for every change column, page, slide and sheet: rounded to ``digits``
+    with its sign, + or −; a change that rounds to zero has none; None where there is no change. A level (a
+    count, a rate, a ratio) is never signed.
+
+    >>> signed(10.154), signed(-8.4), signed(-0.004), signed(1234.5, 1, "%"), signed(float("nan"))
+    ('+10.15', '−8.40', '0.00', '+1,234.5%', None)
+    """
+    if x is None or pd.isna(x):
+        return None
+    r = round(float(x), digits)
+    sign = "+" if r > 0 else MINUS if r < 0 else ""
+    return f"{sign}{abs(r):,.{digits}f}{unit}"
+
+
 def rate(x, lang: str) -> str:
     """A rate (0-1) in percent with two decimals."""
     return ("—" if lang == "zh" else "n/a") if pd.isna(x) else f"{x * 100:.2f}%"
@@ -386,7 +409,7 @@ def reason(report, department: str, code: str, lang: str) -> str:
     if code == "surge":
         return (f"本月{d.net_complaints:,}件，比预期{d.surge_expected:,.0f}件高{d.surge_change_pct:.0f}%，超出预测上限" if lang == "zh"
                 else f"{d.net_complaints:,} this month against {d.surge_expected:,.0f} expected "
-                     f"(+{d.surge_change_pct:.0f}%), above the prediction bound")
+                     f"({signed(d.surge_change_pct, 0, '%')}), above the prediction bound")
     if code == "satisfaction_drop":
         s = report.satisfaction.set_index("department").loc[department]
         return (f"满意率{rate(s.satisfaction_rate, lang)}，比上月下降{-s.delta_pp:.2f}个百分点（经检验显著）" if lang == "zh"
