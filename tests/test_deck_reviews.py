@@ -62,9 +62,9 @@ def test_the_lookback_slide_says_how_many_fell_each_unit_and_the_difference_in_d
         "市卫生健康委员会（2020-11监督）：明显下降，前后比0.70（95%置信区间0.55–0.89）",
         "市住房和城乡建设局（2020-12监督）：变化不明显，前后比0.90（95%置信区间0.70–1.16）",
         "市水利局（2020-12监督）：月份不足",
-        "被监督的4个单位与10个从未被监督的单位（对照组）相比：监督后，被监督单位的净投诉量是按对照组同期变化推算应有水平的0.80倍"
-        "（95%置信区间0.70–0.90）。",
-        "监督前两组走势平行，对照可信。"]
+        "整体比较（双重差分）：被监督的4个单位与10个从未被监督的单位（对照组）相比，监督后，被监督单位的净投诉量是按未被监督单位"
+        "同期变化推算应有水平的0.80倍（95%置信区间0.70–0.90），即少约20%。",
+        "监督前两组走势一致，这一整体比较可信。"]
 
 
 def test_the_english_lookback_slide_speaks_english():
@@ -73,14 +73,16 @@ def test_the_english_lookback_slide_speaks_english():
                         "ratio below 1).")
     assert lines[1] == f"{AGRI_EN} (supervised 2020-11): clearly fell, rate ratio 0.50 (95% interval 0.40–0.62)"
     assert lines[4] == "Municipal Bureau of Water Resources (supervised 2020-12): too few months"
-    assert lines[5:] == ["The 4 supervised units against the 10 never supervised: after supervision their net "
-                         "complaints were 0.80 times what the comparison group's change implies (95% interval "
-                         "0.70–0.90).", "Before supervision the groups moved in parallel, so the comparison holds."]
+    assert lines[5:] == ["Taken together (difference in differences): the 4 supervised units against the 10 never "
+                         "supervised (the comparison group): after supervision their net complaints were 0.80 times "
+                         "what the never-supervised units' change over the same months implies (95% interval "
+                         "0.70–0.90), about 20% fewer.",
+                         "Before supervision the groups moved in parallel, so the comparison holds."]
 
 
 def test_a_drift_before_supervision_sends_the_reader_to_the_units_above_and_no_comparison_no_sentence():
     drift = DID.assign(pretrend_p=0.001)
-    assert lookback_lines(LOOKBACK, drift, "zh")[-1] == "监督前两组走势已有差异，以上逐单位的中断时间序列结论为准。"
+    assert lookback_lines(LOOKBACK, drift, "zh")[-1] == "监督前两组走势已有差异，这一整体比较不可靠，以上逐单位的前后比较为准。"
     lines = lookback_lines(LOOKBACK, pd.DataFrame(), "zh")
     assert len(lines) == 5 and lines[-1] == "市水利局（2020-12监督）：月份不足"
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from hotline_analysis import labels as L
+from hotline_analysis.catalog import has_cjk
 from hotline_analysis.ingest.presets import NO_BULLETIN, load_preset
 from hotline_analysis.month import MonthReport
 from hotline_analysis.pack import pages, text
@@ -185,6 +186,71 @@ def test_the_english_workbook_says_on_its_first_sheet_where_it_quotes_chinese(zi
                                        "quoted in the original Chinese (sheets issues, emerging issues, questions)."]
     assert "original Chinese" not in workbook_tables(zibo, "zh")["总览"].to_string()
     assert "original Chinese" not in workbook_tables(city, "en")["overview"].to_string()  # categories: names
+
+
+# --- 4. plain words before the statistics ----------------------------------------------------------------------
+
+#: The statistical terms a committee member is not expected to know: shown only in brackets, after plain words.
+TERMS = {"zh": ("Mann-Kendall", "Sen", "q值", "中断时间序列", "双重差分", "对照组"),
+         "en": ("Mann-Kendall", "Sen's slope", "q value", "interrupted time series", "difference in differences",
+                "comparison group")}
+#: Two supervised units, one fell; against five never supervised, parallel before.
+BACK = pd.DataFrame({"department": ["市农业农村局", "市水利局"], "supervised": ["2020-11", "2020-12"],
+                     "months_after": [3, 2], "rate_ratio": [0.6, 0.9], "ci_low": [0.5, 0.7], "ci_high": [0.72, 1.16],
+                     "p_value": [0.001, 0.4], "verdict": ["fell", "unclear"]})
+DID = pd.DataFrame({"rate_ratio": [0.75], "ci_low": [0.6], "ci_high": [0.94], "p_value": [0.01], "n_treated": [2],
+                    "n_control": [5], "pretrend_rr": [1.0], "pretrend_p": [0.4]})
+
+
+def _unbracketed(s: str) -> str:
+    return re.sub(r"（[^（）]*）|\([^()]*\)", "", s)
+
+
+def _statistics_words(report, lang: str) -> list[str]:
+    """What the departments appendix and the look-back page and slides say."""
+    from hotline_analysis.pack import tables
+    from hotline_analysis.pack.deck import lookback_lines, review_slides
+
+    said = [html.unescape(pages.appendix(report, lang).data), *tables.long_trends(report, lang).columns,
+            html.unescape(pages.lookback_summary(BACK, lang).data), html.unescape(pages.did_sentence(DID, lang).data),
+            html.unescape(pages.did_sentence(DID.assign(pretrend_p=0.001), lang).data),
+            html.unescape(pages.did_sentence(pd.DataFrame(), lang).data), *lookback_lines(BACK, DID, lang)]
+    back = SimpleNamespace(lookback=BACK, lookback_did=DID, annual=pd.DataFrame())
+    return said + [s.note for s in review_slides(back, lang)]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_statistics_are_named_only_after_plain_words(zibo, lang):
+    said = _statistics_words(zibo, lang)
+    for s in said:
+        for term in TERMS[lang]:
+            assert term not in _unbracketed(s), (term, s)
+    joined = " ".join(said)
+    for term in TERMS[lang]:  # still there for the analyst
+        assert term in joined, term
+    appendix, back = said[0], html.unescape(pages.lookback_summary(BACK, lang).data)
+    if lang == "zh":
+        assert appendix.startswith("<p>长期趋势检验（季节性Mann-Kendall检验）：把每个月只与往年的同一月份比较")
+        assert "如何阅读：" in appendix and "<p>如何阅读：“前后比”" in back
+        assert not re.search("[A-Za-z]", re.sub(r"Mann-Kendall|Sen|q值|</?p>", "", joined))  # Chinese throughout
+    else:
+        assert appendix.startswith("<p>The longer-term trend test (seasonal Mann-Kendall): each month is compared")
+        assert "How to read it: " in appendix and "<p>How to read it: the rate ratio" in back
+        assert not has_cjk(joined)  # English throughout, the units' names too
+
+
+def test_the_lookback_slide_says_how_to_read_the_rate_ratio():
+    from hotline_analysis.pack.deck import review_slides
+
+    back = SimpleNamespace(lookback=BACK, lookback_did=DID, annual=pd.DataFrame())
+    deck = review_slides(back, "zh")
+    assert deck[0].note == ("如何阅读：“前后比”是监督后的月净投诉与按监督前走势和季节推算的应有水平之比，小于1即减少（0.70即少约30%）；"
+                            "95%置信区间是这一比值的可能范围，整体低于1才算明显下降。")
+    assert review_slides(back, "en")[0].note.startswith("How to read it: the rate ratio is")
+    # 0.75 of what the comparison implies: a quarter fewer
+    assert "，即少约25%。" in pages.did_sentence(DID, "zh").data
+    assert "about 25% fewer." in pages.did_sentence(DID, "en").data
+    assert "即多约10%" in pages.did_sentence(DID.assign(rate_ratio=1.1), "zh").data
 
 
 # --- 7. one sign rule for every change ---------------------------------------------------------------------------

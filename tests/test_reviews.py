@@ -88,6 +88,7 @@ def test_lookback_page_looks_like_the_monthly_pages(small_store, small_export, t
     assert main(["lookback", "--store", str(store.root), "--supervised", "2020-11,2020-12", "--at", "2021-02",
                  "--register", str(small_export / "supervision.csv"), "--out", str(tmp_path), "--lang", lang]) == 0
     page = html.unescape((tmp_path / "lookback.html").read_text("utf-8"))
-    assert ("after supervision their net complaints were" in page and "times what the comparison group's change "
-            "implies (95% interval" in page) if lang == "en" else "按对照组同期变化推算应有水平的" in page
+    assert ("after supervision their net complaints were" in page and "times what the never-supervised units' "
+            "change over the same months implies (95% interval" in page) if lang == "en" else \
+        "按未被监督单位同期变化推算应有水平的" in page
     looks_like_a_monthly_page(tmp_path / "lookback.html", lang, L.headers(lang)["department"])

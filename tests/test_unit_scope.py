@@ -154,7 +154,8 @@ def test_lookback_without_comparison_units_says_so(city, tmp_path):
         lookback_did(st.root, ["2022-09"], "2023-02", reg)
     tables = lookback_review(st.root, ["2022-09"], "2023-02", reg)
     assert len(tables["lookback"]) == 3 and tables["did"].empty
-    for lang, says in (("en", "There are no comparison units"), ("zh", "没有可作对照的单位")):
+    for lang, says in (("en", "There are no units never supervised that have net complaints to compare with"),
+                        ("zh", "没有从未被监督且有净投诉的单位可供比较")):
         out = tmp_path / lang
         assert main(["lookback", "--store", str(st.root), "--supervised", "2022-09", "--at", "2023-02",
                      "--register", str(reg), "--out", str(out), "--lang", lang]) == 0
@@ -208,7 +209,7 @@ def test_did_sentence_makes_no_verdict_without_a_pre_period_check():
                              pretrend_rr=np.nan, pretrend_p=np.nan)])
     en, zh = did_sentence(row, "en").data, did_sentence(row, "zh").data
     assert "Too few months before supervision" in en and "comparison holds" not in en
-    assert "监督前的月份不足" in zh and "对照可信" not in zh
+    assert "监督前的月份不足" in zh and "可信" not in zh
 
 
 def test_did_sentence_says_what_the_ratio_compares():
@@ -217,10 +218,10 @@ def test_did_sentence_says_what_the_ratio_compares():
     row = pd.DataFrame([dict(rate_ratio=0.8, ci_low=0.69, ci_high=0.94, p_value=0.01, n_treated=9, n_control=15,
                              pretrend_rr=1.0, pretrend_p=0.5)])
     en, zh = html.unescape(did_sentence(row, "en").data), did_sentence(row, "zh").data
-    assert ("after supervision their net complaints were 0.80 times what the comparison group's change implies "
-            "(95% interval 0.69–0.94)") in en
+    assert ("after supervision their net complaints were 0.80 times what the never-supervised units' change over "
+            "the same months implies (95% interval 0.69–0.94), about 20% fewer") in en
     assert "times as much as" not in en
-    assert "监督后，被监督单位的净投诉量是按对照组同期变化推算应有水平的0.80倍（95%置信区间0.69–0.94）" in zh
+    assert "监督后，被监督单位的净投诉量是按未被监督单位同期变化推算应有水平的0.80倍（95%置信区间0.69–0.94），即少约20%" in zh
     assert "对照变化的" not in zh
 
 

@@ -149,7 +149,7 @@ def lookback_lines(lookback: pd.DataFrame, did: pd.DataFrame, lang: str) -> list
     """The look-back slide: how many of the supervised units clearly fell (the page's sentence), each unit with
     its verdict, rate ratio after/before and interval as its table shows them, then the difference in differences
     (the page's sentence; none without a comparison group)."""
-    lines = _page_sentences(pages.lookback_summary(lookback, lang), lang)
+    lines = _page_sentences(pages.lookback_summary(lookback, lang, reading=False), lang)
     h = L.headers(lang)
     for r in tables.lookback(lookback, lang).to_dict("records"):
         dep, month, verdict = r[h["department"]], r[h["supervised"]], r[h["verdict"]]
@@ -193,7 +193,8 @@ def review_slides(report, lang: str) -> list[Slide]:
     and annual_review.html), so a reader of the deck alone sees them; none otherwise."""
     out = []
     if len(report.lookback):
-        out += _bullets(L.title("lookback", lang), lookback_lines(report.lookback, report.lookback_did, lang))
+        out += _bullets(L.title("lookback", lang), lookback_lines(report.lookback, report.lookback_did, lang),
+                        note=pages.LOOKBACK_READING[lang])
     if len(report.annual):
         year = report.month.year - 1
         title = f"{L.title('annual_review', lang)} · {year}{'年' if lang == 'zh' else ''}"

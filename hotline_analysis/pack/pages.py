@@ -51,21 +51,29 @@ INTROS = {
 }
 
 
-#: The appendix's explanation of the seasonal Mann-Kendall test beside the trend verdict of the main table.
+#: The appendix's explanation beside the trend verdict of the main table: plain words first, the test's name after
+#: them; ``{alpha}``: the level below which a q-value makes a trend (``trend.alpha``).
 APPENDIX = {
-    "zh": "季节性Mann-Kendall检验（附Sen斜率）只把每个月与其他年份的同一月份比较，近两年的数据只能确认幅度大且持续的趋势；"
-          "上表的趋势结论以近1至12个月与此前水平的比较为准，本表仅供参考。",
-    "en": "The seasonal Mann-Kendall test (with Sen's slope) compares each month only with the same month of other "
-          "years, so two years of data confirm only strong, steady trends; the trend verdict of the table above "
-          "(the last 1 to 12 months against the unit's earlier level) is the one that counts, this table "
-          "is for reference.",
+    "zh": "长期趋势检验（季节性Mann-Kendall检验）：把每个月只与往年的同一月份比较，看近两年净投诉是否持续上升或下降，"
+          "季节起伏不算趋势。年变化量（Sen斜率）：照此估算每年增加（+）或减少（−）的件数。误判可能（q值）：把该单位判为"
+          "有趋势而实际没有的可能性，已考虑同时检验多个单位，低于{alpha:g}才判为上升或下降。"
+          "如何阅读：先看“趋势”一列，再看年变化量的大小；两年的数据只能确认幅度大且持续的趋势，"
+          "以上表的趋势结论（近1至12个月与此前水平的比较）为准，本表仅供参考。",
+    "en": "The longer-term trend test (seasonal Mann-Kendall): each month is compared only with the same month of "
+          "other years, to see whether net complaints rose or fell steadily over the last two years; the season's "
+          "ups and downs are no trend. Change per year (Sen's slope): the orders a year more (+) or fewer (−) "
+          "this implies. Chance of a false call (q value): the chance that calling a trend here is a mistake, "
+          "allowing for the many units tested at once; a rise or fall is called only below {alpha:g}. How to read "
+          "it: look at the Trend column first, then at the size of the change per year; two years of data confirm "
+          "only strong, steady trends, so the trend verdict of the table above (the last 1 to 12 months against "
+          "the unit's earlier level) is the one that counts, and this table is for reference.",
 }
 
 
 def appendix(report, lang: str) -> HTML:
     """The appendix's explanation (:data:`APPENDIX`), and in an incomplete month which months it tests
     (:func:`hotline_analysis.pack.text.appendix_months`)."""
-    return prose(APPENDIX[lang] + text.appendix_months(report, lang))
+    return prose(APPENDIX[lang].format(alpha=report.settings.trend.alpha) + text.appendix_months(report, lang))
 
 
 def overdue_note(report, lang: str) -> HTML:
@@ -390,40 +398,68 @@ def review_heading(page: str, when, lang: str, config: str = "") -> HTML:
                 + f"<h1>{html.escape(f'{L.title(page, lang)} · {when}')}</h1>")
 
 
+def _fewer(rr: float, lang: str) -> str:
+    """A rate ratio in plain words: 即少约20% / about 20% fewer."""
+    p = f"{abs(1 - rr):.0%}"
+    if p == "0%":
+        return "即与应有水平基本持平" if lang == "zh" else "about the same"
+    if lang == "zh":
+        return f"即少约{p}" if rr < 1 else f"即多约{p}"
+    return f"about {p} {'fewer' if rr < 1 else 'more'}"
+
+
 def did_sentence(did: pd.DataFrame, lang: str) -> HTML:
-    """The look-back's difference in differences in words (and its pre-period check; when that could not be
-    made, no word on whether the comparison holds)."""
+    """The look-back's difference in differences in plain words, the method named after them (and its
+    pre-period check; when that could not be made, no word on whether the comparison holds)."""
     if did.empty:
-        return prose("没有可作对照的单位（从未被监督且有净投诉的单位），无法进行双重差分。" if lang == "zh" else
-                     "There are no comparison units (units never supervised that have net complaints), so there is "
-                     "no difference in differences.")
+        return prose("没有从未被监督且有净投诉的单位可供比较，无法作整体比较（双重差分）。" if lang == "zh" else
+                     "There are no units never supervised that have net complaints to compare with, so there is no "
+                     "overall comparison (difference in differences).")
     r = did.iloc[0]
     doubt = r.pretrend_p < 0.05
     unchecked = pd.isna(r.pretrend_p)
     if lang == "zh":
-        s = (f"被监督的{int(r.n_treated)}个单位与{int(r.n_control)}个从未被监督的单位（对照组）相比：监督后，被监督单位的"
-             f"净投诉量是按对照组同期变化推算应有水平的{r.rate_ratio:.2f}倍"
-             f"（95%置信区间{r.ci_low:.2f}–{r.ci_high:.2f}）。")
-        s += ("监督前的月份不足，无法检验两组走势是否平行，以上逐单位的中断时间序列结论为准。" if unchecked else
-              "监督前两组走势已有差异，以上逐单位的中断时间序列结论为准。" if doubt else "监督前两组走势平行，对照可信。")
+        s = (f"整体比较（双重差分）：被监督的{int(r.n_treated)}个单位与{int(r.n_control)}个从未被监督的单位（对照组）相比，"
+             f"监督后，被监督单位的净投诉量是按未被监督单位同期变化推算应有水平的{r.rate_ratio:.2f}倍"
+             f"（95%置信区间{r.ci_low:.2f}–{r.ci_high:.2f}），{_fewer(r.rate_ratio, lang)}。")
+        s += ("监督前的月份不足，无法检验两组此前走势是否一致，以上逐单位的前后比较为准。" if unchecked else
+              "监督前两组走势已有差异，这一整体比较不可靠，以上逐单位的前后比较为准。" if doubt else
+              "监督前两组走势一致，这一整体比较可信。")
         return prose(s)
-    s = (f"The {int(r.n_treated)} supervised units against the {int(r.n_control)} never supervised: after supervision "
-         f"their net complaints were {r.rate_ratio:.2f} times what the comparison group's change implies (95% "
-         f"interval {r.ci_low:.2f}–{r.ci_high:.2f}). ")
-    s += ("Too few months before supervision to check that the groups moved in parallel: trust the per-unit time "
-          "series above." if unchecked else
-          "The groups already drifted apart before supervision: trust the per-unit time series above." if doubt
+    s = (f"Taken together (difference in differences): the {int(r.n_treated)} supervised units against the "
+         f"{int(r.n_control)} never supervised (the comparison group): after supervision their net complaints were "
+         f"{r.rate_ratio:.2f} times what the never-supervised units' change over the same months implies (95% "
+         f"interval {r.ci_low:.2f}–{r.ci_high:.2f}), {_fewer(r.rate_ratio, lang)}. ")
+    s += ("Too few months before supervision to check that the two groups had moved alike: trust the per-unit "
+          "before-and-after comparison above." if unchecked else
+          "The groups already drifted apart before supervision, so this overall comparison is unreliable: trust the "
+          "per-unit before-and-after comparison above." if doubt
           else "Before supervision the groups moved in parallel, so the comparison holds.")
     return prose(s)
 
 
-def lookback_summary(table: pd.DataFrame, lang: str) -> HTML:
-    """How many of the supervised units clearly fell."""
+#: How to read the look-back's rate ratio, on its page and (short of the method's name) its slide.
+LOOKBACK_READING = {
+    "zh": "如何阅读：“前后比”是监督后的月净投诉与按监督前走势和季节推算的应有水平之比，小于1即减少（0.70即少约30%）；"
+          "95%置信区间是这一比值的可能范围，整体低于1才算明显下降。",
+    "en": "How to read it: the rate ratio is a unit's monthly net complaints after supervision over the level its "
+          "months before (their trend and season) imply; below 1 is a fall (0.70: about 30% fewer). The 95% "
+          "interval is the range the ratio plausibly lies in; only a whole interval below 1 is a clear fall.",
+}
+#: The method of the look-back per unit, named for the analyst after the reading.
+LOOKBACK_METHOD = {"zh": "（逐单位的前后比较为中断时间序列分析。）",
+                   "en": " (The per-unit before-and-after comparison is an interrupted time series.)"}
+
+
+def lookback_summary(table: pd.DataFrame, lang: str, reading: bool = True) -> HTML:
+    """How many of the supervised units clearly fell; with ``reading``, how to read the rate ratio
+    (:data:`LOOKBACK_READING`) and the method's name."""
     fell = int((table.verdict == "fell").sum())
-    return prose(f"被监督的{len(table)}个单位中，{fell}个净投诉明显下降（监督后与监督前之比的95%置信区间整体低于1）。"
-                 if lang == "zh" else
-                 f"{fell} of the {len(table)} supervised units clearly fell (the whole 95% interval of the "
-                 "after/before rate ratio below 1).")
+    first = (f"被监督的{len(table)}个单位中，{fell}个净投诉明显下降（监督后与监督前之比的95%置信区间整体低于1）。"
+             if lang == "zh" else
+             f"{fell} of the {len(table)} supervised units clearly fell (the whole 95% interval of the "
+             "after/before rate ratio below 1).")
+    return prose(first, LOOKBACK_READING[lang] + LOOKBACK_METHOD[lang]) if reading else prose(first)
 
 
 def annual_summary(table: pd.DataFrame, year: int, lang: str) -> HTML:
