@@ -392,10 +392,17 @@ def name(value, lang: str) -> str:
     return value if value is None or (isinstance(value, float) and value != value) else display_name(str(value), lang)
 
 
+def city_hotline(bulletin, lang: str) -> str:
+    """The city and its hotline as the bulletin names them: 淄博市12345热线, Zibo 12345 hotline; 热线, hotline when
+    it names neither (:func:`hotline`)."""
+    if check_lang(lang) == "zh":
+        return f"{bulletin.city}{hotline(bulletin, 'zh')}"
+    return " ".join(p for p in (bulletin.city_en, hotline(bulletin, "en")) if p)
+
+
 def pack_title(bulletin, month, lang: str) -> str:
     """The pack's title as the office's bulletins print it: 淄博市12345热线 2021年2月 监督分析."""
-    name = f"{bulletin.city}{hotline(bulletin, 'zh')}" if check_lang(lang) == "zh" else \
-        " ".join(p for p in (bulletin.city_en, hotline(bulletin, "en")) if p)
+    name = city_hotline(bulletin, lang)
     if lang == "zh":
         return f"{name} {month_name(month, lang)} 监督分析"
     return f"{name[:1].upper()}{name[1:]}: supervision analysis, {month_name(month, lang)}"

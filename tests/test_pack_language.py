@@ -253,6 +253,26 @@ def test_the_lookback_slide_says_how_to_read_the_rate_ratio():
     assert "即多约10%" in pages.did_sentence(DID.assign(rate_ratio=1.1), "zh").data
 
 
+# --- 5. the report home's footer -------------------------------------------------------------------------------
+
+
+def test_the_home_names_the_data_and_the_day_never_a_folder(zibo, tmp_path):
+    from datetime import date
+
+    from hotline_analysis.pack.index import _made
+
+    # the small scenario's orders run from January 2019 to the month reported
+    day = date(2026, 12, 6)
+    assert _made(zibo, "zh", day) == "数据：淄博市12345热线工单（2019年1月至2021年2月） · 2026年12月6日编制 · hotline_analysis 0.1.0"
+    assert _made(zibo, "en", day) == ("Data: Zibo 12345 hotline work orders, January 2019 to February 2021 · made on "
+                                      "6 December 2026 · hotline_analysis 0.1.0")
+    for lang in ("zh", "en"):
+        page = write_index(zibo, tmp_path, lang, [], []).read_text("utf-8")
+        footer = page.rsplit("<p><small>", 1)[1]
+        assert zibo.dataset not in footer and "store" not in footer and "数据库" not in footer
+        assert "/" not in footer.split("</small>")[0]  # no path
+
+
 # --- 7. one sign rule for every change ---------------------------------------------------------------------------
 
 #: Columns of changes and of levels (header keys, :data:`hotline_analysis.labels.HEADERS_PAIRS`).

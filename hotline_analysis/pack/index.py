@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import date
 from pathlib import Path
 
 from .. import __version__
@@ -10,9 +11,17 @@ from .. import labels as L
 from . import text
 
 
-def _generated(report, lang: str) -> str:
-    return (f"由 hotline_analysis {__version__} 生成（数据库：{report.dataset}）" if lang == "zh" else
-            f"Made with hotline_analysis {__version__} (store: {report.dataset})")
+def _made(report, lang: str, today: date | None = None) -> str:
+    """The footer: whose orders and which months the pack rests on, the day it was made and the program, never a
+    folder's name: 数据：淄博市12345热线工单（2019年1月至2021年2月） · 2026年12月6日编制 · hotline_analysis 0.1.0."""
+    d = today or date.today()
+    first = report.history.month.min() if len(report.history) else report.month
+    months = [L.month_name(m, lang) for m in dict.fromkeys((first, report.month))]
+    name = L.city_hotline(report.settings.bulletin, lang)
+    if lang == "zh":
+        return f"数据：{name}工单（{'至'.join(months)}） · {d.year}年{d.month}月{d.day}日编制 · hotline_analysis {__version__}"
+    return (f"Data: {name} work orders, {' to '.join(months)} · made on {d.day} {d:%B %Y} · "
+            f"hotline_analysis {__version__}")
 
 
 def _shown_names(report) -> list:
@@ -85,7 +94,7 @@ def write_index(report, out: Path, lang: str, pages: list[tuple[str, str]], figu
 <body><p class="masthead">{esc(masthead)}</p><h1>{esc(name)}</h1><h2>{esc(L.title('headlines', lang))}</h2><ul>{heads}</ul>
 <h2>{esc(L.title('pages', lang))}</h2><ul>{items}</ul>
 <h2>{esc(L.title('figures', lang))}</h2><ul>{figs}</ul>{extra}
-<p><small>{esc(_generated(report, lang))}</small></p></body></html>
+<p><small>{esc(_made(report, lang))}</small></p></body></html>
 """
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")
