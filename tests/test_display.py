@@ -169,3 +169,10 @@ def test_signed_changes_beside_words_are_aligned_as_figures():
     t = pd.DataFrame({"mom": ["+8.41", "−29.90", "0.00", "新增", None]})
     assert cells(table(t).data) == [(' class="num"', v) for v in ("+8.41", "−29.90", "0.00", "新增", "")]
 
+
+def test_a_short_chinese_header_stays_on_one_line():
+    t = pd.DataFrame({"前期月均": [211.0], "显著上升": ["是"], "与全市其他单位之差（百分点）": ["+1.00"], "grade": ["A"]})
+    page = table(t).data
+    assert '<th class="num" style="white-space:nowrap">前期月均</th>' in page
+    assert '<th style="white-space:nowrap">显著上升</th>' in page
+    assert '<th class="num">与全市其他单位之差（百分点）</th>' in page and "<th>grade</th>" in page

@@ -11,6 +11,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from .. import labels as L
+from ..catalog import has_cjk
 from . import text
 
 #: The opening paragraph of each page.
@@ -339,20 +340,31 @@ def table(t: pd.DataFrame) -> HTML:
 NAME_MIN_EMS, TEXT_MIN_EMS = 16, 12
 
 
+def _ems(v) -> float:
+    """How wide a value is shown: a CJK character one em, another half an em."""
+    return sum(1.0 if ord(c) > 0x2E80 else 0.5 for c in _cell(v))
+
+
+#: A Chinese header at most this wide (ems) stays on one line: 前期月均 never wraps as 前期月 / 均.
+NOWRAP_EMS = 6
+
+
 def _min_widths(t: pd.DataFrame, decimals: list) -> list[str]:
-    """A style per column: a text column as wide as its longest value (a CJK character one em, another half
-    an em) up to :data:`NAME_MIN_EMS` for the first (the unit's name, at most two lines) and
-    :data:`TEXT_MIN_EMS` for the others, so a squeezed table wraps no name onto four lines; short text and
-    figures nothing."""
+    """A style per column's header: a text column as wide as its longest value up to :data:`NAME_MIN_EMS` for
+    the first (the unit's name, at most two lines) and :data:`TEXT_MIN_EMS` for the others, so a squeezed table
+    wraps no name onto four lines; a short Chinese header (:data:`NOWRAP_EMS`) on one line; else nothing."""
     out, first = [], True
     for k, d in enumerate(decimals):
-        if d is not None:
-            out.append("")
-            continue
-        ems = max((sum(1.0 if ord(c) > 0x2E80 else 0.5 for c in _cell(v)) for v in t.iloc[:, k]), default=0)
-        ems = min(ems, NAME_MIN_EMS if first else TEXT_MIN_EMS)
-        first = False
-        out.append(f' style="min-width:{ems:.0f}em"' if ems > 6 else "")
+        rules = []
+        if d is None:
+            ems = min(max(map(_ems, t.iloc[:, k]), default=0), NAME_MIN_EMS if first else TEXT_MIN_EMS)
+            first = False
+            if ems > 6:
+                rules.append(f"min-width:{ems:.0f}em")
+        head = str(t.columns[k])
+        if has_cjk(head) and _ems(head) <= NOWRAP_EMS:
+            rules.append("white-space:nowrap")
+        out.append(f' style="{";".join(rules)}"' if rules else "")
     return out
 
 
