@@ -273,6 +273,19 @@ def test_the_home_names_the_data_and_the_day_never_a_folder(zibo, tmp_path):
         assert "/" not in footer.split("</small>")[0]  # no path
 
 
+# --- 6. issue labels in an en pack ------------------------------------------------------------------------------
+
+
+def test_an_issues_category_is_named_in_english_and_the_citizens_words_stay():
+    # data/reference/names_en.csv: 烂尾楼盘停工,Stalled housing projects; 老旧小区改造,Old estate renovation
+    label = "烂尾楼盘停工：楼盘停工烂尾、复工交房"
+    assert text.issue_label(label, "烂尾楼盘停工", "en") == "Stalled housing projects: 楼盘停工烂尾、复工交房"
+    assert text.issue_label(label, "烂尾楼盘停工", "zh") == label
+    assert text.issue_label("老旧小区改造", "老旧小区改造", "en") == "Old estate renovation"  # an issue that is a category
+    assert text.issue_label("HEAT/HOT WATER: APARTMENT ONLY", None, "en") == "HEAT/HOT WATER: APARTMENT ONLY"
+    assert text.issue_label("冬季供暖不达标、老人孩子受冻", "供暖", "en") == "冬季供暖不达标、老人孩子受冻"
+
+
 # --- 7. one sign rule for every change ---------------------------------------------------------------------------
 
 #: Columns of changes and of levels (header keys, :data:`hotline_analysis.labels.HEADERS_PAIRS`).

@@ -47,6 +47,7 @@ def draw(report, name: str, lang: str):
     if name == "topics":
         city = report.issues.sort_values(["orders", "department"], ascending=[False, True])
         city = city.head(report.settings.topics.top_n)
+        city = city.assign(label=[text.issue_label(x, c, lang) for x, c in zip(city.label, city.category)])
         colors = plots.department_colors(report.supervised)
         if text.incomplete(report):  # part of a month against whole months: no mean of the months before
             city = city.assign(baseline_mean=float("nan"))

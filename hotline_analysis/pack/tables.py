@@ -168,7 +168,8 @@ def issues(report, lang: str, frame: pd.DataFrame | None = None) -> pd.DataFrame
     sep = "、" if lang == "zh" else ", "
     change = (pd.Series(text.not_comparable(lang), index=t.index, dtype=object) if text.incomplete(report)
               else _signed(t.change, 1))
-    out = pd.DataFrame({"department": _names(t.department, lang), "rank": t["rank"], "label": t.label,
+    out = pd.DataFrame({"department": _names(t.department, lang), "rank": t["rank"],
+                        "label": [text.issue_label(x, c, lang) for x, c in zip(t.label, t.category)],
                         "keywords": t.keywords.map(lambda k: sep.join(k)), "orders": t.orders,
                         "baseline_mean": _round(t.baseline_mean, 1), "change": change,
                         "emerging": t.emerging.map(lambda v: L.word("bool", True, lang) if v else ""),

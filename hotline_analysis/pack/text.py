@@ -521,6 +521,17 @@ def quotes_chinese(report, lang: str) -> bool:
     return any(has_cjk(w) for w in words)
 
 
+def issue_label(label, category, lang: str):
+    """An issue's label as shown: in an en pack the category it opens with in English where
+    data/reference/names_en.csv has one (烂尾楼盘停工：楼盘停工烂尾 → Stalled housing projects: 楼盘停工烂尾), an issue
+    that is a category (or its path, l1: l2) in English; the citizens' words stay as written."""
+    if lang != "en" or not isinstance(label, str):
+        return label
+    if isinstance(category, str) and category and label.startswith(f"{category}："):
+        return f"{L.name(category, lang)}: {label[len(category) + 1:]}"
+    return ": ".join(L.name(p, lang) for p in label.split(": "))
+
+
 #: What the pages, slides and question list say when the export has neither text nor categories.
 NO_ISSUES = {"zh": "本次导出数据既无诉求内容也无问题分类，主要问题无法归纳（本次导出数据不含此项）",
              "en": "The main issues are not in this export: it has neither the request text nor a category"}
@@ -542,13 +553,13 @@ def question(q, baseline_months: int, lang: str, example: bool = True, min_order
                     f"{q.orders} net complaints this month (an incomplete month); no issue reached {min_orders}.")
         return (f"本月净投诉{q.orders}件，没有一个问题达到{min_orders}件，反映较为分散。" if lang == "zh" else
                 f"{q.orders} net complaints this month; no issue reached {min_orders}, they are scattered.")
-    mean = q.baseline_mean
+    mean, label = q.baseline_mean, issue_label(q.label, getattr(q, "category", None), lang)
     ex = f"“{q.examples[0]}”" if example and len(q.examples) else ""
     if partial:
-        return (f"本月（数据不完整）{q.orders}件投诉反映“{q.label}”，与此前各月不可比，请说明办理情况和下一步措施。"
+        return (f"本月（数据不完整）{q.orders}件投诉反映“{label}”，与此前各月不可比，请说明办理情况和下一步措施。"
                 + (f"例如：{ex}" if ex else "") if lang == "zh" else
                 f"{q.orders} complaints this month (an incomplete month, not comparable with the months before) "
-                f"about “{q.label}”. How are they handled, and what comes next?" + (f" For example: {ex}" if ex else ""))
+                f"about “{label}”. How are they handled, and what comes next?" + (f" For example: {ex}" if ex else ""))
     if lang == "zh":
         if pd.isna(mean):
             trend = "无前期数据可比"
@@ -557,7 +568,7 @@ def question(q, baseline_months: int, lang: str, example: bool = True, min_order
         else:
             trend = f"前{baseline_months}个月月均{mean:.0f}件"
         ask = "请说明原因和整改措施。" if q.emerging else "请说明办理情况和下一步措施。"
-        return f"本月{q.orders}件投诉反映“{q.label}”，{trend}，{ask}" + (f"例如：{ex}" if ex else "")
+        return f"本月{q.orders}件投诉反映“{label}”，{trend}，{ask}" + (f"例如：{ex}" if ex else "")
     if pd.isna(mean):
         trend = "no earlier months to compare"
     elif q.emerging:
@@ -566,4 +577,4 @@ def question(q, baseline_months: int, lang: str, example: bool = True, min_order
     else:
         trend = f"{mean:.0f} a month in the {baseline_months} months before"
     ask = "What is the cause, and what is being done?" if q.emerging else "How are they handled, and what comes next?"
-    return f"{q.orders} complaints this month about “{q.label}”; {trend}. {ask}" + (f" For example: {ex}" if ex else "")
+    return f"{q.orders} complaints this month about “{label}”; {trend}. {ask}" + (f" For example: {ex}" if ex else "")
