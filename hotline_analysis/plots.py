@@ -320,13 +320,14 @@ def issue_bars(issues: pd.DataFrame, colors: dict | None = None, lang: str = "zh
     throughout), emerging issues marked with ▲."""
     use_cjk_font()
     t = issues.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(9, 0.4 * len(t) + 1.3))
+    sep = "：" if lang == "zh" else ":\n"  # an English unit's name is long: its issue on a line of its own
+    fig, ax = plt.subplots(figsize=(9, (0.4 if lang == "zh" else 0.65) * len(t) + 1.3))
     y = np.arange(len(t))
     ax.barh(y, t["orders"], color=[(colors or {}).get(d, "C0") for d in t["department"]])
     mean = pd.to_numeric(t["baseline_mean"], errors="coerce")
     if mean.notna().any():
         ax.scatter(mean, y, marker="|", s=250, color="black", zorder=3, label=axis("baseline_mean", lang))
-    ax.set_yticks(y, [f"{'▲ ' if e else ''}{d}{'：' if lang == 'zh' else ': '}{lab}" for d, lab, e in zip(t["department"], t["label"], t["emerging"])],
+    ax.set_yticks(y, [f"{'▲ ' if e else ''}{d}{sep}{lab}" for d, lab, e in zip(t["department"], t["label"], t["emerging"])],
                   fontsize=9)
     ax.set_xlabel(axis("orders", lang))
     _whole_numbers(ax.xaxis)

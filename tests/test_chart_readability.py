@@ -224,6 +224,20 @@ def test_the_issues_chart_counts_whole_orders():
     plt.close(fig)
 
 
+def test_english_issues_put_the_issue_under_the_units_name_and_leave_the_bars_room():
+    """A long English unit's name and its issue on one line took five sixths of the figure's width."""
+    dep = "Municipal Bureau of Human Resources and Social Security"
+    issues = pd.DataFrame({"department": [dep, "Municipal Bureau of Statistics"], "orders": [93, 40],
+                           "baseline_mean": [111.3, 45.0], "emerging": [True, False],
+                           "label": ["Migrant workers' unpaid wages: 工地包工头拖欠农民工工资", "Statistical surveys: 统计调查员上门登记信息"]})
+    fig = plots.issue_bars(issues, lang="en")
+    fig.canvas.draw()
+    shown = [x.get_text() for x in fig.axes[0].get_yticklabels()]
+    assert shown[-1] == f"▲ {dep}:\nMigrant workers' unpaid wages: 工地包工头拖欠农民工工资"  # top row: the first issue
+    assert fig.axes[0].get_position().width > 0.4
+    plt.close(fig)
+
+
 # --- 4. a chart of rows fills a slide ----------------------------------------------------------------------------
 
 
