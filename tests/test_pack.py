@@ -69,6 +69,11 @@ def test_summary_is_the_month_result(pack, report):
     assert summary == report.to_json()
 
 
+def _figure(shown: str) -> float:
+    """A change as displayed (+23.53, −8.40) as a number."""
+    return float(shown.replace("−", "-").replace(",", ""))
+
+
 def test_every_number_of_the_workbook_is_the_month_result(sheets, report):
     """Each sheet's cells against the month result's unrounded tables, at the displayed precision."""
     assert {"总览", "部门", "诉求类型", "受理渠道", "区县", "满意度", "热点问题", "新出现问题", "研判与行动",
@@ -81,7 +86,7 @@ def test_every_number_of_the_workbook_is_the_month_result(sheets, report):
         assert (pd.isna(row["去年同月"]) and pd.isna(d.prev_year)) or row["去年同月"] == d.prev_year
         for col, v in (("环比（%）", d.mom_pct), ("同比（%）", d.yoy_pct)):
             # a change not computed on a small base reads 新增 (base 0) or — (README), never a blank
-            assert (row[col] in ("新增", "—") and pd.isna(v)) or row[col] == pytest.approx(v, abs=0.0051)
+            assert (row[col] in ("新增", "—") and pd.isna(v)) or _figure(row[col]) == pytest.approx(v, abs=0.0051)
         rate, n = sat.satisfaction_rate.get(d.department), sat.surveyed.get(d.department, 0)
         if n < report.settings.satisfaction.min_surveyed:  # too few call-backs: no rate shown as if measured
             assert pd.isna(rate) or row["满意率（%）"] == "样本不足"

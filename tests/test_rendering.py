@@ -9,7 +9,7 @@ import pytest
 
 from hotline_analysis.catalog import untranslated
 from hotline_analysis.month import MonthReport
-from hotline_analysis.pack import run_report
+from hotline_analysis.pack import run_report, text
 
 from .browser import DEFAULT_LATIN_ALLOW, check_pack, find_browser
 
@@ -32,8 +32,10 @@ def test_every_page_renders_with_its_charts_in_one_language(pack):
     report = MonthReport.load(folder / "month")
     names = set(untranslated([*report.supervised, *report.issues.category.dropna(), *report.breakdowns.value]))
     # an en pack quotes the citizens' own words (issue labels, keywords, excerpts): those stay Chinese
-    quoted = {*report.issues.label, *(k for ks in report.issues.keywords for k in ks),
-              *(e for es in report.issues.examples for e in es), *report.emerging.label} if lang == "en" else set()
+    # (the labels as shown: their category in English where it has a name, text.issue_label)
+    shown = [text.issue_label(x, c, lang) for i in (report.issues, report.emerging) for x, c in zip(i.label, i.category)]
+    quoted = {*shown, *(k for ks in report.issues.keywords for k in ks),
+              *(e for es in report.issues.examples for e in es)} if lang == "en" else set()
     assert (folder / "lookback.html").exists() and (folder / "annual_review.html").exists()  # due in February
     problems = check_pack(folder, lang, allow_latin=DEFAULT_LATIN_ALLOW | {report.dataset},
                           allow_names=names | quoted)
