@@ -52,29 +52,31 @@ INTROS = {
 }
 
 
-#: The appendix's explanation beside the trend verdict of the main table: plain words first, the test's name after
-#: them; ``{alpha}``: the level below which a q-value makes a trend (``trend.alpha``).
+#: The appendix's explanation beside the trend verdict of the main table, (what it shows, how to read it): plain
+#: words first, the test's name after them; ``{alpha}``: the level below which a q-value makes a trend
+#: (``trend.alpha``).
 APPENDIX = {
-    "zh": "长期趋势检验（季节性Mann-Kendall检验）：把每个月只与往年的同一月份比较，看近两年净投诉是否持续上升或下降，"
-          "季节起伏不算趋势。年变化量（Sen斜率）：照此估算每年增加（+）或减少（−）的件数。误判可能（q值）：把该单位判为"
-          "有趋势而实际没有的可能性，已考虑同时检验多个单位，低于{alpha:g}才判为上升或下降。"
-          "如何阅读：先看“趋势”一列，再看年变化量的大小；两年的数据只能确认幅度大且持续的趋势，"
-          "以上表的趋势结论（近1至12个月与此前水平的比较）为准，本表仅供参考。",
-    "en": "The longer-term trend test (seasonal Mann-Kendall): each month is compared only with the same month of "
-          "other years, to see whether net complaints rose or fell steadily over the last two years; the season's "
-          "ups and downs are no trend. Change per year (Sen's slope): the orders a year more (+) or fewer (−) "
-          "this implies. Chance of a false call (q value): the chance that calling a trend here is a mistake, "
-          "allowing for the many units tested at once; a rise or fall is called only below {alpha:g}. How to read "
-          "it: look at the Trend column first, then at the size of the change per year; two years of data confirm "
-          "only strong, steady trends, so the trend verdict of the table above (the last 1 to 12 months against "
-          "the unit's earlier level) is the one that counts, and this table is for reference.",
+    "zh": ("长期趋势检验（季节性Mann-Kendall检验）：把每个月只与往年的同一月份比较，看近两年净投诉是否持续上升或下降，"
+           "季节起伏不算趋势。年变化量（Sen斜率）：照此估算每年增加（+）或减少（−）的件数。误判可能（q值）：把该单位判为"
+           "有趋势而实际没有的可能性，已考虑同时检验多个单位，低于{alpha:g}才判为上升或下降。",
+           "如何阅读：先看“趋势”一列，再看年变化量的大小；两年的数据只能确认幅度大且持续的趋势，"
+           "以上表的趋势结论（近1至12个月与此前水平的比较）为准，本表仅供参考。"),
+    "en": ("The longer-term trend test (seasonal Mann-Kendall): each month is compared only with the same month of "
+           "other years, to see whether net complaints rose or fell steadily over the last two years; the season's "
+           "ups and downs are no trend. Change per year (Sen's slope): the orders a year more (+) or fewer (−) "
+           "this implies. Chance of a false call (q value): the chance that calling a trend here is a mistake, "
+           "allowing for the many units tested at once; a rise or fall is called only below {alpha:g}.",
+           "How to read it: look at the Trend column first, then at the size of the change per year; two years of "
+           "data confirm only strong, steady trends, so the trend verdict of the table above (the last 1 to 12 "
+           "months against the unit's earlier level) is the one that counts, and this table is for reference."),
 }
 
 
 def appendix(report, lang: str) -> HTML:
     """The appendix's explanation (:data:`APPENDIX`), and in an incomplete month which months it tests
     (:func:`hotline_analysis.pack.text.appendix_months`)."""
-    return prose(APPENDIX[lang].format(alpha=report.settings.trend.alpha) + text.appendix_months(report, lang))
+    what, how = APPENDIX[lang]
+    return prose(what.format(alpha=report.settings.trend.alpha), how + text.appendix_months(report, lang))
 
 
 def overdue_note(report, lang: str) -> HTML:
