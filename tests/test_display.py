@@ -165,6 +165,15 @@ def test_a_change_always_shows_its_sign_a_zero_none():
     assert signed(1234.56, 1, "%") == "+1,234.6%" and signed(float("nan")) is None and signed(None) is None
 
 
+def test_a_change_on_a_tie_is_rounded_as_summary_json_rounds_it():
+    """17 more on 32 is +53.125%: 四舍五入 gives 53.13 (Python's round gives 53.12), as summary.json's mom_pct."""
+    from hotline_analysis.pack.text import signed
+
+    assert signed((49 - 32) / 32 * 100) == "+53.13" and signed((15 - 32) / 32 * 100) == "−53.13"
+    assert signed(2.675) == "+2.68"  # 2.675 is 2.67499... in binary; the bulletin's 2.68
+    assert signed((49 - 32) / 32 * 100, rule="truncate") == "+53.12"
+
+
 def test_signed_changes_beside_words_are_aligned_as_figures():
     t = pd.DataFrame({"mom": ["+8.41", "−29.90", "0.00", "新增", None]})
     assert cells(table(t).data) == [(' class="num"', v) for v in ("+8.41", "−29.90", "0.00", "新增", "")]

@@ -55,11 +55,11 @@ def _sat_rate(rate: pd.Series, enough: pd.Series, lang: str) -> pd.Series:
     return shown.where(enough.fillna(False).astype(bool), too_few(lang)).where(rate.notna(), None)
 
 
-def _signed(s: pd.Series, digits: int, unit: str = "") -> pd.Series:
+def _signed(s: pd.Series, digits: int, unit: str = "", rule: str = "half_up") -> pd.Series:
     """A change column as figures with their sign (:func:`hotline_analysis.pack.text.signed`); None where
     missing."""
-    return pd.Series([text.signed(v, digits, unit) for v in pd.to_numeric(s, errors="coerce")], index=s.index,
-                     dtype=object)
+    return pd.Series([text.signed(v, digits, unit, rule) for v in pd.to_numeric(s, errors="coerce")],
+                     index=s.index, dtype=object)
 
 
 def uncompared(index, lang: str) -> pd.Series:
@@ -76,7 +76,8 @@ def changes(report, pct: pd.Series, current: pd.Series, base: pd.Series, lang: s
         return uncompared(pct.index, lang)
     _, status = M.change_pct(current, base, report.settings.change.min_base)
     words = pd.Series([text.small_base(s, lang) for s in status], index=pct.index, dtype=object)
-    return _signed(pct, report.settings.change.decimals).where(pct.notna(), words)
+    change = report.settings.change
+    return _signed(pct, change.decimals, rule=change.rounding).where(pct.notna(), words)
 
 
 def departments(report, lang: str) -> pd.DataFrame:
@@ -355,7 +356,7 @@ def city_handling(report, lang: str) -> pd.DataFrame:
                                             for b in before)]
         else:
             changed = [M.change_pct([cur], [np.nan if pd.isna(b) else b], mb) for b in before]
-            shown = [int(cur), *(text.signed(p[0], digits, "%") if st[0] == "ok" else text.small_base(st[0], lang)
+            shown = [int(cur), *(text.signed(p[0], digits, "%", report.settings.change.rounding) if st[0] == "ok" else text.small_base(st[0], lang)
                                  for p, st in changed)]
         if partial:
             shown[1:] = [text.not_comparable(lang)] * 2

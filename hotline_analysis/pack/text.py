@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import labels as L
+from .. import metrics as M
 
 
 def change(x, lang: str, digits: int = 1) -> str:
@@ -27,17 +28,20 @@ MINUS = "\u2212"
 POINTS = {"zh": "个百分点", "en": " pts"}
 
 
-def signed(x, digits: int = 2, unit: str = "") -> str | None:
+def signed(x, digits: int = 2, unit: str = "", rule: str = "half_up") -> str | None:
     """A change as a figure, the one rule for every change column, page, slide and sheet: rounded to ``digits``
-    with its sign, + or −; a change that rounds to zero has none; None where there is no change. A level (a
-    count, a rate, a ratio) is never signed.
+    as a bulletin does (``rule``, :func:`hotline_analysis.metrics.round_pct`: 四舍五入 unless the settings say
+    truncate, as summary.json) with its sign, + or −; a change that rounds to zero has none; None where there is
+    no change. A level (a count, a rate, a ratio) is never signed.
 
     >>> signed(10.154), signed(-8.4), signed(-0.004), signed(1234.5, 1, "%"), signed(float("nan"))
     ('+10.15', '−8.40', '0.00', '+1,234.5%', None)
+    >>> signed(53.125), signed(-2.675), signed(4.4461, rule="truncate")
+    ('+53.13', '−2.68', '+4.44')
     """
     if x is None or pd.isna(x):
         return None
-    r = round(float(x), digits)
+    r = M.round_pct(float(x), digits, rule)
     sign = "+" if r > 0 else MINUS if r < 0 else ""
     return f"{sign}{abs(r):,.{digits}f}{unit}"
 
