@@ -205,6 +205,6 @@ def test_the_trend_verdicts_are_on_the_headline_and_flags_slides_already(februar
     deck = slides(february, tmp_path, "zh")
     head = next(s for s in deck if s.title == "本月要点")
     assert any(x.startswith(f"趋势检验：{falling}个单位下降，{len(rising)}个上升") for x in head.lines)
-    flags = next(s for s in deck if s.title == "预警")
+    flags = next(s for s in deck if s.title == "预警与表扬")
     assert f"趋势上升：{'、'.join(rising) or '无'}" in flags.lines
 

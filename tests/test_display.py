@@ -185,3 +185,22 @@ def test_a_short_chinese_header_stays_on_one_line():
     assert '<th class="num" style="white-space:nowrap">前期月均</th>' in page
     assert '<th style="white-space:nowrap">显著上升</th>' in page
     assert '<th class="num">与全市其他单位之差（百分点）</th>' in page and "<th>grade</th>" in page
+
+
+def test_units_below_the_on_time_standard_are_named_once_with_those_below_it_beyond_doubt():
+    from types import SimpleNamespace
+
+    from hotline_analysis.pack.pages import standards_sentence
+    from hotline_analysis.settings import load_settings
+
+    m = pd.Period("2021-02", "M")
+    h = pd.DataFrame({"month": m, "department": ["甲", "乙", "丙", "丁"], "below_on_time": [True, True, True, False],
+                      "slow": [True, True, False, False], "reassign_high": [False, True, False, False]})
+    report = SimpleNamespace(month=m, handling=h, settings=load_settings(), absent={})
+    assert standards_sentence(report, "zh") == ("按期办结率低于90%的单位（应办结至少30件）：甲、乙、丙；其中确定低于标准"
+                                                "（95%置信上限也低于90%）的：甲、乙；重派率确定高于3%的单位：乙。")
+    assert standards_sentence(report, "en") == ("On-time closure below 90% (at least 30 due): 甲, 乙, 丙; of them below "
+                                                "it beyond doubt (the upper 95% bound below 90% too): 甲, 乙. "
+                                                "Reassignment above 3% beyond doubt: 乙.")
+    none = SimpleNamespace(**{**vars(report), "handling": h.assign(below_on_time=False, slow=False)})
+    assert standards_sentence(none, "zh").startswith("按期办结率低于90%的单位（应办结至少30件）：无；重派率")

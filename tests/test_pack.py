@@ -198,7 +198,7 @@ def test_english_pack_speaks_english(small_store, tmp_path):
 
     slides = [[p.text for sh in s.shapes if sh.has_text_frame for p in sh.text_frame.paragraphs]
               for s in Presentation(out / "briefing.pptx").slides]
-    flags = next(s for s in slides if s[0] == "Flags")
+    flags = next(s for s in slides if s[0] == "Flags and commendations")
     assert all(x.startswith("• ") and x[2].isupper() for x in flags[1:]), flags  # "Surge: none" as "Rising trend"
     assert not [x for s in slides for x in s if x.startswith("• 1.")]  # a number or a bullet, not both
 

@@ -160,28 +160,39 @@ def _measure(measure: str, lang: str) -> str:
 
 
 def standards_sentence(report, lang: str) -> str:
-    """The units below the handling standards (on time beyond doubt, on time, reassignment beyond doubt); a
-    standard whose measure the export lacks is said to be not in this export, with the columns it needs, never
-    "none"."""
+    """The units below the on-time standard (at least ``min_orders`` due) and which of them are below it beyond
+    doubt, as the satisfaction page says it; the units above the reassignment standard beyond doubt. A standard
+    whose measure the export lacks is said to be not in this export, with the columns it needs, never "none"."""
     hs = report.settings.handling
     h = report.handling[report.handling.month == report.month]
     sep = "、" if lang == "zh" else ", "
     none = "无" if lang == "zh" else "none"
 
-    def names(col: str, measure: str) -> str:
+    def units(col: str) -> list[str]:
+        return h.loc[h[col].fillna(False).astype(bool), "department"].tolist()
+
+    def names(deps: list[str], measure: str) -> str:
         if measure in report.absent:
             return text.absent_reason(report, measure, lang)
-        return sep.join(L.name(d, lang) for d in h.loc[h[col].fillna(False).astype(bool), "department"]) or none
+        return sep.join(L.name(d, lang) for d in deps) or none
 
     on_time, reassign = hs.standards.on_time * 100, hs.standards.max_reassign_rate * 100
+    below, slow = units("below_on_time"), units("slow")
+    judged = "on_time_rate" not in report.absent and below and set(slow) <= set(below)
     if lang == "zh":
-        return (f"按期办结率确定低于{on_time:g}%的单位（95%置信上限也低于标准）：{names('slow', 'on_time_rate')}；"
-                f"按期办结率低于{on_time:g}%的单位（应办结至少{hs.min_orders}件）：{names('below_on_time', 'on_time_rate')}；"
-                f"重派率确定高于{reassign:g}%的单位：{names('reassign_high', 'reassign_rate')}。")
-    return (f"On-time closure below {on_time:g}% beyond doubt (the upper 95% bound below it too): "
-            f"{names('slow', 'on_time_rate')}. Below {on_time:g}% (at least {hs.min_orders} due): "
-            f"{names('below_on_time', 'on_time_rate')}. Reassignment above {reassign:g}% beyond doubt: "
-            f"{names('reassign_high', 'reassign_rate')}.")
+        sure = f"；其中确定低于标准（95%置信上限也低于{on_time:g}%）的：{names(slow, 'on_time_rate')}" if judged else ""
+        other = ("" if judged or not slow else
+                 f"；按期办结率确定低于{on_time:g}%的单位（95%置信上限也低于标准）：{names(slow, 'on_time_rate')}")
+        return (f"按期办结率低于{on_time:g}%的单位（应办结至少{hs.min_orders}件）：{names(below, 'on_time_rate')}"
+                f"{sure}{other}；重派率确定高于{reassign:g}%的单位：{names(units('reassign_high'), 'reassign_rate')}。")
+    sure = f"; of them below it beyond doubt (the upper 95% bound below {on_time:g}% too): {names(slow, 'on_time_rate')}" \
+        if judged else ""
+    other = ("" if judged or not slow else
+             f". On-time closure below {on_time:g}% beyond doubt (the upper 95% bound below it too): "
+             f"{names(slow, 'on_time_rate')}")
+    return (f"On-time closure below {on_time:g}% (at least {hs.min_orders} due): {names(below, 'on_time_rate')}"
+            f"{sure}{other}. Reassignment above {reassign:g}% beyond doubt: "
+            f"{names(units('reassign_high'), 'reassign_rate')}.")
 
 
 def handling_overview(report, lang: str) -> HTML:
