@@ -316,8 +316,8 @@ def satisfaction_intervals(table: pd.DataFrame, label: str = "department", lang:
 
 def issue_bars(issues: pd.DataFrame, colors: dict | None = None, lang: str = "zh", title: str = "") -> plt.Figure:
     """The month's issues (rows of :attr:`hotline_analysis.topics.TopicResult.issues`): orders as bars in the
-    department's colour, the trailing monthly mean as a black tick (none, and no legend, where it is missing
-    throughout), emerging issues marked with ▲."""
+    department's colour, the trailing monthly mean as a black tick (none where it is missing throughout),
+    emerging issues marked with ▲; the legend says what the tick and the ▲ are (no legend without either)."""
     use_cjk_font()
     t = issues.iloc[::-1]
     sep = "：" if lang == "zh" else ":\n"  # an English unit's name is long: its issue on a line of its own
@@ -331,7 +331,9 @@ def issue_bars(issues: pd.DataFrame, colors: dict | None = None, lang: str = "zh
                   fontsize=9)
     ax.set_xlabel(axis("orders", lang))
     _whole_numbers(ax.xaxis)
-    if mean.notna().any():
+    if t["emerging"].fillna(False).astype(bool).any():  # the ▲ is in the labels: a legend entry of text alone
+        ax.plot([], [], ls="", label=axis("emerging", lang))
+    if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="lower right", fontsize=8)
     ax.set_title(title)
     fig.tight_layout()

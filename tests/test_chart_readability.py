@@ -235,6 +235,19 @@ def test_english_issues_put_the_issue_under_the_units_name_and_leave_the_bars_ro
     shown = [x.get_text() for x in fig.axes[0].get_yticklabels()]
     assert shown[-1] == f"▲ {dep}:\nMigrant workers' unpaid wages: 工地包工头拖欠农民工工资"  # top row: the first issue
     assert fig.axes[0].get_position().width > 0.4
+    assert [x.get_text() for x in fig.axes[0].get_legend().get_texts()] == [
+        "Mean of the months before", "▲ Rising significantly (see the table)"]  # what the tick and the ▲ are
+    plt.close(fig)
+
+
+def test_the_issues_chart_says_what_its_marks_are_and_only_those_it_draws():
+    issues = pd.DataFrame({"department": ["甲", "乙"], "label": ["路灯", "噪音"], "orders": [20, 10],
+                           "baseline_mean": [np.nan, np.nan], "emerging": [True, False]})
+    fig = plots.issue_bars(issues, lang="zh")
+    assert [x.get_text() for x in fig.axes[0].get_legend().get_texts()] == ["▲ 显著上升（见下表）"]
+    plt.close(fig)
+    fig = plots.issue_bars(issues.assign(emerging=False), lang="zh")
+    assert fig.axes[0].get_legend() is None  # neither a tick nor a ▲ drawn
     plt.close(fig)
 
 
