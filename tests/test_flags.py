@@ -147,3 +147,23 @@ def test_a_unit_below_the_satisfaction_standard_beyond_doubt_is_called_with_its_
     assert reason(report, "甲", "satisfaction_below", "en") == (
         "satisfaction 88.93% (280 surveyed, 95% interval 84.64%–92.13%), below the standard of 95% beyond doubt")
     assert reason(report, "甲", "satisfaction_below", "zh") == "满意率88.93%（回访280件，95%置信区间84.64%–92.13%），确定低于95%的标准"
+
+
+def test_the_units_called_come_before_those_commended_each_in_rank_order():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from hotline_analysis.month.actions import action_list
+
+    m = pd.Period("2021-02", "M")
+    # in rank order: 甲 commended, 乙 called (surge), 丙 commended, 丁 called (rising), 戊 neither
+    deps = pd.DataFrame({"department": ["甲", "乙", "丙", "丁", "戊"], "surge": [False, True, False, False, False],
+                         "satisfaction_drop": False, "trend": ["falling", "no_trend", "falling", "rising", "no_trend"],
+                         "commend_candidate": [True, False, True, False, False], "yoy_pct": [-30.0, 5, -20, 5, 1],
+                         "commend_relative_ratio": [0.7, 1.0, 0.8, 1.0, 1.0]})
+    sat = pd.DataFrame({"department": deps.department, "below_city": False, "below_standard_for_sure": False})
+    handling = pd.DataFrame({"month": m, "department": deps.department, "slow": False, "reassign_high": False})
+    report = SimpleNamespace(month=m, departments=deps, satisfaction=sat, handling=handling, settings=load_settings())
+    a = action_list(report)
+    assert list(zip(a.department, a.action)) == [("乙", "call"), ("丁", "call"), ("甲", "commend"), ("丙", "commend")]

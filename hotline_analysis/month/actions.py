@@ -17,7 +17,7 @@ def action_list(report) -> pd.DataFrame:
     """Departments to call before the committee (``call``: a surge, a significant satisfaction drop, a rising
     trend, or a standard missed beyond doubt: satisfaction (``satisfaction_below``: the interval's upper end
     under the standard too), ``slow``, ``reassign_high`` of the handling table) and to
-    commend (``commend``), in rank order.
+    commend (``commend``): those called first, each kind in rank order.
 
     Commended are the candidates of :func:`hotline_analysis.flags.commendations` (a sustained fall relative to
     the city) that also fell year on year this month, are not called and whose satisfaction is not significantly
@@ -43,9 +43,8 @@ def action_list(report) -> pd.DataFrame:
     eligible = d[d.commend_candidate & fell_this_month & ~d.department.isin(called) & ~d.department.isin(below)]
     chosen = set(eligible.nsmallest(report.settings.flags.commend.max_departments, "commend_relative_ratio")
                  .department)
-    rows = [(r.department, "call", called[r.department]) if r.department in called else
-            (r.department, "commend", ["commend"]) for r in d.itertuples()
-            if r.department in called or r.department in chosen]
+    rows = [(r.department, "call", called[r.department]) for r in d.itertuples() if r.department in called]
+    rows += [(r.department, "commend", ["commend"]) for r in d.itertuples() if r.department in chosen]
     return pd.DataFrame(rows, columns=EMPTY_ACTIONS.columns) if rows else EMPTY_ACTIONS.copy()
 
 
