@@ -42,6 +42,16 @@ def load_scenario(store: str | Path, raw: str | Path, settings: Settings) -> tup
     return truth, M.monthly_volume(history[history.department.isin(names).to_numpy()], settings), exposure
 
 
+def seed_folders() -> tuple[list[Path], bool, Settings]:
+    """The seed folders named on the command line (each with ``raw/`` and ``store/``), whether the oracle is left
+    out (``--no-oracle``) and the settings."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("folders", nargs="+", help="one folder per seed, with raw/ and store/")
+    ap.add_argument("--no-oracle", action="store_true", help="(eval_seeds.py) the method only")
+    args = ap.parse_args()
+    return [Path(f) for f in args.folders], args.no_oracle, load_settings()
+
+
 def oracle_dispersion(disp: CM.Dispersion) -> CM.Dispersion:
     """``disp`` with the planted variance: the scenario's alpha and no department noisier than another."""
     return CM.Dispersion(PLANTED_ALPHA, pd.Series(dtype=float), 1.0, np.inf, disp.surges)

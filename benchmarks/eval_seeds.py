@@ -14,14 +14,11 @@ tests given the scenario's planted variance instead of the estimated one.
 
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
 
 import pandas as pd
 
-from bench_recovery import describe, evaluate, load_scenario
-from hotline_analysis.settings import load_settings
+from bench_recovery import describe, evaluate, load_scenario, seed_folders
 
 
 def row(seed: str, who: str, fig: dict) -> dict:
@@ -34,16 +31,12 @@ def row(seed: str, who: str, fig: dict) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("folders", nargs="+", help="one folder per seed, with raw/ and store/")
-    ap.add_argument("--no-oracle", action="store_true")
-    args = ap.parse_args()
-    settings = load_settings()
+    folders, no_oracle, settings = seed_folders()
     rows = []
-    for folder in map(Path, args.folders):
+    for folder in folders:
         t0 = time.perf_counter()
         truth, vol, exposure = load_scenario(folder / "store", folder / "raw", settings)
-        for who in ("method",) if args.no_oracle else ("method", "oracle"):
+        for who in ("method",) if no_oracle else ("method", "oracle"):
             fig = evaluate(truth, vol, exposure, settings, oracle=who == "oracle")
             rows.append(row(str(truth["seed"]), who, fig))
             print(f"seed {truth['seed']} {who}: {describe(fig)}", flush=True)

@@ -25,17 +25,14 @@ planted, flags on other months, recall and precision.
 
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from bench_recovery import PLANTED_ALPHA, load_scenario
+from bench_recovery import PLANTED_ALPHA, load_scenario, seed_folders
 from hotline_analysis import count_models as CM
-from hotline_analysis.settings import load_settings
 from hotline_analysis.synth.orders import expected_counts
 from hotline_analysis.synth.plan import ScenarioConfig, make_plan
 
@@ -89,12 +86,9 @@ def score(truth: dict, vol: pd.DataFrame, exposure: pd.Series, settings) -> pd.D
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("folders", nargs="+", help="one folder per seed, with raw/ and store/")
-    args = ap.parse_args()
-    settings = load_settings()
+    folders, _, settings = seed_folders()
     rows = []
-    for folder in map(Path, args.folders):
+    for folder in folders:
         t0 = time.perf_counter()
         truth, vol, exposure = load_scenario(folder / "store", folder / "raw", settings)
         t = score(truth, vol, exposure, settings)
@@ -108,7 +102,7 @@ def main() -> None:
     t = pd.DataFrame(rows).groupby("rule", sort=False)[["found", "planted", "other"]].sum()
     t["recall"], t["precision"] = t.found / t.planted, t.found / (t.found + t.other)
     with pd.option_context("display.width", 200, "display.precision", 3):
-        print(f"\n{len(args.folders)} seeds\n{t}")
+        print(f"\n{len(folders)} seeds\n{t}")
 
 
 if __name__ == "__main__":
