@@ -146,6 +146,13 @@ def test_trend_panels_are_legible_with_years_under_each_and_a_y_label():
     plt.close(fig)
 
 
+def test_an_english_chart_draws_a_names_typographic_quotes_as_ascii():
+    """The charts' CJK font draws ’ full width ("MAYOR’ S"); a zh chart keeps Chinese quotes as they are."""
+    assert figures.chart_name("MAYOR’S OFFICE OF SPECIAL ENFORCEMENT", "en") == "MAYOR'S OFFICE OF SPECIAL ENFORCEMENT"
+    assert figures.chart_name("“Quoted” ‘unit’", "en") == "\"Quoted\" 'unit'"
+    assert figures.chart_name("“市民热线”办公室", "zh") == "“市民热线”办公室"
+
+
 def test_trend_panel_fonts_read_at_page_width():
     """The figure is 13 in wide; on a page about 1,100 px wide it shows at 1100 / (13 x dpi) of its pixels, so a
     font of s points shows at s x dpi / 72 x 1100 / (13 x dpi) = s x 1100 / 936 px: titles 12 pt -> 14.1 px,

@@ -74,11 +74,22 @@ def handling_chart(report, lang: str, title: str):
                                         size=SLIDE_BODY)
 
 
+#: Typographic quotes the charts' font (Noto Sans CJK) draws full width: in an en chart, the ASCII ones.
+ASCII_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def chart_name(value, lang: str) -> str:
+    """A unit's name as a chart shows it: :func:`hotline_analysis.labels.name`; in an en chart with ASCII quotes,
+    since the charts' CJK font draws ’ full width (MAYOR’ S)."""
+    shown = L.name(value, lang)
+    return shown.translate(ASCII_QUOTES) if lang == "en" and isinstance(shown, str) else shown
+
+
 def _translated(report, lang: str):
-    """The month result with unit names as the pack shows them (English in an en pack)."""
+    """The month result with unit names as the pack's charts show them (:func:`chart_name`)."""
     if lang == "zh":
         return report
-    names = {d: L.name(d, lang) for d in report.supervised}
+    names = {d: chart_name(d, lang) for d in report.supervised}
     rename = {t: getattr(report, t).assign(department=getattr(report, t).department.map(names).fillna(
         getattr(report, t).department)) for t in ("departments", "history", "satisfaction", "issues", "handling")}
     return report.with_tables(**rename)
@@ -121,7 +132,7 @@ def review_chart(table: pd.DataFrame, kind: str, lang: str, title: str = ""):
 
     if table.empty:
         return prose("没有可绘制的数据。" if lang == "zh" else "Nothing to chart.")
-    named = table.assign(department=table.department.map(lambda d: L.name(d, lang)))
+    named = table.assign(department=table.department.map(lambda d: chart_name(d, lang)))
     return _image((plots.rate_ratios if kind == "lookback" else plots.annual_bars)(named, lang=lang, title=title))
 
 
