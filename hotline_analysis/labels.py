@@ -274,9 +274,11 @@ def unit_scope(scope: str | None, lang: str, n: int = 0) -> tuple[str, str, str]
     return tuple(w[i].format(n=n) for w in UNIT_SCOPE[key])
 
 
-#: What an English page or slide says once where it quotes the citizens' own words as they wrote them, in Chinese
-#: (issue labels, keywords, excerpts: there is no offline translation).
-QUOTED_EN = "The citizens' own words (issue labels, keywords, excerpts) are quoted in the original Chinese"
+#: What an English page, sheet or slide says once where it quotes the citizens' own words as they wrote them, in
+#: Chinese (there is no offline translation); an issue label opens with its category in English
+#: (:func:`hotline_analysis.pack.text.issue_label`).
+QUOTED_EN = ("An issue label opens with its category in English where it has one; the citizens' own words (the rest "
+             "of the label, keywords, excerpts) are quoted in the original Chinese")
 
 #: The report home's note on names shown as the export writes them (heading, text before the list): in an en pack
 #: the Chinese names data/reference/names_en.csv lacks; in a zh pack the names in Latin script (another city's).

@@ -26,8 +26,10 @@ from .test_other_city import PARKS, PERMITS, WATER, ingest
 
 pytestmark = pytest.mark.filterwarnings("ignore::hotline_analysis.ingest.presets.PresetWarning")
 
-#: The note, as written by hand: the label must say this.
-QUOTED = "The citizens' own words (issue labels, keywords, excerpts) are quoted in the original Chinese."
+#: The note, as written by hand: the label must say this (a label opens with its category in English: "Stalled
+#: housing projects: 楼盘停工烂尾、复工交房").
+QUOTED = ("An issue label opens with its category in English where it has one; the citizens' own words (the rest of "
+          "the label, keywords, excerpts) are quoted in the original Chinese.")
 
 
 @pytest.fixture(scope="module")
