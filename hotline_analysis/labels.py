@@ -183,6 +183,14 @@ HEADERS_PAIRS = {
 }
 HEADERS = {lang: {k: v[i] for k, v in HEADERS_PAIRS.items()} for i, lang in enumerate(LANGS)}
 
+#: The per-unit handling table's units, said once over it (its headers are short), by the columns they are about
+#: (key -> (zh, en)); ``rates``: any rate column.
+HANDLING_UNITS = {
+    "rates": ("各率单位为%", "Rates in percent"),
+    "on_time_mom_pp": ("较上月：按期办结率比上月增减的百分点", "Change: the on-time rate against last month, in points"),
+    "extensions": ("延期申请/同意：申请延期和同意延期的件数", "Extensions asked/granted: orders"),
+}
+
 
 #: Axis labels of the charts (key -> (zh, en)).
 AXES_PAIRS = {

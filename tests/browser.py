@@ -346,18 +346,24 @@ def check_pack(folder: Path, lang: str, allow_latin: set[str] = DEFAULT_LATIN_AL
         return [p for found in pool.map(one, pages) for p in found]
 
 
-#: What :func:`table_look` measures: the first table's columns and how the page's text is set.
+#: What :func:`table_look` measures: a table's columns and width, and how the page's text is set.
 _TABLE_JS = r"""
 window.addEventListener("load", function () {
   (document.fonts ? document.fonts.ready : Promise.resolve()).then(function () {
-    var t = document.querySelector("table"), r = {columns: []};
+    var t = document.querySelectorAll("table")[%(which)d], r = {columns: []};
     if (t) {
       var heads = t.querySelectorAll("thead th"), cells = t.querySelectorAll("tbody tr:first-child td");
       heads.forEach(function (h, i) {
+        var range = document.createRange(), tops = {};
+        range.selectNodeContents(h);
+        Array.prototype.forEach.call(range.getClientRects(), function (q) { tops[Math.round(q.top)] = 1; });
         r.columns.push({header: h.textContent.trim(), header_align: getComputedStyle(h).textAlign,
                         header_background: getComputedStyle(h).backgroundColor,
+                        header_lines: Object.keys(tops).length,
                         align: cells[i] ? getComputedStyle(cells[i]).textAlign : null});
       });
+      r.width = t.scrollWidth;
+      r.box = t.parentElement.clientWidth;
     }
     r.font_family = getComputedStyle(document.querySelector("h1") || document.body).fontFamily;
     r.report_font_loaded = !!document.fonts && document.fonts.check("16px 'Noto Sans CJK SC report'");
@@ -367,16 +373,18 @@ window.addEventListener("load", function () {
 """
 
 
-def table_look(page: Path) -> dict:
-    """How ``page`` sets its first table and its text in headless Chromium: ``columns``, one
-    ``{header, header_align, header_background, align}`` per column (``align``: the computed ``text-align`` of
-    its first body cell); ``font_family`` of the title; ``report_font_loaded``: whether the pack's embedded font
+def table_look(page: Path, which: int = 0) -> dict:
+    """How ``page`` sets its table ``which`` (0: the first) and its text in headless Chromium at the window's
+    width (:data:`WINDOW`): ``columns``, one ``{header, header_align, header_background, header_lines, align}``
+    per column (``header_lines``: the lines its header wraps onto; ``align``: the computed ``text-align`` of its
+    first body cell); ``width`` of the table and ``box``, the width of the box holding it (wider: it scrolls);
+    ``font_family`` of the title; ``report_font_loaded``: whether the pack's embedded font
     (:mod:`hotline_analysis.pack.fonts`) is loaded. Raises ``RuntimeError`` where no browser is installed."""
     browser = find_browser()
     if browser is None:
         raise RuntimeError("no Chromium installed (apt-get install chromium)")
     page = Path(page).resolve()
-    dom = _dump_dom(browser, page, _inject(page.read_text("utf-8"), _TABLE_JS % {"attribute": ATTRIBUTE}))
+    dom = _dump_dom(browser, page, _inject(page.read_text("utf-8"), _TABLE_JS % {"attribute": ATTRIBUTE, "which": which}))
     found = re.search(rf'\b{ATTRIBUTE}="([^"]*)"', dom)
     if not found:
         raise RuntimeError(f"{page.name}: the page gave no report within {VIRTUAL_TIME_MS} ms of virtual time")

@@ -186,3 +186,17 @@ def test_an_incomplete_month_is_left_out_of_the_appendix_and_the_page_says_so(st
     assert pages.appendix(r, "en").data.endswith(
         "This month is incomplete: the table leaves it out and tests the last 24 months up to April 2024.</p>")
     assert "本月数据不完整，本表不含本月，按截至2024年4月的最近24个月检验。" in pages.appendix(r, "zh").data
+
+
+def test_the_per_unit_table_says_its_units_once_over_its_short_headers(may):
+    """No extension columns in this export: the note leaves them out; the page shows it over the table."""
+    t = tables.handling(may, "zh")
+    assert {"按期办结率", "较上月"} <= set(t.columns) and "延期申请/同意" not in t.columns
+    assert t.attrs["note"] == "各率单位为%；较上月：按期办结率比上月增减的百分点。"
+    assert tables.handling(may, "en").attrs["note"] == "Rates in percent; Change: the on-time rate against last month, in points."
+    page = pages.table(t).data
+    assert page.startswith('<p class="table-note">各率单位为%；较上月：按期办结率比上月增减的百分点。</p><div class="table-scroll">')
+    assert "compact" not in page  # a few columns: cells as wide as any table's
+    wide = pd.DataFrame([range(14)], columns=[f"c{i}" for i in range(14)])
+    assert '<table class="dataframe compact">' in pages.table(wide).data
+    assert tables.handling_units([], "zh") == ""

@@ -224,7 +224,7 @@ def test_handling_figures_agree_across_summary_page_slides_and_workbook(pack, sh
         assert row["转派件数"] == r.dispatched == fig["dispatched"]
         assert row["月末未办结"] == r.open == fig["open"] and row["其中超期"] == r.overdue == fig["overdue"]
         if pd.notna(r.on_time_rate):
-            assert row["按期办结率（%）"] == pytest.approx(r.on_time_rate * 100, abs=0.0051)
+            assert row["按期办结率"] == pytest.approx(r.on_time_rate * 100, abs=0.0051)
             assert fig["on_time_rate"] == pytest.approx(r.on_time_rate, abs=1e-6)
     city_sheet = sheets["全市办理情况"].set_index("指标")
     assert city_sheet.loc["转派件数", "本月"] == c.dispatched

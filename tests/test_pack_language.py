@@ -184,8 +184,11 @@ def test_the_english_workbook_says_on_its_first_sheet_where_it_quotes_chinese(zi
     from hotline_analysis.pack.workbook import workbook_tables
 
     first = workbook_tables(zibo, "en")["overview"]
-    assert first.iloc[-1].tolist() == [len(first), "The citizens' own words (issue labels, keywords, excerpts) are "
-                                       "quoted in the original Chinese (sheets issues, emerging issues, questions)."]
+    assert first.iloc[-2].tolist() == [len(first) - 1, "An issue label opens with its category in English where it "
+                                       "has one; the citizens' own words (the rest of the label, keywords, excerpts) "
+                                       "are quoted in the original Chinese (sheets issues, emerging issues, questions)."]
+    assert first.iloc[-1].tolist() == [len(first), "handling by unit: Rates in percent; Change: the on-time rate "
+                                       "against last month, in points; Extensions asked/granted: orders."]
     assert "original Chinese" not in workbook_tables(zibo, "zh")["总览"].to_string()
     assert "original Chinese" not in workbook_tables(city, "en")["overview"].to_string()  # categories: names
 

@@ -80,3 +80,21 @@ def test_verdicts_on_the_pages_follow_their_figures(small_store, tmp_path, month
     assert not called & commended and len(commended) <= report.settings.flags.commend.max_departments
     rising = {d for d in report.supervised if "上升（" in departments.split(f"<td>{d}</td>", 1)[1].split("</tr>", 1)[0]}
     assert rising <= called  # every rising verdict on the departments page is called before the committee
+
+
+def test_the_per_unit_handling_table_fits_the_window_with_its_headers_on_one_line(pack):
+    """The zh handling page's per-unit table (its second table) at 1280 px: no sideways scrolling, and no header
+    wrapped (延期（申请/同意） took 4 lines and 按期办结率较上月（百分点） 5); the units are said once over it."""
+    if find_browser() is None:
+        pytest.skip("no Chromium installed")
+    lang, folder = pack
+    if lang != "zh":
+        pytest.skip("the English unit names are too long for 1280 px: the table scrolls in its box")
+    from .browser import table_look
+
+    look = table_look(folder / "03_handling.html", which=1)
+    assert [c["header"] for c in look["columns"]][:4] == ["承办单位", "转派件数", "按期办结率", "较上月"]
+    assert look["width"] <= look["box"], look
+    assert {c["header"]: c["header_lines"] for c in look["columns"] if c["header_lines"] > 1} == {}
+    assert "<p class=\"table-note\">各率单位为%；较上月：按期办结率比上月增减的百分点；延期申请/同意：申请延期和同意延期的件数。</p>" \
+        in (folder / "03_handling.html").read_text("utf-8")

@@ -251,7 +251,9 @@ STYLE = ("<style>.jp-RenderedHTMLCommon table{font-size:13px} .jp-RenderedHTMLCo
          " .jp-RenderedHTMLCommon div.table-scroll table{table-layout:auto;margin:0}"
          " .jp-RenderedHTMLCommon td.num,.jp-RenderedHTMLCommon th.num{text-align:right !important;"
          "font-variant-numeric:tabular-nums}"
-         " .jp-RenderedHTMLCommon thead th{background:#f0f0f0;min-width:3.2em}</style>")
+         " .jp-RenderedHTMLCommon thead th{background:#f0f0f0;min-width:3.2em}"
+         " .jp-RenderedHTMLCommon table.compact td,.jp-RenderedHTMLCommon table.compact th{padding:3px 4px !important}"
+         " .jp-RenderedHTMLCommon p.table-note{font-size:13px;color:#555;margin-bottom:4px}</style>")
 
 
 def heading(page: str, report, lang: str) -> HTML:
@@ -345,10 +347,14 @@ def table(t: pd.DataFrame) -> HTML:
     head = "".join(f"<th{n}{w}>{html.escape(str(c))}</th>" for c, n, w in zip(t.columns, num, widths))
     rows = "".join("<tr>" + "".join(f"<td{n}>{html.escape(_cell(v, d))}</td>" for v, d, n in zip(r, decimals, num))
                    + "</tr>" for r in t.itertuples(index=False))
-    return HTML(f'<div class="table-scroll"><table class="dataframe"><thead><tr>{head}</tr></thead>'
+    note, compact = t.attrs.get("note"), " compact" if t.shape[1] >= COMPACT_COLUMNS else ""
+    return HTML((f'<p class="table-note">{html.escape(note)}</p>' if note else "")
+                + f'<div class="table-scroll"><table class="dataframe{compact}"><thead><tr>{head}</tr></thead>'
                 f'<tbody>{rows}</tbody></table></div>')
 
 
+#: A table of at least this many columns (the per-unit handling table) has narrower cells, to fit a 1280 px window.
+COMPACT_COLUMNS = 14
 #: The widest a text column's minimum width goes (ems): the first (the names), and any other.
 NAME_MIN_EMS, TEXT_MIN_EMS = 16, 12
 

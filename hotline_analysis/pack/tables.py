@@ -310,7 +310,22 @@ def handling(report, lang: str) -> pd.DataFrame:
     if not t.open_stale.fillna(0).astype(bool).any():  # none open from long ago: no column of zeros
         t = t.drop(columns="open_stale")
     t = t.rename(columns={"open_stale": stale_word(report, lang)})
-    return _headed(t[[c for c in t.columns if _shown(c, report)]], lang)
+    out = _headed(t[[c for c in t.columns if _shown(c, report)]], lang)
+    out.attrs["note"] = handling_units([c for c in t.columns if _shown(c, report)], lang)
+    return out
+
+
+#: The handling table's columns that are rates in percent.
+RATES = ("on_time_rate", "early_rate", "closure_rate", "response_rate", "reassign_rate", "composite")
+
+
+def handling_units(columns, lang: str) -> str:
+    """The units of the per-unit handling table, said once over it for the ``columns`` it shows
+    (:data:`hotline_analysis.labels.HANDLING_UNITS`): 各率单位为%；较上月：…; '' when none is shown."""
+    i = L.LANGS.index(lang)
+    keys = (["rates"] if set(RATES) & set(columns) else []) + [k for k in ("on_time_mom_pp", "extensions") if k in columns]
+    return ("；" if lang == "zh" else "; ").join(L.HANDLING_UNITS[k][i] for k in keys) + (
+        ("。" if lang == "zh" else ".") if keys else "")
 
 
 def stale_word(report, lang: str) -> str:

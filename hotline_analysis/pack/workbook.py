@@ -59,6 +59,9 @@ def workbook_tables(report, lang: str) -> dict[str, pd.DataFrame]:
         out[names["lookback"]] = tables.lookback(report.lookback, lang)
     if len(report.annual):  # January and February: the year before's review candidates
         out[names["annual"].format(year=report.month.year - 1)] = tables.annual(report.annual, lang)
+    for name, t in out.items():  # a sheet's units said once over its table on the page (its headers are short)
+        if t.attrs.get("note"):
+            overview.loc[len(overview)] = [len(overview) + 1, f"{name}{'：' if lang == 'zh' else ': '}{t.attrs['note']}"]
     return out
 
 
