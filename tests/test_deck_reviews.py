@@ -5,6 +5,8 @@ on the headline and flags slides already. Expected texts are written by hand fro
 from __future__ import annotations
 
 import html
+import re
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -15,6 +17,7 @@ from pptx.util import Emu
 from hotline_analysis import labels as L
 from hotline_analysis.month import MonthReport
 from hotline_analysis.pack import briefing as B
+from hotline_analysis.pack import pages, tables
 from hotline_analysis.pack.briefing import write_briefing
 from hotline_analysis.pack.deck import annual_lines, lookback_lines, review_slides, slides
 from hotline_analysis.pack.slides import write_slides
@@ -92,17 +95,52 @@ def test_a_drift_before_supervision_sends_the_reader_to_the_units_above_and_no_c
 
 def test_the_annual_slide_names_the_candidates_and_why_each_is_one():
     lines = annual_lines(annual_table(), 2020, "zh")
-    assert lines[0] == "2020年评议候选单位（全年净投诉量前列或显著上升）：市住房和城乡建设局、市农业农村局。"
-    assert lines[1].startswith("显著上升：") and "3个单位同时检验" in lines[1] and lines[1].endswith("还不够）。")
-    assert lines[2:] == ["市住房和城乡建设局（全年净投诉量居前）：全年净投诉1,000件，第1位；比上年下降20.0%，95%置信区间−30.0% – −10.0%",
-                         "市农业农村局（比上年显著上升）：全年净投诉900件，第3位；比上年上升50.0%，95%置信区间+10.0% – +50.0%"]
+    assert lines[:3] == ["2020年评议候选单位（全年净投诉量前列或显著上升）：市住房和城乡建设局、市农业农村局。",
+                         "比较的是各单位2020年与2019年的全年净投诉。",
+                         "比上年显著上升：增幅大于该单位各月正常起伏所能解释的范围，季节规律已考虑在内；3个单位同时比较，"
+                         "标准相应从严，以免把偶然的起伏当作上升。"]
+    # the ratio's interval 0.7-0.9 is a change of −30% to −10%; 1.1-1.5, +10% to +50%
+    assert lines[3:] == ["市住房和城乡建设局（全年净投诉量居前）：全年净投诉1,000件，第1位；比上年下降20.0%，95%置信区间−30.0%至−10.0%",
+                         "市农业农村局（比上年显著上升）：全年净投诉900件，第3位；比上年上升50.0%，95%置信区间+10.0%至+50.0%"]
     en = annual_lines(annual_table(), 2020, "en")
-    assert en[0] == f"Review candidates 2020 (most annual net complaints, or a significant rise): {HOUSING_EN}, {AGRI_EN}."
-    assert en[1].startswith("A significant rise: ") and "with 3 units tested at once" in en[1]
-    assert en[2:] == [f"{HOUSING_EN} (among the most net complaints): 1,000 net complaints, rank 1; down 20.0% on the "
-                      "year before, 95% interval −30.0% – −10.0%",
+    assert en[:3] == [f"Review candidates 2020 (most annual net complaints, or a significant rise): {HOUSING_EN}, {AGRI_EN}.",
+                      "Each unit's net complaints in 2020 are compared with 2019.",
+                      "A significant rise: an increase larger than the unit's usual ups and downs from month to month "
+                      "can explain, its season allowed for; with 3 units compared at once the bar is higher, so that a "
+                      "chance rise is not called one."]
+    assert en[3:] == [f"{HOUSING_EN} (among the most net complaints): 1,000 net complaints, rank 1; down 20.0% on the "
+                      "year before, 95% interval −30.0% to −10.0%",
                       f"{AGRI_EN} (significant rise on last year): 900 net complaints, rank 3; up 50.0% on the year "
-                      "before, 95% interval +10.0% – +50.0%"]
+                      "before, 95% interval +10.0% to +50.0%"]
+
+
+def test_the_annual_page_leads_with_plain_words_and_names_the_methods_after_them():
+    """Plain words first, the methods in brackets after them; zh in Chinese throughout, en in English."""
+    zh = [html.unescape(p) for p in pages.annual_summary(annual_table(), 2020, "zh").data[3:-4].split("</p><p>")]
+    assert zh[1] == ("比较的是各单位2020年与2019年的全年净投诉。比上年显著上升：增幅大于该单位各月正常起伏所能解释的范围，"
+                     "季节规律已考虑在内；3个单位同时比较，标准相应从严，以免把偶然的起伏当作上升"
+                     "（负二项回归，两年24个月逐月计数；错误发现率校正）。")
+    assert zh[2] == ("如何阅读：变化的95%置信区间是考虑各月正常起伏后全年变化的可能范围，−20%至−5%即很可能减少5%到20%；"
+                     "区间整体高于0，单看一个单位可算上升，但多个单位同时比较，还不足以判为显著上升。")
+    assert not re.search("[A-Za-z]", "".join(zh).replace(HOUSING, ""))  # no Benjamini-Hochberg in a zh page
+    en = [html.unescape(p) for p in pages.annual_summary(annual_table(), 2020, "en").data[3:-4].split("</p><p>")]
+    assert en[1].startswith("Each unit's net complaints in 2020 are compared with 2019. A significant rise: ")
+    assert en[1].endswith("so that a chance rise is not called one (a negative-binomial regression of its 24 monthly "
+                          "counts; Benjamini-Hochberg correction).")
+    assert en[2].startswith("How to read it: the 95% interval of the change is the range the year's change plausibly ")
+    assert not re.search("[\u4e00-\u9fff]", "".join(en))
+    for lang in ("zh", "en"):  # the slide: the plain words without the methods, how to read the interval in its note
+        slide = review_slides(SimpleNamespace(lookback=LOOKBACK.iloc[:0], annual=annual_table(),
+                                              month=pd.Period("2021-02", "M")), lang)[0]
+        assert not any("负二项" in x or "binomial" in x for x in slide.lines)
+        assert slide.note == pages.ANNUAL_READING[lang]
+
+
+def test_the_slide_and_the_table_show_the_change_interval_alike():
+    zh = tables.annual(annual_table(), "zh")["变化的95%置信区间（%）"].tolist()
+    assert zh == ["−30.0至−10.0", "−20.0至+10.0", "+10.0至+50.0"]
+    assert tables.annual(annual_table(), "en")["95% interval of the change (%)"].tolist()[1] == "−20.0 to +10.0"
+    assert annual_lines(annual_table(), 2020, "zh")[-1].endswith(f"95%置信区间{zh[-1].replace('至', '%至')}%")
 
 
 def test_a_unit_both_among_the_most_and_rising_gives_both_reasons():
@@ -118,6 +156,8 @@ def test_without_the_year_before_the_slide_says_so_and_gives_the_year_alone():
                      "市住房和城乡建设局（全年净投诉量居前）：全年净投诉1,000件，第1位"]
     assert annual_lines(annual_table(previous=False), 2020, "en")[1] == (
         "The store does not hold the whole of 2019: no comparison with the year before and no test of a rise.")
+    alone = SimpleNamespace(lookback=LOOKBACK.iloc[:0], annual=annual_table(previous=False), month=pd.Period("2021-02", "M"))
+    assert review_slides(alone, "zh")[0].note == ""  # no interval to read
 
 
 # --- in the deck, the decks and the workbook -------------------------------------------------------------------
@@ -189,7 +229,7 @@ def test_the_workbook_has_the_annual_review_sheet_in_either_language(due, tmp_pa
     assert list(zh.columns) == ["排名", "承办单位", "全年净投诉", "上年", "变化（%）", "变化的95%置信区间（%）", "评议候选依据"]
     assert zh["承办单位"].tolist() == [HOUSING, HEALTH, AGRI]
     assert zh["评议候选依据"].tolist() == ["全年净投诉量居前", "", "比上年显著上升"]
-    assert zh["变化的95%置信区间（%）"].tolist() == ["−30.0 – −10.0", "−20.0 – +10.0", "+10.0 – +50.0"]
+    assert zh["变化的95%置信区间（%）"].tolist() == ["−30.0至−10.0", "−20.0至+10.0", "+10.0至+50.0"]
     assert zh["变化（%）"].tolist() == ["−20.0", "−5.0", "+50.0"]  # 1,000 on 1,250; 950 on 1,000; 900 on 600
     en = workbook_tables(due, "en")
     assert en["annual review 2020"]["Department"].tolist()[0] == HOUSING_EN

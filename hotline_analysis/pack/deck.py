@@ -165,16 +165,16 @@ def lookback_lines(lookback: pd.DataFrame, did: pd.DataFrame, lang: str) -> list
 
 
 def annual_lines(annual: pd.DataFrame, year: int, lang: str) -> list[str]:
-    """The annual review slide: the candidates and how a rise is tested (the page's sentences), then each
-    candidate by rank with why it is one, its annual net complaints and its change on the year before with the
-    change's 95% interval (as the page's table; no change when the store lacks that year)."""
-    lines = _page_sentences(pages.annual_summary(annual, year, lang), lang)
+    """The annual review slide: the candidates and what makes a rise significant (the page's sentences, short of
+    the methods' names), then each candidate by rank with why it is one, its annual net complaints and its change
+    on the year before with the change's 95% interval (as the page's table; no change when the store lacks that
+    year)."""
+    lines = _page_sentences(pages.annual_summary(annual, year, lang, reading=False), lang)
     t = annual[annual.candidate.astype(bool).to_numpy()]
     shown = tables.annual(t, lang)
     for r, why in zip(t.itertuples(), shown[L.headers(lang)["candidate"]]):
         name, n = L.name(r.department, lang), f"{int(r.annual):,}"
-        ci = (f"{text.signed((r.ci_low - 1) * 100, 1, '%')} – {text.signed((r.ci_high - 1) * 100, 1, '%')}"
-              if pd.notna(r.ci_low) and pd.notna(r.ci_high) else "")
+        ci = text.change_interval(r.ci_low, r.ci_high, lang, "%")
         if lang == "zh":
             line = f"{name}（{why}）：全年净投诉{n}件，第{r.rank}位"
             if np.isfinite(r.change_pct):
@@ -198,7 +198,9 @@ def review_slides(report, lang: str) -> list[Slide]:
     if len(report.annual):
         year = report.month.year - 1
         title = f"{L.title('annual_review', lang)} · {year}{'年' if lang == 'zh' else ''}"
-        out += _bullets(title, annual_lines(report.annual, year, lang), small=True)
+        compared = bool(report.annual.previous.notna().any())  # the interval is shown: say how to read it
+        out += _bullets(title, annual_lines(report.annual, year, lang), small=True,
+                        note=pages.ANNUAL_READING[lang] if compared else "")
     return out
 
 

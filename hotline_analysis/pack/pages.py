@@ -493,22 +493,45 @@ def lookback_summary(table: pd.DataFrame, lang: str, reading: bool = True) -> HT
     return prose(first, LOOKBACK_READING[lang] + LOOKBACK_METHOD[lang]) if reading else prose(first)
 
 
-def annual_summary(table: pd.DataFrame, year: int, lang: str) -> HTML:
-    """The year's review candidates in one sentence; and, when the store does not hold the whole year before
-    (``previous`` missing throughout), that there is no comparison with it."""
+#: Why a rise is significant, in plain words ({year}, {prev}: the years compared; {n}: the units tested).
+ANNUAL_RISE = {
+    "zh": "比较的是各单位{year}年与{prev}年的全年净投诉。比上年显著上升：增幅大于该单位各月正常起伏所能解释的范围，"
+          "季节规律已考虑在内；{n}个单位同时比较，标准相应从严，以免把偶然的起伏当作上升",
+    "en": "Each unit's net complaints in {year} are compared with {prev}. A significant rise: an increase larger than "
+          "the unit's usual ups and downs from month to month can explain, its season allowed for; with {n} units "
+          "compared at once the bar is higher, so that a chance rise is not called one",
+}
+#: The rise test's methods, named for the analyst after the plain words.
+ANNUAL_METHOD = {"zh": "（负二项回归，两年24个月逐月计数；错误发现率校正）",
+                 "en": " (a negative-binomial regression of its 24 monthly counts; Benjamini-Hochberg correction)"}
+#: How to read the change's interval, on the annual review's page and its slide.
+ANNUAL_READING = {
+    "zh": "如何阅读：变化的95%置信区间是考虑各月正常起伏后全年变化的可能范围，−20%至−5%即很可能减少5%到20%；"
+          "区间整体高于0，单看一个单位可算上升，但多个单位同时比较，还不足以判为显著上升。",
+    "en": "How to read it: the 95% interval of the change is the range the year's change plausibly lies in, given "
+          "the usual ups and downs; −20% to −5% means most likely 5% to 20% fewer. A whole interval above zero would "
+          "be a rise for one unit taken alone, but with many units compared at once it is not yet a significant rise.",
+}
+
+
+def annual_summary(table: pd.DataFrame, year: int, lang: str, reading: bool = True) -> HTML:
+    """The year's review candidates in one sentence; what was compared and when a rise is significant, in plain
+    words (:data:`ANNUAL_RISE`), with ``reading`` the methods' names after them and how to read the change's
+    interval (:data:`ANNUAL_READING`); when the store does not hold the whole year before (``previous`` missing
+    throughout), that there is no comparison with it."""
     names = [L.name(d, lang) for d in table.loc[table.candidate.astype(bool), "department"]]
     sep = "、" if lang == "zh" else ", "
     s = (f"{year}年评议候选单位（全年净投诉量前列或显著上升）：{sep.join(names) or '无'}。" if lang == "zh" else
          f"Review candidates {year} (most annual net complaints, or a significant rise): {sep.join(names) or 'none'}.")
-    n = int(table.previous.notna().sum())
-    if n:
-        s += (f"显著上升：全年净投诉的增幅大于该单位各月正常波动所能解释的范围（按两年24个月的负二项回归检验，已考虑季节；"
-              f"{n}个单位同时检验，已作多重比较校正，所以变化的95%置信区间不含0还不够）。" if lang == "zh" else
-              " A significant rise: the increase is larger than the unit's month-to-month variation can explain (a "
-              f"negative-binomial regression of its 24 months with their season; with {n} units tested at once, "
-              "corrected for multiple comparisons, so a 95% interval of the change above zero is not enough).")
     if len(table) and table.previous.isna().all():
         s += (f"库中没有{year - 1}年全年的工单，无法与上年比较，也无法检验是否显著上升。" if lang == "zh" else
               f" The store does not hold the whole of {year - 1}: no comparison with the year before and no test "
               "of a rise.")
-    return prose(s)
+    paras = [s]
+    n = int(table.previous.notna().sum())
+    if n:
+        paras.append(ANNUAL_RISE[lang].format(year=year, prev=year - 1, n=n) + (ANNUAL_METHOD[lang] if reading else "")
+                     + ("。" if lang == "zh" else "."))
+        if reading:
+            paras.append(ANNUAL_READING[lang])
+    return prose(*paras)

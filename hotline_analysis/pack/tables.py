@@ -247,8 +247,7 @@ def annual(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     year before with its 95% interval (of the rise test, :func:`hotline_analysis.count_models.year_on_year`) and
     why a unit is a candidate; without the previous year's columns when the store does not hold that year (the
     page says so)."""
-    ci = [f"{text.signed((lo - 1) * 100, 1)} – {text.signed((hi - 1) * 100, 1)}" if np.isfinite([lo, hi]).all() else ""
-          for lo, hi in zip(pd.to_numeric(table.ci_low), pd.to_numeric(table.ci_high))]
+    ci = [text.change_interval(lo, hi, lang) for lo, hi in zip(table.ci_low, table.ci_high)]
     why = [("；" if lang == "zh" else "; ").join(L.word("candidacy", k, lang) for k, on in
                                                   (("top_n", top), ("significant_rise", rise)) if on)
            for top, rise in zip(table.top_n.astype(bool), table.significant_rise.astype(bool))]

@@ -46,6 +46,21 @@ def signed(x, digits: int = 2, unit: str = "", rule: str = "half_up") -> str | N
     return f"{sign}{abs(r):,.{digits}f}{unit}"
 
 
+def change_interval(ratio_low, ratio_high, lang: str, unit: str = "") -> str:
+    """The interval of a change given as a ratio's (0.7-0.9: −30% to −10%), each end a signed change in percent
+    (:func:`signed`, one decimal), joined by words so two minus signs do not read as a range of dashes; '' where an
+    end is missing.
+
+    >>> change_interval(0.7, 0.9, "zh", "%"), change_interval(0.95, 1.1, "en")
+    ('−30.0%至−10.0%', '−5.0 to +10.0')
+    """
+    lo, hi = pd.to_numeric(pd.Series([ratio_low, ratio_high]), errors="coerce")
+    if pd.isna(lo) or pd.isna(hi) or abs(lo) == float("inf") or abs(hi) == float("inf"):
+        return ""
+    to = "至" if lang == "zh" else " to "
+    return f"{signed((lo - 1) * 100, 1, unit)}{to}{signed((hi - 1) * 100, 1, unit)}"
+
+
 def rate(x, lang: str) -> str:
     """A rate (0-1) in percent with two decimals."""
     return ("—" if lang == "zh" else "n/a") if pd.isna(x) else f"{x * 100:.2f}%"
