@@ -255,7 +255,22 @@ def test_the_lookback_slide_says_how_to_read_the_rate_ratio():
     # 0.75 of what the comparison implies: a quarter fewer
     assert "，即少约25%。" in pages.did_sentence(DID, "zh").data
     assert "about 25% fewer." in pages.did_sentence(DID, "en").data
-    assert "即多约10%" in pages.did_sentence(DID.assign(rate_ratio=1.1), "zh").data
+    assert "即多约10%" in pages.did_sentence(DID.assign(rate_ratio=1.1, ci_low=1.02, ci_high=1.19), "zh").data
+    # 1.17 (0.98-1.41): the interval holds 1, so no "about 17% more"
+    unclear = DID.assign(rate_ratio=1.17, ci_low=0.98, ci_high=1.41)
+    assert "（95%置信区间0.98–1.41），与应有水平相比没有明显差异（区间包含1）。" in pages.did_sentence(unclear, "zh").data
+    assert "(95% interval 0.98–1.41), no clear difference (the interval holds 1)." in pages.did_sentence(unclear, "en").data
+    assert "17%" not in pages.did_sentence(unclear, "zh").data
+
+
+def test_the_look_back_summary_counts_the_units_that_rose_too():
+    back = pd.concat([BACK, BACK.iloc[[1]].assign(department="市统计局", rate_ratio=1.44, ci_low=1.06, ci_high=1.98,
+                                                  verdict="rose")])
+    assert pages.lookback_summary(back, "zh", reading=False).data == (
+        "<p>被监督的3个单位中，1个净投诉明显下降（监督后与监督前之比的95%置信区间整体低于1），1个明显上升（整体高于1）。</p>")
+    assert "1 of the 3 supervised units clearly fell (the whole 95% interval of the after/before rate ratio below 1), " \
+           "1 clearly rose (the whole interval above 1)." in pages.lookback_summary(back, "en", reading=False).data
+    assert "上升" not in pages.lookback_summary(BACK, "zh", reading=False).data  # none rose: not said
 
 
 # --- 5. the report home's footer -------------------------------------------------------------------------------

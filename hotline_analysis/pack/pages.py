@@ -429,8 +429,11 @@ def review_heading(page: str, when, lang: str, config: str = "") -> HTML:
                 + f"<h1>{html.escape(f'{L.title(page, lang)} · {when}')}</h1>")
 
 
-def _fewer(rr: float, lang: str) -> str:
-    """A rate ratio in plain words: 即少约20% / about 20% fewer."""
+def _fewer(rr: float, lang: str, low: float | None = None, high: float | None = None) -> str:
+    """A rate ratio in plain words: 即少约20% / about 20% fewer; when its interval ``low``-``high`` holds 1, that
+    no clear difference is shown."""
+    if low is not None and low <= 1 <= high:
+        return "与应有水平相比没有明显差异（区间包含1）" if lang == "zh" else "no clear difference (the interval holds 1)"
     p = f"{abs(1 - rr):.0%}"
     if p == "0%":
         return "即与应有水平基本持平" if lang == "zh" else "about the same"
@@ -452,7 +455,7 @@ def did_sentence(did: pd.DataFrame, lang: str) -> HTML:
     if lang == "zh":
         s = (f"整体比较（双重差分）：被监督的{int(r.n_treated)}个单位与{int(r.n_control)}个从未被监督的单位（对照组）相比，"
              f"监督后，被监督单位的净投诉量是按未被监督单位同期变化推算应有水平的{r.rate_ratio:.2f}倍"
-             f"（95%置信区间{r.ci_low:.2f}–{r.ci_high:.2f}），{_fewer(r.rate_ratio, lang)}。")
+             f"（95%置信区间{r.ci_low:.2f}–{r.ci_high:.2f}），{_fewer(r.rate_ratio, lang, r.ci_low, r.ci_high)}。")
         s += ("监督前的月份不足，无法检验两组此前走势是否一致，以上逐单位的前后比较为准。" if unchecked else
               "监督前两组走势已有差异，这一整体比较不可靠，以上逐单位的前后比较为准。" if doubt else
               "监督前两组走势一致，这一整体比较可信。")
@@ -460,7 +463,7 @@ def did_sentence(did: pd.DataFrame, lang: str) -> HTML:
     s = (f"Taken together (difference in differences): the {int(r.n_treated)} supervised units against the "
          f"{int(r.n_control)} never supervised (the comparison group): after supervision their net complaints were "
          f"{r.rate_ratio:.2f} times what the never-supervised units' change over the same months implies (95% "
-         f"interval {r.ci_low:.2f}–{r.ci_high:.2f}), {_fewer(r.rate_ratio, lang)}. ")
+         f"interval {r.ci_low:.2f}–{r.ci_high:.2f}), {_fewer(r.rate_ratio, lang, r.ci_low, r.ci_high)}. ")
     s += ("Too few months before supervision to check that the two groups had moved alike: trust the per-unit "
           "before-and-after comparison above." if unchecked else
           "The groups already drifted apart before supervision, so this overall comparison is unreliable: trust the "
@@ -483,13 +486,16 @@ LOOKBACK_METHOD = {"zh": "（逐单位的前后比较为中断时间序列分析
 
 
 def lookback_summary(table: pd.DataFrame, lang: str, reading: bool = True) -> HTML:
-    """How many of the supervised units clearly fell; with ``reading``, how to read the rate ratio
-    (:data:`LOOKBACK_READING`) and the method's name."""
-    fell = int((table.verdict == "fell").sum())
-    first = (f"被监督的{len(table)}个单位中，{fell}个净投诉明显下降（监督后与监督前之比的95%置信区间整体低于1）。"
-             if lang == "zh" else
-             f"{fell} of the {len(table)} supervised units clearly fell (the whole 95% interval of the "
-             "after/before rate ratio below 1).")
+    """How many of the supervised units clearly fell, and rose when any did; with ``reading``, how to read the
+    rate ratio (:data:`LOOKBACK_READING`) and the method's name."""
+    fell, rose = int((table.verdict == "fell").sum()), int((table.verdict == "rose").sum())
+    if lang == "zh":
+        first = (f"被监督的{len(table)}个单位中，{fell}个净投诉明显下降（监督后与监督前之比的95%置信区间整体低于1）"
+                 + (f"，{rose}个明显上升（整体高于1）。" if rose else "。"))
+    else:
+        first = (f"{fell} of the {len(table)} supervised units clearly fell (the whole 95% interval of the "
+                 "after/before rate ratio below 1)" + (f", {rose} clearly rose (the whole interval above 1)." if rose
+                                                      else "."))
     return prose(first, LOOKBACK_READING[lang] + LOOKBACK_METHOD[lang]) if reading else prose(first)
 
 
