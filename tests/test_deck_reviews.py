@@ -248,3 +248,17 @@ def test_the_trend_verdicts_are_on_the_headline_and_flags_slides_already(februar
     flags = next(s for s in deck if s.title == "预警与表扬")
     assert f"趋势上升：{'、'.join(rising) or '无'}" in flags.lines
 
+
+
+def test_departments_with_no_issue_to_ask_about_share_one_slide(february, tmp_path):
+    """Two departments asked about no issue take a line each on one slide, not a slide each with one line."""
+    row = {"label": None, "baseline_mean": np.nan, "change": np.nan, "emerging": False, "category": None,
+           "examples": []}
+    q = pd.DataFrame([{**row, "department": "市住房和城乡建设局", "why": ["top"], "rank": 1, "label": "楼盘停工烂尾",
+                       "orders": 40, "baseline_mean": 30.0, "change": 10.0, "examples": ["某小区停工"]},
+                      {**row, "department": "市林业局", "why": ["top"], "rank": 0, "orders": 12},
+                      {**row, "department": "市统计局", "why": ["top"], "rank": 0, "orders": 9}])
+    deck = slides(february.with_tables(questions=q), tmp_path, "zh")
+    assert [s.title for s in deck[-2:]] == ["市住房和城乡建设局 · 询问问题清单", "询问问题清单"]
+    assert deck[-2].numbered and deck[-2].lines[0].startswith("1. 本月40件投诉反映“楼盘停工烂尾”")
+    assert [x.split("：")[0] for x in deck[-1].lines] == ["市林业局", "市统计局"] and not deck[-1].numbered

@@ -206,7 +206,8 @@ def review_slides(report, lang: str) -> list[Slide]:
 
 def slides(report, figures: Path, lang: str) -> list[Slide]:
     """The deck: title, headlines, ranking, flags, satisfaction, issues, actions, the look-back and annual review
-    when due (:func:`review_slides`), the questions per department. In
+    when due (:func:`review_slides`), the questions per department (the departments with no issue to ask
+    about together on one slide, a line each). In
     an en pack the issues' chart and the first slide of questions on issues note once that the citizens' words
     are quoted in Chinese (:func:`hotline_analysis.pack.text.quotes_chinese`)."""
     b = report.settings.bulletin
@@ -234,11 +235,13 @@ def slides(report, figures: Path, lang: str) -> list[Slide]:
     out += _bullets(L.title("06_actions", lang), lines or [text.no_actions(report, lang)], MAX_QUESTIONS)
     out += review_slides(report, lang)
     q = tables.questions(report, lang, example=False)
+    without = []  # departments with no issue to ask about: one line each, together on one slide
     for dep, g in q.groupby(q.columns[0], sort=False):
-        head = f"{dep} · {L.title('questions', lang)}"
-        lines = [f"{r.iloc[2]}. {r.iloc[3]}" if pd.notna(r.iloc[2]) else r.iloc[3] for _, r in g.iterrows()]
-        numbered = bool(g.iloc[:, 2].notna().any())  # questions on issues: they quote the issue's label
-        out += _bullets(head, lines, MAX_ASKED, small=True, numbered=numbered, note=quoted if numbered else "")
-        if numbered:  # the first slide of questions on issues says it, the others need not
-            quoted = ""
-    return out
+        if g.iloc[:, 2].isna().all():
+            without += [f"{dep}{colon}{r.iloc[3]}" for _, r in g.iterrows()]
+            continue
+        lines = [f"{r.iloc[2]}. {r.iloc[3]}" for _, r in g.iterrows()]  # questions on issues quote the issue's label
+        out += _bullets(f"{dep} · {L.title('questions', lang)}", lines, MAX_ASKED, small=True, numbered=True,
+                        note=quoted)
+        quoted = ""  # the first slide of questions on issues says it, the others need not
+    return out + (_bullets(L.title("questions", lang), without, MAX_QUESTIONS, small=True) if without else [])
