@@ -82,7 +82,7 @@ def test_the_annual_table_says_why_a_unit_is_a_candidate():
                       "candidate": [True, True, False]})
     en = tables.annual(t, "en").set_index("Department")
     assert en["Review candidate: why"].tolist() == ["among the most net complaints", "significant rise on last year", ""]
-    assert en["95% interval of the change (%)"].tolist() == ["−10.0 – +20.0", "+30.0 – +110.0", "−15.0 – +40.0"]
+    assert en["95% interval of the change (%)"].tolist() == ["−10.0 to +20.0", "+30.0 to +110.0", "−15.0 to +40.0"]
     zh = tables.annual(t.assign(top_n=[True, True, False]), "zh")
     assert zh["评议候选依据"].tolist() == ["全年净投诉量居前", "全年净投诉量居前；比上年显著上升", ""]
 
