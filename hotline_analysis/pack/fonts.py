@@ -8,14 +8,15 @@ from pathlib import Path
 
 
 def unicode_range(lang: str) -> str:
-    """The ``unicode-range`` of the embedded font's face: every character in a zh page; in an en page all but
+    """The ``unicode-range`` of the embedded font's face: every character but the minus sign (U+2212, a full em
+    in the CJK font against the plus sign's 0.555: −8.40 would stand wider than +8.41) in a zh page; in an en page
     general punctuation (U+2010-2027: the CJK font's quotes, dashes and ellipsis are full-width, MAYOR’S would read
-    MAYOR’ S), which the Latin fonts after it in the stack draw.
+    MAYOR’ S) is left out too. The Latin fonts after it in the stack draw what it leaves.
 
-    >>> unicode_range("en")
-    'U+0-200F, U+2028-10FFFF'
+    >>> unicode_range("zh"), unicode_range("en")
+    ('U+0-2211, U+2213-10FFFF', 'U+0-200F, U+2028-2211, U+2213-10FFFF')
     """
-    return "U+0-10FFFF" if lang == "zh" else "U+0-200F, U+2028-10FFFF"
+    return "U+0-2211, U+2213-10FFFF" if lang == "zh" else "U+0-200F, U+2028-2211, U+2213-10FFFF"
 
 
 def embed_font(pages: list[Path], lang: str = "zh") -> None:
@@ -23,7 +24,8 @@ def embed_font(pages: list[Path], lang: str = "zh") -> None:
 
     The font travels inside the HTML as a data URL (about 0.1 MB), so Chinese
     renders the same on a machine without any CJK font, and nothing is fetched. In an English pack
-    (``lang`` en) the font leaves general punctuation (’ “ ” – — …) to the Latin fonts after it.
+    (``lang`` en) the font leaves general punctuation (’ “ ” – — …) to the Latin fonts after it, and in both the
+    minus sign (:func:`unicode_range`).
     """
     from fontTools import subset
     from mplfonts.conf import FONT_DIR
