@@ -384,17 +384,19 @@ def rate_ratios(table: pd.DataFrame, label: str = "department", lang: str = "zh"
 def annual_bars(table: pd.DataFrame, label: str = "department", top: int = 15, lang: str = "zh",
                 title: str = "") -> plt.Figure:
     """The ``top`` groups by annual count (``annual``) beside the year before (``previous``; the year alone when
-    ``previous`` is missing throughout: the data do not hold the year before)."""
+    ``previous`` is missing throughout: the data do not hold the year before). A long Latin name takes two lines,
+    so the names leave the bars half the figure's width."""
     use_cjk_font()
     t = table.nlargest(top, "annual").iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.4 * len(t) + 1.3))
+    names = [textwrap.fill(str(n), 28) if _latin(n) else n for n in t[label]]
+    fig, ax = plt.subplots(figsize=(8, (0.55 if any("\n" in str(n) for n in names) else 0.4) * len(t) + 1.3))
     y = np.arange(len(t))
     if t.previous.isna().all():
         ax.barh(y, t.annual, height=0.6, label=axis("annual", lang))
     else:
         ax.barh(y + 0.2, t.annual, height=0.4, label=axis("annual", lang))
         ax.barh(y - 0.2, t.previous, height=0.4, color="lightgrey", label=axis("previous", lang))
-    ax.set_yticks(y, t[label])
+    ax.set_yticks(y, names)
     ax.set_xlabel(axis("net_complaints", lang))
     ax.legend(loc="lower right", fontsize=8)
     ax.set_title(title)

@@ -299,3 +299,15 @@ def test_english_panel_titles_stay_within_their_panels():
         t = ax.title.get_window_extent(r)
         assert t.width <= ax.get_window_extent(r).width * 1.15 and 0 <= t.x0 and t.x1 <= fig.bbox.width, ax.get_title()
     plt.close(fig)
+
+
+def test_the_annual_chart_leaves_its_bars_half_the_width_beside_long_english_names():
+    """Fifteen Zibo units in English (up to 54 characters) on one line each left the bars about 0.4 of the width."""
+    long = "Municipal Bureau of Housing and Urban-Rural Development"
+    t = pd.DataFrame({"department": [long, *(f"Municipal Bureau of Unit {i}" for i in range(14))],
+                      "annual": np.arange(15, 0, -1) * 100, "previous": np.arange(15, 0, -1) * 110})
+    fig = plots.annual_bars(t, lang="en")
+    fig.canvas.draw()
+    assert fig.axes[0].get_position().width >= 0.5
+    assert fig.axes[0].get_yticklabels()[-1].get_text() == "Municipal Bureau of Housing\nand Urban-Rural Development"
+    plt.close(fig)
