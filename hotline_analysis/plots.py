@@ -87,8 +87,10 @@ def shown_of(title: str, shown: int, total: int, lang: str, lowest: str = "") ->
 
 
 def _whole_numbers(axis) -> None:
-    """Ticks of a count at whole numbers only (no 1.25 or 0.5 of an order), as many as matplotlib's default."""
+    """Ticks of a count at whole numbers only (no 1.25 or 0.5 of an order), as many as matplotlib's default, with
+    thousands separated as in the tables (10,000)."""
     axis.set_major_locator(mticker.MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
+    axis.set_major_formatter(mticker.StrMethodFormatter("{x:,.0f}"))
 
 
 #: Font sizes (points) of a chart of rows drawn at a slide's size (:func:`_rows_size`): shown 1:1 on the slide,
@@ -397,6 +399,7 @@ def annual_bars(table: pd.DataFrame, label: str = "department", top: int = 15, l
         ax.barh(y + 0.2, t.annual, height=0.4, label=axis("annual", lang))
         ax.barh(y - 0.2, t.previous, height=0.4, color="lightgrey", label=axis("previous", lang))
     ax.set_yticks(y, names)
+    _whole_numbers(ax.xaxis)
     ax.set_xlabel(axis("net_complaints", lang))
     ax.legend(loc="lower right", fontsize=8)
     ax.set_title(title)

@@ -310,4 +310,5 @@ def test_the_annual_chart_leaves_its_bars_half_the_width_beside_long_english_nam
     fig.canvas.draw()
     assert fig.axes[0].get_position().width >= 0.5
     assert fig.axes[0].get_yticklabels()[-1].get_text() == "Municipal Bureau of Housing\nand Urban-Rural Development"
+    assert "1,000" in [x.get_text() for x in fig.axes[0].get_xticklabels()]  # counts as the tables write them
     plt.close(fig)
