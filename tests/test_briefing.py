@@ -67,6 +67,12 @@ def test_the_height_estimate_wraps_like_a_line_of_words():
     assert B.body_size(["局" * 400] * 10, 3, 2, 20) is None
 
 
+def test_a_minus_on_a_slide_is_as_wide_as_a_plus(tmp_path):
+    """Noto Sans CJK's U+2212 is 1000 units wide, its plus 555 and its en dash 536: the slide writes the en dash."""
+    out = B.write_briefing([Slide("Changes", ("环比 −8.40，同比 +3.10",))], tmp_path / "m.pptx")
+    assert ["• 环比 –8.40，同比 +3.10"] in [lines for *_, lines in boxes(out)]
+
+
 def test_numbered_lines_have_no_bullet_and_the_slide_says_16_9(tmp_path):
     deck = [Slide("Questions", ("1. How?", "2. Why?"), numbered=True), Slide("Flags", ("Surge: none",))]
     out = B.write_briefing(deck, tmp_path / "b.pptx")

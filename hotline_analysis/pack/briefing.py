@@ -90,6 +90,11 @@ def fit_lines(lines: list[str], width: float, height: float, largest: int,
     return [([x], smallest) for x in lines]
 
 
+#: The deck's font (Noto Sans CJK) draws the minus sign (U+2212) a full em wide, the plus sign 0.555: the slides
+#: write the minus as an en dash (0.536), so −8.40 stands as wide as +8.41.
+NARROW_MINUS = str.maketrans({"\u2212": "\u2013"})
+
+
 def _text(slide, left, top, width, height, lines, size: int, bold: bool = False) -> None:
     from pptx.util import Inches, Pt
 
@@ -100,7 +105,7 @@ def _text(slide, left, top, width, height, lines, size: int, bold: bool = False)
     frame.margin_top = frame.margin_bottom = Inches(INSET_Y)
     for i, line in enumerate(lines):
         p = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-        p.text = line
+        p.text = line.translate(NARROW_MINUS)
         p.font.size, p.font.bold, p.font.name = Pt(size), bold, FONT
         p.space_after = Pt(size * AFTER) if i < len(lines) - 1 else Pt(0)
 
