@@ -19,7 +19,7 @@ from hotline_analysis.settings import settings_from_dict
 from .test_absent_measures import HANDLING, PRESET
 from .written import ingest_written
 
-NEVER = {"en": "not comparable (month incomplete)", "zh": "不可比（本月数据不完整）"}
+NEVER = {"en": "not comparable", "zh": "不可比"}  # the notice above says why
 NOT_JUDGED = {"en": "not judged (month incomplete)", "zh": "未判断（本月数据不完整）"}
 
 #: Call-backs per month and unit: (satisfied, dissatisfied). March has orders but no call-back answers.

@@ -183,7 +183,7 @@ def test_an_incomplete_month_gives_counts_without_changes_on_every_page(may, apr
     assert not any("fell on last month" in x or "month on month" in x for x in lines)
     zh = text.headline(may, "zh")
     assert zh[1] == "全部3个单位（按要求报告所有单位）净投诉7件（本月数据不完整，与上月、去年同月不可比）"
-    never = "not comparable (month incomplete)"
+    never = "not comparable"  # the notice above the table says why
     d = tables.departments(may, "en")
     assert (d["MoM (%)"] == never).all() and (d["YoY (%)"] == never).all()
     b = tables.breakdown(may, "channel", "en")

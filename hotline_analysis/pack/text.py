@@ -98,8 +98,9 @@ def incomplete(report) -> bool:
 
 
 def not_comparable(lang: str) -> str:
-    """What a change cell of an incomplete month shows instead of a figure."""
-    return "不可比（本月数据不完整）" if lang == "zh" else "not comparable (month incomplete)"
+    """What a change cell of an incomplete month shows instead of a figure: the page's notice above the table and
+    the workbook's first headline say why (:func:`incomplete_note`), so one line in every row is enough."""
+    return "不可比" if lang == "zh" else "not comparable"
 
 
 def not_judged(lang: str) -> str:
