@@ -20,7 +20,7 @@ from .test_absent_measures import HANDLING, PRESET
 from .written import ingest_written
 
 NEVER = {"en": "not comparable", "zh": "不可比"}  # the notice above says why
-NOT_JUDGED = {"en": "not judged (month incomplete)", "zh": "未判断（本月数据不完整）"}
+NOT_JUDGED = {"en": "not judged", "zh": "未判断"}  # in a table cell: the notice above the table says why
 
 #: Call-backs per month and unit: (satisfied, dissatisfied). March has orders but no call-back answers.
 #: Unit A: April 20 of 20 satisfied, May 0 of 10 (100% -> 0%: -100 points); Unit B: 40 of 40, then 38 of 40

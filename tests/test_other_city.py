@@ -186,6 +186,7 @@ def test_an_incomplete_month_gives_counts_without_changes_on_every_page(may, apr
     never = "not comparable"  # the notice above the table says why
     d = tables.departments(may, "en")
     assert (d["MoM (%)"] == never).all() and (d["YoY (%)"] == never).all()
+    assert (d["Trend"] == "not judged").all()  # one line a row: the notice above the table says why
     b = tables.breakdown(may, "channel", "en")
     assert (b["MoM (%)"] == never).all()
     assert (tables.issues(may, "en")["Change"] == never).all()

@@ -93,7 +93,8 @@ def departments(report, lang: str) -> pd.DataFrame:
         "surveyed": d.department.map(sat.surveyed).fillna(0).astype(int),
         "satisfaction_rate": _sat_rate(d.department.map(sat.satisfaction_rate),
                                        d.department.map(sat.enough_sample), lang),
-        "trend": [text.trend_word(r, lang) for r in d.itertuples()],
+        "trend": ([text.not_judged_cell(lang)] * len(d) if text.incomplete(report) else  # the notice says why
+                  [text.trend_word(r, lang) for r in d.itertuples()]),
         "flags": [L.words("flag", [f for f in FLAGS if getattr(r, f)], lang)
                   for r in d.itertuples()],
     })
@@ -130,7 +131,7 @@ def satisfaction(report, lang: str) -> pd.DataFrame:
     delta = _signed(s.delta_pp, 2).where(s.enough_sample.fillna(False).astype(bool), None)
     significant = s.department.isin(text.judged_shifts(report).department).map(lambda v: yes if v else no)
     if text.incomplete(report):  # part of a month against a whole one: no change shown, none judged
-        delta, significant = uncompared(s.index, lang), pd.Series(text.not_judged(lang), index=s.index)
+        delta, significant = uncompared(s.index, lang), pd.Series(text.not_judged_cell(lang), index=s.index)
     t = pd.DataFrame({"department": _names(s.department, lang), "surveyed": s.surveyed,
                       "satisfaction_rate": _sat_rate(s.satisfaction_rate, s.enough_sample, lang), "ci": ci,
                       "vs_city_pp": _signed(s.vs_city_pp, 2).where(s.enough_sample.fillna(False).astype(bool), None),

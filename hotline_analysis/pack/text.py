@@ -103,6 +103,11 @@ def not_comparable(lang: str) -> str:
     return "不可比" if lang == "zh" else "not comparable"
 
 
+def not_judged_cell(lang: str) -> str:
+    """What a verdict cell of a table reads in an incomplete month: the notice above the table says why."""
+    return "未判断" if lang == "zh" else "not judged"
+
+
 def not_judged(lang: str) -> str:
     """What a verdict not made from an incomplete month (trend, surge, commendation) reads instead of a count or
     "none"."""
