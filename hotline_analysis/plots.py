@@ -191,7 +191,7 @@ def monthly_lines(table: pd.DataFrame, value: str = "net_complaints", by: str = 
             _last_month_apart(ax, when, g[value], color)
         else:
             ax.plot(when, g[value], color=color, lw=1.4)
-        label = textwrap.fill(label, 27) if _latin(name) else label  # long English names on two lines
+        label = _latin_lines(label, 27, name)
         ax.xaxis.set_major_locator(mdates.YearLocator(base=step))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         ax.yaxis.set_major_locator(mticker.MaxNLocator(nbins=4, integer=True))  # counts: no 0.25 of an order
@@ -218,6 +218,12 @@ def _latin(name) -> bool:
     """Whether a name is written without CJK characters (``MAYOR’S OFFICE``, whose ’ is not ASCII, too): such a
     name wraps between words."""
     return not any(ord(c) >= 0x2E80 for c in str(name))
+
+
+def _latin_lines(text, width: int, name=None):
+    """``text`` wrapped between words at ``width`` characters when ``name`` (``text`` itself by default) is written
+    in Latin script (:func:`_latin`): a long English name on two lines; a Chinese one as it is."""
+    return textwrap.fill(str(text), width) if _latin(text if name is None else name) else text
 
 
 def _last_month_apart(ax: plt.Axes, when: pd.Series, values: pd.Series, color) -> None:
@@ -390,7 +396,7 @@ def annual_bars(table: pd.DataFrame, label: str = "department", top: int = 15, l
     so the names leave the bars half the figure's width."""
     use_cjk_font()
     t = table.nlargest(top, "annual").iloc[::-1]
-    names = [textwrap.fill(str(n), 28) if _latin(n) else n for n in t[label]]
+    names = [_latin_lines(n, 28) for n in t[label]]
     fig, ax = plt.subplots(figsize=(8, (0.55 if any("\n" in str(n) for n in names) else 0.4) * len(t) + 1.3))
     y = np.arange(len(t))
     if t.previous.isna().all():

@@ -128,13 +128,14 @@ def satisfaction(report, lang: str) -> pd.DataFrame:
     ci = [f"{lo * 100:.2f}–{hi * 100:.2f}" if ok and not np.isnan(lo) else ""
           for lo, hi, ok in zip(s.ci_low, s.ci_high, s.enough_sample)]
     yes, no = L.word("bool", True, lang), ""
-    delta = _signed(s.delta_pp, 2).where(s.enough_sample.fillna(False).astype(bool), None)
+    enough = s.enough_sample.fillna(False).astype(bool)
+    delta = _signed(s.delta_pp, 2).where(enough, None)
     significant = s.department.isin(text.judged_shifts(report).department).map(lambda v: yes if v else no)
     if text.incomplete(report):  # part of a month against a whole one: no change shown, none judged
         delta, significant = uncompared(s.index, lang), pd.Series(text.not_judged_cell(lang), index=s.index)
     t = pd.DataFrame({"department": _names(s.department, lang), "surveyed": s.surveyed,
                       "satisfaction_rate": _sat_rate(s.satisfaction_rate, s.enough_sample, lang), "ci": ci,
-                      "vs_city_pp": _signed(s.vs_city_pp, 2).where(s.enough_sample.fillna(False).astype(bool), None),
+                      "vs_city_pp": _signed(s.vs_city_pp, 2).where(enough, None),
                       "delta_pp": delta,
                       "significant": significant,
                       "below_standard": s.below_standard.fillna(False).map(lambda v: yes if v else no)})
@@ -310,8 +311,9 @@ def handling(report, lang: str) -> pd.DataFrame:
     if not t.open_stale.fillna(0).astype(bool).any():  # none open from long ago: no column of zeros
         t = t.drop(columns="open_stale")
     t = t.rename(columns={"open_stale": stale_word(report, lang)})
-    out = _headed(t[[c for c in t.columns if _shown(c, report)]], lang)
-    out.attrs["note"] = handling_units([c for c in t.columns if _shown(c, report)], lang)
+    shown = [c for c in t.columns if _shown(c, report)]
+    out = _headed(t[shown], lang)
+    out.attrs["note"] = handling_units(shown, lang)
     return out
 
 
